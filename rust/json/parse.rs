@@ -1,0 +1,479 @@
+//! A recursive-descent JSON parser over UTF-8 text.
+//!
+//! It accepts what Python's `json.loads` accepts (including `NaN`,
+//! `Infinity` and `-Infinity`, and escaped lone surrogates), rejects raw
+//! control characters in strings as `json.loads` does, and enforces the
+//! nesting and integer-length limits.
+
+use super::{Builder, JsonStr, Limits};
+use crate::error::{Error, JsonError, JsonErrorKind};
+
+/// Parses one JSON value filling the whole `text` (whitespace aside).
+pub fn parse<B: Builder>(text: &str, builder: &mut B, limits: &Limits) -> Result<B::Value, Error> {
+    let mut p = Parser {
+        bytes: text.as_bytes(),
+        text,
+        pos: 0,
+        depth: 0,
+        max_depth: limits.max_depth,
+        max_int_digits: limits.max_int_digits,
+        stack: Vec::new(),
+        scratch: Vec::new(),
+    };
+    let value = p.value(builder)?;
+    p.skip_ws();
+    if p.pos != p.bytes.len() {
+        return Err(p.err(JsonErrorKind::TrailingCharacters));
+    }
+    Ok(value)
+}
+
+/// Where a string's decoded text is: a slice of the input, or the scratch
+/// buffer (when it had escapes).
+enum Text {
+    Slice(usize, usize),
+    Scratch { surrogates: bool },
+}
+
+struct Parser<'a, V> {
+    bytes: &'a [u8],
+    text: &'a str,
+    pos: usize,
+    depth: usize,
+    max_depth: usize,
+    max_int_digits: usize,
+    /// Items of the arrays being read, innermost last.
+    stack: Vec<V>,
+    /// Decoded text of the last string that contained escapes.
+    scratch: Vec<u8>,
+}
+
+impl<V> Parser<'_, V> {
+    fn err(&self, kind: JsonErrorKind) -> Error {
+        Error::InvalidJson(JsonError::new(kind, self.pos))
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    fn skip_ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.pos += 1;
+        }
+    }
+
+    fn expect_literal(&mut self, literal: &[u8]) -> Result<(), Error> {
+        if self.bytes.get(self.pos..self.pos + literal.len()) == Some(literal) {
+            self.pos += literal.len();
+            Ok(())
+        } else if self.pos + literal.len() > self.bytes.len() {
+            Err(self.err(JsonErrorKind::UnexpectedEnd))
+        } else {
+            Err(self.err(JsonErrorKind::ExpectedValue))
+        }
+    }
+
+    fn json_str(&self, t: Text) -> JsonStr<'_> {
+        match t {
+            Text::Slice(start, end) => JsonStr::Utf8(self.text.get(start..end).unwrap_or("")),
+            Text::Scratch { surrogates: true } => JsonStr::Wtf8(&self.scratch),
+            // Escapes that made no surrogate decode to valid UTF-8.
+            Text::Scratch { surrogates: false } => match std::str::from_utf8(&self.scratch) {
+                Ok(s) => JsonStr::Utf8(s),
+                Err(_) => JsonStr::Wtf8(&self.scratch),
+            },
+        }
+    }
+
+    fn value<B: Builder<Value = V>>(&mut self, b: &mut B) -> Result<V, Error> {
+        self.skip_ws();
+        match self.peek() {
+            None => Err(self.err(JsonErrorKind::UnexpectedEnd)),
+            Some(b'"') => {
+                self.pos += 1;
+                let t = self.string()?;
+                b.string(self.json_str(t))
+            }
+            Some(b'[') => self.array(b),
+            Some(b'{') => self.object(b),
+            Some(b't') => {
+                self.expect_literal(b"true")?;
+                b.boolean(true)
+            }
+            Some(b'f') => {
+                self.expect_literal(b"false")?;
+                b.boolean(false)
+            }
+            Some(b'n') => {
+                self.expect_literal(b"null")?;
+                b.null()
+            }
+            Some(b'N') => {
+                self.expect_literal(b"NaN")?;
+                b.float(f64::NAN)
+            }
+            Some(b'I') => {
+                self.expect_literal(b"Infinity")?;
+                b.float(f64::INFINITY)
+            }
+            Some(b'-') if self.bytes.get(self.pos + 1) == Some(&b'I') => {
+                self.expect_literal(b"-Infinity")?;
+                b.float(f64::NEG_INFINITY)
+            }
+            Some(b'-' | b'0'..=b'9') => self.number(b),
+            Some(_) => Err(self.err(JsonErrorKind::ExpectedValue)),
+        }
+    }
+
+    fn enter(&mut self) -> Result<(), Error> {
+        if self.depth >= self.max_depth {
+            return Err(self.err(JsonErrorKind::TooDeep(self.max_depth)));
+        }
+        self.depth += 1;
+        self.pos += 1;
+        Ok(())
+    }
+
+    /// After an item: `,` continues, `close` ends the container.
+    fn next_or_close(&mut self, close: u8) -> Result<bool, Error> {
+        self.skip_ws();
+        match self.peek() {
+            Some(b',') => {
+                self.pos += 1;
+                Ok(true)
+            }
+            Some(c) if c == close => {
+                self.pos += 1;
+                Ok(false)
+            }
+            None => Err(self.err(JsonErrorKind::UnexpectedEnd)),
+            Some(_) => Err(self.err(JsonErrorKind::ExpectedCommaOrEnd)),
+        }
+    }
+
+    fn array<B: Builder<Value = V>>(&mut self, b: &mut B) -> Result<V, Error> {
+        self.enter()?;
+        let mark = self.stack.len();
+        self.skip_ws();
+        if self.peek() == Some(b']') {
+            self.pos += 1;
+        } else {
+            loop {
+                let item = self.value(b)?;
+                self.stack.push(item);
+                if !self.next_or_close(b']')? {
+                    break;
+                }
+            }
+        }
+        self.depth -= 1;
+        b.array(self.stack.drain(mark..))
+    }
+
+    fn object<B: Builder<Value = V>>(&mut self, b: &mut B) -> Result<V, Error> {
+        self.enter()?;
+        let mut object = b.object_new()?;
+        self.skip_ws();
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+        } else {
+            loop {
+                self.skip_ws();
+                match self.peek() {
+                    Some(b'"') => self.pos += 1,
+                    None => return Err(self.err(JsonErrorKind::UnexpectedEnd)),
+                    Some(_) => return Err(self.err(JsonErrorKind::ExpectedKey)),
+                }
+                let t = self.string()?;
+                let key = b.key(self.json_str(t))?;
+                self.skip_ws();
+                match self.peek() {
+                    Some(b':') => self.pos += 1,
+                    None => return Err(self.err(JsonErrorKind::UnexpectedEnd)),
+                    Some(_) => return Err(self.err(JsonErrorKind::ExpectedColon)),
+                }
+                let value = self.value(b)?;
+                b.object_set(&mut object, key, value)?;
+                if !self.next_or_close(b'}')? {
+                    break;
+                }
+            }
+        }
+        self.depth -= 1;
+        b.object_finish(object)
+    }
+
+    /// Reads a string whose opening quote was consumed.
+    fn string(&mut self) -> Result<Text, Error> {
+        let start = self.pos;
+        loop {
+            match self.peek() {
+                Some(b'"') => {
+                    self.pos += 1;
+                    return Ok(Text::Slice(start, self.pos - 1));
+                }
+                Some(b'\\') => break,
+                Some(c) if c < 0x20 => return Err(self.err(JsonErrorKind::ControlCharacter)),
+                Some(_) => self.pos += 1,
+                None => return Err(self.err(JsonErrorKind::UnexpectedEnd)),
+            }
+        }
+        self.scratch.clear();
+        self.scratch
+            .extend_from_slice(self.bytes.get(start..self.pos).unwrap_or_default());
+        let mut surrogates = false;
+        loop {
+            match self.peek() {
+                Some(b'"') => {
+                    self.pos += 1;
+                    return Ok(Text::Scratch { surrogates });
+                }
+                Some(b'\\') => {
+                    self.pos += 1;
+                    surrogates |= self.escape()?;
+                }
+                Some(c) if c < 0x20 => return Err(self.err(JsonErrorKind::ControlCharacter)),
+                Some(c) => {
+                    self.scratch.push(c);
+                    self.pos += 1;
+                }
+                None => return Err(self.err(JsonErrorKind::UnexpectedEnd)),
+            }
+        }
+    }
+
+    /// Decodes the escape after a backslash into the scratch buffer; returns
+    /// whether it wrote a lone surrogate.
+    fn escape(&mut self) -> Result<bool, Error> {
+        let c = self.peek().ok_or_else(|| self.err(JsonErrorKind::UnexpectedEnd))?;
+        self.pos += 1;
+        let simple = match c {
+            b'"' => b'"',
+            b'\\' => b'\\',
+            b'/' => b'/',
+            b'b' => 0x08,
+            b'f' => 0x0c,
+            b'n' => b'\n',
+            b'r' => b'\r',
+            b't' => b'\t',
+            b'u' => return self.unicode_escape(),
+            _ => {
+                self.pos -= 1;
+                return Err(self.err(JsonErrorKind::InvalidEscape));
+            }
+        };
+        self.scratch.push(simple);
+        Ok(false)
+    }
+
+    fn hex4(&self, at: usize) -> Option<u32> {
+        let digits = self.bytes.get(at..at + 4)?;
+        let mut v = 0u32;
+        for &d in digits {
+            v = v * 16 + char::from(d).to_digit(16)?;
+        }
+        Some(v)
+    }
+
+    /// `\uXXXX`: a surrogate pair combines into one character (as `json.loads`
+    /// does); a lone surrogate is kept, written as WTF-8.
+    fn unicode_escape(&mut self) -> Result<bool, Error> {
+        let cp = self
+            .hex4(self.pos)
+            .ok_or_else(|| self.err(JsonErrorKind::InvalidEscape))?;
+        self.pos += 4;
+        let mut code = cp;
+        if (0xd800..0xdc00).contains(&cp) && self.bytes.get(self.pos..self.pos + 2) == Some(b"\\u") {
+            if let Some(low @ 0xdc00..=0xdfff) = self.hex4(self.pos + 2) {
+                code = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
+                self.pos += 6;
+            }
+        }
+        match char::from_u32(code) {
+            Some(ch) => {
+                let mut buf = [0u8; 4];
+                self.scratch
+                    .extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
+                Ok(false)
+            }
+            None => {
+                // A lone surrogate (0xD800..=0xDFFF): generalized UTF-8.
+                self.scratch.extend_from_slice(&[
+                    0xed,
+                    0x80 | ((code >> 6) & 0x3f) as u8,
+                    0x80 | (code & 0x3f) as u8,
+                ]);
+                Ok(true)
+            }
+        }
+    }
+
+    fn digits(&mut self) -> usize {
+        let start = self.pos;
+        while self.peek().is_some_and(|c| c.is_ascii_digit()) {
+            self.pos += 1;
+        }
+        self.pos - start
+    }
+
+    /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?`, as `json.loads`.
+    fn number<B: Builder<Value = V>>(&mut self, b: &mut B) -> Result<V, Error> {
+        let start = self.pos;
+        if self.peek() == Some(b'-') {
+            self.pos += 1;
+        }
+        match self.peek() {
+            Some(b'0') => self.pos += 1,
+            Some(b'1'..=b'9') => {
+                self.digits();
+            }
+            None => return Err(self.err(JsonErrorKind::UnexpectedEnd)),
+            Some(_) => return Err(self.err(JsonErrorKind::InvalidNumber)),
+        }
+        let mut is_float = false;
+        if self.peek() == Some(b'.') && self.bytes.get(self.pos + 1).is_some_and(u8::is_ascii_digit) {
+            self.pos += 1;
+            self.digits();
+            is_float = true;
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            let save = self.pos;
+            self.pos += 1;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.pos += 1;
+            }
+            if self.digits() == 0 {
+                // Like json.loads's regex: the exponent is not part of the number.
+                self.pos = save;
+            } else {
+                is_float = true;
+            }
+        }
+        let literal = self.text.get(start..self.pos).unwrap_or("0");
+        if is_float {
+            let v = literal
+                .parse::<f64>()
+                .map_err(|_| self.err(JsonErrorKind::InvalidNumber))?;
+            return b.float(v);
+        }
+        if literal.len() > self.max_int_digits {
+            self.pos = start;
+            return Err(self.err(JsonErrorKind::IntegerTooLong(self.max_int_digits)));
+        }
+        match literal.parse::<i64>() {
+            Ok(v) => b.int(v),
+            Err(_) => b.big_int(literal),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::{Value, ValueBuilder};
+
+    const LIMITS: Limits = Limits {
+        max_depth: 256,
+        max_int_digits: 100,
+    };
+
+    fn p(s: &str) -> Result<Value, Error> {
+        parse(s, &mut ValueBuilder, &LIMITS)
+    }
+
+    fn kind(s: &str) -> JsonErrorKind {
+        match p(s) {
+            Err(Error::InvalidJson(e)) => e.kind,
+            other => panic!("{s:?} gave {other:?}"),
+        }
+    }
+
+    #[test]
+    fn scalars() {
+        assert_eq!(p(" true ").unwrap(), Value::Bool(true));
+        assert_eq!(p("null").unwrap(), Value::Null);
+        assert_eq!(p("-0").unwrap(), Value::Int(0));
+        assert_eq!(p("1.5e3").unwrap(), Value::Float(1500.0));
+        assert_eq!(p("1E400").unwrap(), Value::Float(f64::INFINITY));
+        assert_eq!(p("-Infinity").unwrap(), Value::Float(f64::NEG_INFINITY));
+        assert!(matches!(p("NaN").unwrap(), Value::Float(f) if f.is_nan()));
+        assert_eq!(
+            p("123456789012345678901234567890").unwrap(),
+            Value::BigInt("123456789012345678901234567890".into())
+        );
+        assert_eq!(p("9223372036854775807").unwrap(), Value::Int(i64::MAX));
+    }
+
+    #[test]
+    fn strings_and_escapes() {
+        assert_eq!(p(r#""a\"b\\c\/d\n""#).unwrap(), Value::Str("a\"b\\c/d\n".into()));
+        assert_eq!(p(r#""\ud83d\ude00""#).unwrap(), Value::Str("\u{1F600}".into()));
+        assert_eq!(p(r#""\u00e9t\u00C9""#).unwrap(), Value::Str("étÉ".into()));
+        assert_eq!(p(r#""\ud800""#).unwrap(), Value::Wtf8(vec![0xed, 0xa0, 0x80]));
+        assert_eq!(kind("\"a\u{1}\""), JsonErrorKind::ControlCharacter);
+        assert_eq!(kind(r#""\x""#), JsonErrorKind::InvalidEscape);
+        assert_eq!(kind(r#""\u12""#), JsonErrorKind::InvalidEscape);
+        assert_eq!(kind("\"abc"), JsonErrorKind::UnexpectedEnd);
+    }
+
+    #[test]
+    fn containers() {
+        assert_eq!(
+            p(r#"{"a":[1,{"b":null}],"a":2}"#).unwrap(),
+            Value::Object(vec![("a".into(), Value::Int(2))])
+        );
+        assert_eq!(p("[ ]").unwrap(), Value::Array(vec![]));
+        assert_eq!(kind("[1,]"), JsonErrorKind::ExpectedValue);
+        assert_eq!(kind("[1 2]"), JsonErrorKind::ExpectedCommaOrEnd);
+        assert_eq!(kind(r#"{"a" 1}"#), JsonErrorKind::ExpectedColon);
+        assert_eq!(kind("{1:2}"), JsonErrorKind::ExpectedKey);
+        assert_eq!(kind("[1] x"), JsonErrorKind::TrailingCharacters);
+        assert_eq!(kind("01"), JsonErrorKind::TrailingCharacters);
+    }
+
+    #[test]
+    fn numbers_outside_the_grammar_are_rejected() {
+        for bad in ["+1", ".5", "-", "--1", "0x10", "Infinityx", "nan"] {
+            assert!(p(bad).is_err(), "{bad}");
+        }
+        assert_eq!(kind("1."), JsonErrorKind::TrailingCharacters);
+        assert_eq!(kind("1e"), JsonErrorKind::TrailingCharacters);
+    }
+
+    #[test]
+    fn integer_length_limit_counts_the_sign() {
+        let hundred = "9".repeat(100);
+        assert!(p(&hundred).is_ok());
+        assert_eq!(kind(&format!("-{hundred}")), JsonErrorKind::IntegerTooLong(100));
+        assert!(p(&format!("{hundred}.5")).is_ok(), "floats have no digit limit");
+    }
+
+    #[test]
+    fn depth_limit() {
+        let ok = format!("{}{}", "[".repeat(256), "]".repeat(256));
+        assert!(p(&ok).is_ok());
+        let deep = format!("{}{}", "[".repeat(257), "]".repeat(257));
+        assert_eq!(kind(&deep), JsonErrorKind::TooDeep(256));
+        let deep_objects = "{\"a\":".repeat(300);
+        assert_eq!(kind(&deep_objects), JsonErrorKind::TooDeep(256));
+    }
+
+    #[test]
+    fn the_depth_ceiling_fits_a_small_thread_stack() {
+        let limits = Limits {
+            max_depth: crate::codec::DecoderOptions::DEPTH_CEILING,
+            max_int_digits: 100,
+        };
+        let n = limits.max_depth;
+        let text = format!("{}1{}", "[{\"a\":".repeat(n / 2), "}]".repeat(n / 2));
+        // Release builds (what Python loads) need under 256 KiB for this; an
+        // unoptimised build's frames are several times larger.
+        let stack = if cfg!(debug_assertions) { 8 << 20 } else { 256 << 10 };
+        let handle = std::thread::Builder::new()
+            .stack_size(stack)
+            .spawn(move || parse(&text, &mut ValueBuilder, &limits).is_ok())
+            .unwrap();
+        assert!(handle.join().unwrap());
+    }
+}

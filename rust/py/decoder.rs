@@ -1,0 +1,120 @@
+//! `Decoder`: one per connection.
+
+use super::build::PyBuilder;
+use super::errors::to_pyerr;
+use super::ffi_ext::str_utf8;
+use super::packet::Packet;
+use crate::codec::{self, DecoderOptions, Step};
+use crate::error::Error;
+use pyo3::exceptions::PyValueError;
+use pyo3::ffi;
+use pyo3::prelude::*;
+use pyo3::types::{PyByteArray, PyBytes, PyList, PyMemoryView};
+
+/// Decodes the frames of one connection into packets.
+#[pyclass(module = "socketio_rs._core", name = "Decoder")]
+pub struct Decoder {
+    inner: codec::Decoder<Py<PyAny>, Py<PyAny>>,
+}
+
+#[pymethods]
+impl Decoder {
+    #[new]
+    #[pyo3(signature = (*, max_attachments = 10, max_depth = 256, max_int_digits = 100))]
+    fn new(max_attachments: usize, max_depth: usize, max_int_digits: usize) -> PyResult<Self> {
+        if max_depth == 0 || max_depth > DecoderOptions::DEPTH_CEILING {
+            return Err(PyValueError::new_err(format!(
+                "max_depth must be between 1 and {}",
+                DecoderOptions::DEPTH_CEILING
+            )));
+        }
+        if max_int_digits == 0 {
+            return Err(PyValueError::new_err("max_int_digits must be at least 1"));
+        }
+        Ok(Decoder {
+            inner: codec::Decoder::new(DecoderOptions {
+                max_attachments,
+                max_depth,
+                max_int_digits,
+            }),
+        })
+    }
+
+    /// Adds one frame (`str` for text, `bytes`-like for an attachment) and
+    /// returns the packets it completed. Raises `PacketError` on bad input;
+    /// the decoder is then reset and usable again.
+    fn add<'py>(&mut self, py: Python<'py>, frame: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
+        let mut host = PyBuilder::new(py);
+        let result = self.step(&mut host, frame);
+        match result {
+            Ok(Step::Complete(p)) => {
+                let packet = Bound::new(py, Packet::from_decoded(py, p))?;
+                PyList::new(py, [packet])
+            }
+            Ok(Step::NeedsAttachments(_)) => Ok(PyList::empty(py)),
+            Err(e) => {
+                self.inner.reset();
+                Err(to_pyerr(e, host.err.take()))
+            }
+        }
+    }
+
+    /// Whether a binary packet is waiting for attachments.
+    #[getter]
+    fn pending(&self) -> bool {
+        self.inner.awaiting() > 0
+    }
+
+    /// Drops a partial binary packet.
+    fn reset(&mut self) {
+        self.inner.reset();
+    }
+
+    #[getter]
+    fn max_attachments(&self) -> usize {
+        self.inner.options().max_attachments
+    }
+
+    #[getter]
+    fn max_depth(&self) -> usize {
+        self.inner.options().max_depth
+    }
+
+    #[getter]
+    fn max_int_digits(&self) -> usize {
+        self.inner.options().max_int_digits
+    }
+}
+
+impl Decoder {
+    fn step<'py>(
+        &mut self,
+        host: &mut PyBuilder<'py>,
+        frame: &Bound<'py, PyAny>,
+    ) -> Result<Step<codec::Decoded<Py<PyAny>>>, Error> {
+        let p = frame.as_ptr();
+        // SAFETY: a type check on a live object.
+        if unsafe { ffi::PyUnicode_Check(p) } != 0 {
+            // SAFETY: a live str, borrowed for this call.
+            let bytes = unsafe { str_utf8(p) }.ok_or(Error::TextNotUtf8)?;
+            let text = std::str::from_utf8(bytes).map_err(|_| Error::TextNotUtf8)?;
+            return self.inner.add_text(host, text);
+        }
+        if frame.is_instance_of::<PyBytes>() {
+            return self.inner.add_binary(host, frame.clone().unbind());
+        }
+        if frame.is_instance_of::<PyByteArray>() || frame.is_instance_of::<PyMemoryView>() {
+            // SAFETY: a bytes-like object; the result is a new bytes or NULL.
+            let ptr = unsafe { ffi::PyBytes_FromObject(p) };
+            if ptr.is_null() {
+                host.err = Some(PyErr::fetch(frame.py()));
+                return Err(Error::Host);
+            }
+            // SAFETY: a new reference.
+            let bytes = unsafe { Bound::from_owned_ptr(frame.py(), ptr) }.unbind();
+            return self.inner.add_binary(host, bytes);
+        }
+        let shown = frame.str().map(|s| s.to_string()).unwrap_or_else(|_| "?".into());
+        Err(Error::UnknownFrame(shown))
+    }
+}

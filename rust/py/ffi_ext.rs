@@ -1,0 +1,41 @@
+//! Raw helpers over the C API for the per-value hot paths, where PyO3's safe
+//! wrappers would add a check or an allocation per value.
+
+use pyo3::ffi;
+use std::os::raw::c_char;
+
+extern "C" {
+    // Part of the stable ABI since 3.10 and exported by CPython since 3.3, so
+    // present in every interpreter an abi3-py39 wheel loads into. It returns
+    // the str's cached UTF-8 buffer: no bytes object per string.
+    fn PyUnicode_AsUTF8AndSize(unicode: *mut ffi::PyObject, size: *mut ffi::Py_ssize_t) -> *const c_char;
+}
+
+/// The UTF-8 text of a `str`, borrowed from the object; `None` (with the
+/// Python error cleared) when it holds lone surrogates.
+///
+/// # Safety
+/// `obj` must be a live `str` and the interpreter attached; the slice lives
+/// as long as `obj` does.
+pub unsafe fn str_utf8<'a>(obj: *mut ffi::PyObject) -> Option<&'a [u8]> {
+    let mut len: ffi::Py_ssize_t = 0;
+    // SAFETY: guaranteed by the caller.
+    let ptr = unsafe { PyUnicode_AsUTF8AndSize(obj, &mut len) };
+    if ptr.is_null() {
+        // SAFETY: attached; the UnicodeEncodeError is replaced by our own error.
+        unsafe { ffi::PyErr_Clear() };
+        return None;
+    }
+    // SAFETY: CPython guarantees `len` bytes at `ptr` for the object's life.
+    Some(unsafe { std::slice::from_raw_parts(ptr.cast::<u8>(), len as usize) })
+}
+
+/// Whether `obj`'s type is exactly `tp`.
+///
+/// # Safety
+/// `obj` must be a live object.
+#[inline]
+pub unsafe fn is_type(obj: *mut ffi::PyObject, tp: *mut ffi::PyTypeObject) -> bool {
+    // SAFETY: guaranteed by the caller.
+    unsafe { ffi::Py_TYPE(obj) == tp }
+}

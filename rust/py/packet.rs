@@ -1,0 +1,239 @@
+//! `Packet`, `encode()` and `is_packet_valid()`.
+
+use super::build::View;
+use super::encode::JsonEncoder;
+use super::errors::{to_pyerr, PacketError};
+use crate::codec::{self, Decoded, PacketType, MAX_ACK_ID};
+use crate::error::Error;
+use pyo3::basic::CompareOp;
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBool, PyList, PyString, PyTuple};
+use pyo3::{ffi, intern};
+
+/// One Socket.IO packet: `type`, `nsp`, `data` (None when absent) and `id`
+/// (the ack id, None when absent). Frozen and comparable.
+#[pyclass(frozen, module = "socketio_rs._core", name = "Packet")]
+pub struct Packet {
+    packet_type: PacketType,
+    nsp: Py<PyString>,
+    data: Py<PyAny>,
+    id: Option<u64>,
+}
+
+/// `Packet`'s constructor arguments, for pickling.
+type PacketArgs = (u8, Py<PyString>, Py<PyAny>, Option<u64>);
+
+static PACKET_TYPE_MEMBERS: PyOnceLock<Py<PyTuple>> = PyOnceLock::new();
+
+/// The `socketio_rs.codec.PacketType` member for a type.
+fn type_member(py: Python<'_>, t: PacketType) -> PyResult<Bound<'_, PyAny>> {
+    let members = PACKET_TYPE_MEMBERS.get_or_try_init(py, || -> PyResult<Py<PyTuple>> {
+        let enum_type = py.import("socketio_rs.codec")?.getattr("PacketType")?;
+        let members = PacketType::ALL
+            .iter()
+            .map(|t| enum_type.call1((*t as u8,)))
+            .collect::<PyResult<Vec<_>>>()?;
+        Ok(PyTuple::new(py, members)?.unbind())
+    })?;
+    members.bind(py).get_item(t as usize)
+}
+
+fn packet_type_from(obj: &Bound<'_, PyAny>) -> PyResult<PacketType> {
+    if obj.is_instance_of::<PyBool>() {
+        return Err(PyTypeError::new_err("packet type must be an int, not bool"));
+    }
+    let v: i64 = obj
+        .extract()
+        .map_err(|_| PyTypeError::new_err("packet type must be an int"))?;
+    u8::try_from(v)
+        .ok()
+        .and_then(PacketType::from_u8)
+        .ok_or_else(|| PacketError::new_err(Error::UnknownPacketType(v.to_string()).to_string()))
+}
+
+fn ack_id_from(obj: &Bound<'_, PyAny>) -> PyResult<u64> {
+    // SAFETY: a type check on a live object.
+    let is_int = unsafe { ffi::PyLong_Check(obj.as_ptr()) != 0 };
+    if !is_int || obj.is_instance_of::<PyBool>() {
+        return Err(PyTypeError::new_err(format!(
+            "ack id must be an int or None, not {}",
+            obj.get_type().name()?
+        )));
+    }
+    match obj.extract::<u64>() {
+        Ok(v) if v <= MAX_ACK_ID => Ok(v),
+        _ => Err(PacketError::new_err(Error::AckIdOutOfRange.to_string())),
+    }
+}
+
+impl Packet {
+    /// Wraps a decoded packet.
+    pub fn from_decoded(py: Python<'_>, p: Decoded<Py<PyAny>>) -> Packet {
+        let nsp = match p.nsp.as_ref() {
+            "/" => intern!(py, "/").clone().unbind(),
+            other => PyString::new(py, other).unbind(),
+        };
+        Packet {
+            packet_type: p.packet_type,
+            nsp,
+            data: p.data.unwrap_or_else(|| py.None()),
+            id: p.id,
+        }
+    }
+
+    fn fields<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        PyTuple::new(
+            py,
+            [
+                type_member(py, self.packet_type)?,
+                self.nsp.bind(py).clone().into_any(),
+                self.data.bind(py).clone(),
+                self.id.into_pyobject(py)?.into_any(),
+            ],
+        )
+    }
+}
+
+#[pymethods]
+impl Packet {
+    #[new]
+    #[pyo3(signature = (r#type, nsp = None, data = None, id = None), text_signature = "(type, nsp='/', data=None, id=None)")]
+    fn new(
+        py: Python<'_>,
+        r#type: &Bound<'_, PyAny>,
+        nsp: Option<&Bound<'_, PyAny>>,
+        data: Option<Py<PyAny>>,
+        id: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let packet_type = packet_type_from(r#type)?;
+        let nsp = match nsp {
+            None => intern!(py, "/").clone().unbind(),
+            Some(n) => n
+                .cast::<PyString>()
+                .map_err(|_| PyTypeError::new_err(format!("nsp must be a str, not {}", n.get_type().name().map(|s| s.to_string()).unwrap_or_default())))?
+                .clone()
+                .unbind(),
+        };
+        let id = id.map(ack_id_from).transpose()?;
+        Ok(Packet {
+            packet_type,
+            nsp,
+            data: data.unwrap_or_else(|| py.None()),
+            id,
+        })
+    }
+
+    /// The packet type, a `PacketType`.
+    #[getter(r#type)]
+    fn get_type<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        type_member(py, self.packet_type)
+    }
+
+    /// The namespace, `"/"` for the main one.
+    #[getter]
+    fn nsp(&self, py: Python<'_>) -> Py<PyString> {
+        self.nsp.clone_ref(py)
+    }
+
+    /// The payload; None when the packet has none.
+    #[getter]
+    fn data(&self, py: Python<'_>) -> Py<PyAny> {
+        self.data.clone_ref(py)
+    }
+
+    /// The ack id, or None.
+    #[getter]
+    fn id(&self) -> Option<u64> {
+        self.id
+    }
+
+    fn __richcmp__(&self, other: &Bound<'_, PyAny>, op: CompareOp) -> PyResult<Py<PyAny>> {
+        let py = other.py();
+        let Ok(other) = other.cast::<Packet>() else {
+            return Ok(py.NotImplemented());
+        };
+        let other = other.get();
+        let equal = || -> PyResult<bool> {
+            Ok(self.packet_type == other.packet_type
+                && self.id == other.id
+                && self.nsp.bind(py).as_any().eq(other.nsp.bind(py))?
+                && self.data.bind(py).eq(other.data.bind(py))?)
+        };
+        match op {
+            CompareOp::Eq => Ok(PyBool::new(py, equal()?).to_owned().into_any().unbind()),
+            CompareOp::Ne => Ok(PyBool::new(py, !equal()?).to_owned().into_any().unbind()),
+            _ => Ok(py.NotImplemented()),
+        }
+    }
+
+    fn __hash__(&self, py: Python<'_>) -> PyResult<isize> {
+        self.fields(py)?.hash()
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let id = match self.id {
+            Some(id) => id.to_string(),
+            None => "None".into(),
+        };
+        Ok(format!(
+            "Packet(type=PacketType.{}, nsp={}, data={}, id={})",
+            self.packet_type.name(),
+            self.nsp.bind(py).repr()?,
+            self.data.bind(py).repr()?,
+            id
+        ))
+    }
+
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, PacketArgs)> {
+        let py = slf.py();
+        let me = slf.get();
+        Ok((
+            slf.get_type().into_any(),
+            (me.packet_type as u8, me.nsp.clone_ref(py), me.data.clone_ref(py), me.id),
+        ))
+    }
+}
+
+/// Encodes a packet: the text frame first, then each binary attachment.
+#[pyfunction]
+pub fn encode<'py>(py: Python<'py>, packet: &Bound<'py, Packet>) -> PyResult<Bound<'py, PyList>> {
+    let p = packet.get();
+    let nsp = p.nsp.bind(py).to_cow()?;
+    let mut encoder = JsonEncoder::new(py);
+    let data = p.data.bind(py);
+    let has_data = !data.is_none();
+    let text = codec::encode_with(p.packet_type, &nsp, p.id, |out| {
+        if has_data {
+            encoder.write(out, data, 0)?;
+        }
+        Ok(encoder.attachments.len())
+    })
+    .map_err(|e| to_pyerr(e, encoder.err.take()))?;
+    // SAFETY: the encoder writes UTF-8 only; the C API validates it again.
+    let text = unsafe {
+        let ptr = ffi::PyUnicode_FromStringAndSize(text.as_ptr().cast(), text.len() as ffi::Py_ssize_t);
+        if ptr.is_null() {
+            return Err(PyErr::fetch(py));
+        }
+        Bound::from_owned_ptr(py, ptr)
+    };
+    let mut frames = Vec::with_capacity(1 + encoder.attachments.len());
+    frames.push(text);
+    frames.extend(encoder.attachments.into_iter().map(|a| a.into_bound(py)));
+    PyList::new(py, frames)
+}
+
+/// The reference's `isPacketValid` (P15): the namespace is a str without a
+/// comma and the data follows the type's rule; types 5 and 6 are never valid.
+#[pyfunction]
+pub fn is_packet_valid(py: Python<'_>, packet: &Bound<'_, Packet>) -> PyResult<bool> {
+    let p = packet.get();
+    if p.nsp.bind(py).to_cow()?.contains(',') {
+        return Ok(false);
+    }
+    let data = p.data.bind(py);
+    let view = (!data.is_none()).then(|| View(data.clone()));
+    Ok(codec::data_valid(p.packet_type, view.as_ref()))
+}
