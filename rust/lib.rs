@@ -17,6 +17,8 @@
 
 pub mod codec;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod json;
 
 #[cfg(feature = "python")]

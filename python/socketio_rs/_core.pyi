@@ -2,8 +2,6 @@
 
 from typing import Any, final
 
-from typing_extensions import Self
-
 PACKET_TYPES: list[tuple[str, int]]
 RESERVED_EVENTS: list[str]
 MAX_ACK_ID: int
@@ -16,7 +14,7 @@ DEPTH_CEILING: int
 class Packet:
     def __new__(
         cls, type: int, nsp: str | None = None, data: Any = None, id: int | None = None
-    ) -> Self: ...
+    ) -> Packet: ...
     @property
     def type(self) -> Any: ...
     @property
@@ -34,7 +32,7 @@ class Packet:
 class Decoder:
     def __new__(
         cls, *, max_attachments: int = 10, max_depth: int = 256, max_int_digits: int = 100
-    ) -> Self: ...
+    ) -> Decoder: ...
     def add(self, frame: str | bytes | bytearray | memoryview) -> list[Packet]: ...
     @property
     def pending(self) -> bool: ...

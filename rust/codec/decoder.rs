@@ -7,7 +7,7 @@
 use super::header::decode_header;
 use super::PacketType;
 use crate::error::Error;
-use crate::json::{self, Builder, Limits};
+use crate::json::{self, Builder, Limits, Scratch};
 use std::borrow::Cow;
 
 /// Decoder limits. Every one of them protects the server from one client.
@@ -75,6 +75,7 @@ struct Pending<V, B> {
 pub struct Decoder<V, B> {
     options: DecoderOptions,
     pending: Option<Pending<V, B>>,
+    scratch: Scratch<V>,
 }
 
 impl<V, B> Decoder<V, B> {
@@ -82,6 +83,7 @@ impl<V, B> Decoder<V, B> {
         Decoder {
             options,
             pending: None,
+            scratch: Scratch::default(),
         }
     }
 
@@ -117,7 +119,7 @@ impl<V, B> Decoder<V, B> {
                     max_depth: self.options.max_depth,
                     max_int_digits: self.options.max_int_digits,
                 };
-                let value = json::parse(payload, host, &limits)?;
+                let value = json::parse_with(payload, host, &limits, &mut self.scratch)?;
                 host.check_payload(header.packet_type, &value)
                     .map_err(Error::InvalidPayload)?;
                 Some(value)

@@ -6,7 +6,7 @@ mod parse;
 mod value;
 mod write;
 
-pub use parse::parse;
+pub use parse::{parse, parse_with, Scratch};
 pub use value::{encode_packet, Value, ValueBuilder};
 pub use write::{write_f64, write_i64, write_str, write_str_bytes};
 

@@ -10,6 +10,47 @@ use crate::error::{Error, JsonError, JsonErrorKind};
 
 /// Parses one JSON value filling the whole `text` (whitespace aside).
 pub fn parse<B: Builder>(text: &str, builder: &mut B, limits: &Limits) -> Result<B::Value, Error> {
+    parse_with(text, builder, limits, &mut Scratch::default())
+}
+
+/// Buffers the parser needs, kept by a caller that parses often so that
+/// they are allocated once rather than per payload.
+pub struct Scratch<V> {
+    stack: Vec<V>,
+    bytes: Vec<u8>,
+}
+
+impl<V> Default for Scratch<V> {
+    fn default() -> Self {
+        Scratch {
+            stack: Vec::new(),
+            bytes: Vec::new(),
+        }
+    }
+}
+
+impl<V> Scratch<V> {
+    /// Capacity kept between payloads; a rare huge payload's buffers are freed.
+    const KEEP: usize = 256;
+
+    fn trim(&mut self) {
+        self.stack.clear();
+        if self.stack.capacity() > Self::KEEP {
+            self.stack = Vec::new();
+        }
+        if self.bytes.capacity() > Self::KEEP * 16 {
+            self.bytes = Vec::new();
+        }
+    }
+}
+
+/// [`parse`] with caller-owned buffers.
+pub fn parse_with<B: Builder>(
+    text: &str,
+    builder: &mut B,
+    limits: &Limits,
+    scratch: &mut Scratch<B::Value>,
+) -> Result<B::Value, Error> {
     let mut p = Parser {
         bytes: text.as_bytes(),
         text,
@@ -17,15 +58,21 @@ pub fn parse<B: Builder>(text: &str, builder: &mut B, limits: &Limits) -> Result
         depth: 0,
         max_depth: limits.max_depth,
         max_int_digits: limits.max_int_digits,
-        stack: Vec::new(),
-        scratch: Vec::new(),
+        stack: std::mem::take(&mut scratch.stack),
+        scratch: std::mem::take(&mut scratch.bytes),
     };
-    let value = p.value(builder)?;
-    p.skip_ws();
-    if p.pos != p.bytes.len() {
-        return Err(p.err(JsonErrorKind::TrailingCharacters));
-    }
-    Ok(value)
+    let result = p.value(builder).and_then(|value| {
+        p.skip_ws();
+        if p.pos == p.bytes.len() {
+            Ok(value)
+        } else {
+            Err(p.err(JsonErrorKind::TrailingCharacters))
+        }
+    });
+    scratch.stack = p.stack;
+    scratch.bytes = p.scratch;
+    scratch.trim();
+    result
 }
 
 /// Where a string's decoded text is: a slice of the input, or the scratch
@@ -207,6 +254,7 @@ impl<V> Parser<'_, V> {
     /// Reads a string whose opening quote was consumed.
     fn string(&mut self) -> Result<Text, Error> {
         let start = self.pos;
+        self.skip_plain_string_bytes();
         loop {
             match self.peek() {
                 Some(b'"') => {
@@ -240,6 +288,28 @@ impl<V> Parser<'_, V> {
                 }
                 None => return Err(self.err(JsonErrorKind::UnexpectedEnd)),
             }
+        }
+    }
+
+    /// Skips, eight bytes at a time, bytes that need no attention in a
+    /// string: anything but `"`, `\\` and control characters.
+    fn skip_plain_string_bytes(&mut self) {
+        const LOW: u64 = 0x0101_0101_0101_0101;
+        const HIGH: u64 = 0x8080_8080_8080_8080;
+        while let Some(chunk) = self.bytes.get(self.pos..self.pos + 8) {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            let w = u64::from_le_bytes(word);
+            // A zero byte in `x` sets its high bit in `(x - LOW) & !x & HIGH`.
+            let quote = w ^ (LOW * u64::from(b'"'));
+            let backslash = w ^ (LOW * u64::from(b'\\'));
+            let has_zero = |x: u64| x.wrapping_sub(LOW) & !x & HIGH;
+            // Bytes below 0x20: `w - 0x20` borrows into the high bit.
+            let control = w.wrapping_sub(LOW * 0x20) & !w & HIGH;
+            if has_zero(quote) | has_zero(backslash) | control != 0 {
+                return;
+            }
+            self.pos += 8;
         }
     }
 
@@ -320,13 +390,23 @@ impl<V> Parser<'_, V> {
     /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?`, as `json.loads`.
     fn number<B: Builder<Value = V>>(&mut self, b: &mut B) -> Result<V, Error> {
         let start = self.pos;
-        if self.peek() == Some(b'-') {
+        let negative = self.peek() == Some(b'-');
+        if negative {
             self.pos += 1;
         }
+        // The integer part's value, exact while it has at most 18 digits.
+        let mut magnitude: u64 = 0;
         match self.peek() {
             Some(b'0') => self.pos += 1,
             Some(b'1'..=b'9') => {
-                self.digits();
+                let digits_start = self.pos;
+                while let Some(d @ b'0'..=b'9') = self.peek() {
+                    magnitude = magnitude.wrapping_mul(10).wrapping_add(u64::from(d - b'0'));
+                    self.pos += 1;
+                }
+                if self.pos - digits_start > 18 {
+                    magnitude = u64::MAX;
+                }
             }
             None => return Err(self.err(JsonErrorKind::UnexpectedEnd)),
             Some(_) => return Err(self.err(JsonErrorKind::InvalidNumber)),
@@ -360,6 +440,9 @@ impl<V> Parser<'_, V> {
         if literal.len() > self.max_int_digits {
             self.pos = start;
             return Err(self.err(JsonErrorKind::IntegerTooLong(self.max_int_digits)));
+        }
+        if let Ok(v) = i64::try_from(magnitude) {
+            return b.int(if negative { -v } else { v });
         }
         match literal.parse::<i64>() {
             Ok(v) => b.int(v),

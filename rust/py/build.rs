@@ -2,15 +2,15 @@
 //! intermediate tree), and gives the codec's payload rules and binary
 //! reconstruction a view of them.
 
-use super::ffi_ext::{is_type, str_utf8};
+use super::ffi_ext::str_utf8;
+use super::obj::Obj;
 use crate::codec::{self, Host, Kind, PacketType, PayloadView, PlaceholderCheck};
 use crate::error::Error;
 use crate::json::{Builder, JsonStr};
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
-use std::cell::RefCell;
-use std::ptr::addr_of_mut;
+use std::cell::UnsafeCell;
 
 /// Builds values for one decoder call; keeps the first Python exception.
 pub struct PyBuilder<'py> {
@@ -24,24 +24,21 @@ impl<'py> PyBuilder<'py> {
     }
 
     /// Takes ownership of a new reference, or records the pending exception.
-    fn own(&mut self, ptr: *mut ffi::PyObject) -> Result<Py<PyAny>, Error> {
-        if ptr.is_null() {
-            self.err = Some(PyErr::fetch(self.py));
-            return Err(Error::Host);
+    #[inline]
+    fn own(&mut self, ptr: *mut ffi::PyObject) -> Result<Obj, Error> {
+        // SAFETY: `ptr` comes straight from a C API call returning a new reference.
+        match unsafe { Obj::from_owned(ptr) } {
+            Some(obj) => Ok(obj),
+            None => Err(self.fetch()),
         }
-        // SAFETY: a non-null new reference returned by the C API.
-        Ok(unsafe { Bound::from_owned_ptr(self.py, ptr) }.unbind())
     }
 
-    fn check(&mut self, status: std::os::raw::c_int) -> Result<(), Error> {
-        if status < 0 {
-            self.err = Some(PyErr::fetch(self.py));
-            return Err(Error::Host);
-        }
-        Ok(())
+    fn fetch(&mut self) -> Error {
+        self.err = Some(PyErr::fetch(self.py));
+        Error::Host
     }
 
-    fn new_str(&mut self, s: JsonStr<'_>) -> Result<Py<PyAny>, Error> {
+    fn new_str(&mut self, s: JsonStr<'_>) -> Result<Obj, Error> {
         // SAFETY: pointer and length describe a live slice; the interpreter is attached.
         let ptr = unsafe {
             match s {
@@ -55,12 +52,12 @@ impl<'py> PyBuilder<'py> {
     }
 
     /// Replaces placeholders in `v` by attachments; `Some` when `v` itself is one.
-    fn replace(&mut self, v: &Bound<'py, PyAny>, buffers: &[Py<PyAny>]) -> Result<Option<Py<PyAny>>, Error> {
+    fn replace(&mut self, v: &Bound<'py, PyAny>, buffers: &[Obj]) -> Result<Option<Obj>, Error> {
         if let Ok(list) = v.cast::<PyList>() {
             for i in 0..list.len() {
                 let Ok(item) = list.get_item(i) else { continue };
                 if let Some(new) = self.replace(&item, buffers)? {
-                    list.set_item(i, new).map_err(|e| self.keep(e))?;
+                    list.set_item(i, new.into_py(self.py)).map_err(|e| self.keep(e))?;
                 }
             }
             return Ok(None);
@@ -89,7 +86,7 @@ impl<'py> PyBuilder<'py> {
                     }
                 }
                 for (key, new) in changes {
-                    dict.set_item(key, new).map_err(|e| self.keep(e))?;
+                    dict.set_item(key, new.into_py(self.py)).map_err(|e| self.keep(e))?;
                 }
                 Ok(None)
             }
@@ -104,30 +101,37 @@ impl<'py> PyBuilder<'py> {
 
 /// An int (not a bool) or a float: what JavaScript calls a number.
 fn is_number(v: &Bound<'_, PyAny>) -> bool {
-    // SAFETY: `v` is live and the interpreter attached.
-    unsafe { ffi::PyLong_Check(v.as_ptr()) != 0 && ffi::PyBool_Check(v.as_ptr()) == 0 || ffi::PyFloat_Check(v.as_ptr()) != 0 }
+    let p = v.as_ptr();
+    // SAFETY: `p` is live; type checks run no Python code.
+    unsafe { (ffi::PyLong_Check(p) != 0 && ffi::PyBool_Check(p) == 0) || ffi::PyFloat_Check(p) != 0 }
 }
 
 impl Builder for PyBuilder<'_> {
-    type Value = Py<PyAny>;
-    type Key = Py<PyAny>;
-    type Object = Py<PyAny>;
+    type Value = Obj;
+    type Key = Obj;
+    type Object = Obj;
 
-    fn null(&mut self) -> Result<Py<PyAny>, Error> {
-        Ok(self.py.None())
+    fn null(&mut self) -> Result<Obj, Error> {
+        // SAFETY: Py_None is a static object; IncRef makes the new reference.
+        unsafe {
+            ffi::Py_IncRef(ffi::Py_None());
+            self.own(ffi::Py_None())
+        }
     }
 
-    fn boolean(&mut self, v: bool) -> Result<Py<PyAny>, Error> {
-        Ok(pyo3::types::PyBool::new(self.py, v).to_owned().into_any().unbind())
+    fn boolean(&mut self, v: bool) -> Result<Obj, Error> {
+        // SAFETY: attached; PyBool_FromLong returns a new reference.
+        let ptr = unsafe { ffi::PyBool_FromLong(std::os::raw::c_long::from(v)) };
+        self.own(ptr)
     }
 
-    fn int(&mut self, v: i64) -> Result<Py<PyAny>, Error> {
+    fn int(&mut self, v: i64) -> Result<Obj, Error> {
         // SAFETY: attached.
         let ptr = unsafe { ffi::PyLong_FromLongLong(v) };
         self.own(ptr)
     }
 
-    fn big_int(&mut self, literal: &str) -> Result<Py<PyAny>, Error> {
+    fn big_int(&mut self, literal: &str) -> Result<Obj, Error> {
         let Ok(c) = std::ffi::CString::new(literal) else {
             return Err(Error::Host);
         };
@@ -136,117 +140,154 @@ impl Builder for PyBuilder<'_> {
         self.own(ptr)
     }
 
-    fn float(&mut self, v: f64) -> Result<Py<PyAny>, Error> {
+    fn float(&mut self, v: f64) -> Result<Obj, Error> {
         // SAFETY: attached.
         let ptr = unsafe { ffi::PyFloat_FromDouble(v) };
         self.own(ptr)
     }
 
-    fn string(&mut self, s: JsonStr<'_>) -> Result<Py<PyAny>, Error> {
+    fn string(&mut self, s: JsonStr<'_>) -> Result<Obj, Error> {
         self.new_str(s)
     }
 
-    fn array(&mut self, items: std::vec::Drain<'_, Py<PyAny>>) -> Result<Py<PyAny>, Error> {
+    fn array(&mut self, items: std::vec::Drain<'_, Obj>) -> Result<Obj, Error> {
         // SAFETY: attached.
         let list = self.own(unsafe { ffi::PyList_New(items.len() as ffi::Py_ssize_t) })?;
         for (i, item) in items.enumerate() {
             // SAFETY: `list` is a new list of the right size; SetItem steals `item`.
-            let status = unsafe { ffi::PyList_SetItem(list.as_ptr(), i as ffi::Py_ssize_t, item.into_ptr()) };
-            self.check(status)?;
+            if unsafe { ffi::PyList_SetItem(list.as_ptr(), i as ffi::Py_ssize_t, item.into_ptr()) } < 0 {
+                return Err(self.fetch());
+            }
         }
         Ok(list)
     }
 
-    fn object_new(&mut self) -> Result<Py<PyAny>, Error> {
+    fn object_new(&mut self) -> Result<Obj, Error> {
         // SAFETY: attached.
         let ptr = unsafe { ffi::PyDict_New() };
         self.own(ptr)
     }
 
-    fn key(&mut self, s: JsonStr<'_>) -> Result<Py<PyAny>, Error> {
+    fn key(&mut self, s: JsonStr<'_>) -> Result<Obj, Error> {
         match s {
-            JsonStr::Utf8(text) if text.len() <= KEY_CACHE_MAX_LEN => cached_key(self, text),
+            JsonStr::Utf8(text) if text.len() <= KEY_MAX_LEN => {
+                let slot = key_slot(text.as_bytes());
+                let py = self.py;
+                if let Some(hit) = KEYS.with(py, |cache| cache.lookup(slot, text.as_bytes(), py)) {
+                    return Ok(hit);
+                }
+                let key = self.new_str(s)?;
+                // SAFETY: hashing a str runs no Python code; the hash is then
+                // cached in the object for every dict this key goes into.
+                unsafe { ffi::PyObject_Hash(key.as_ptr()) };
+                KEYS.with(py, |cache| cache.store(slot, text.as_bytes(), &key, py));
+                Ok(key)
+            }
             other => self.new_str(other),
         }
     }
 
-    fn object_set(&mut self, object: &mut Py<PyAny>, key: Py<PyAny>, value: Py<PyAny>) -> Result<(), Error> {
+    fn object_set(&mut self, object: &mut Obj, key: Obj, value: Obj) -> Result<(), Error> {
         // SAFETY: `object` is a dict we made; SetItem takes its own references.
-        let status = unsafe { ffi::PyDict_SetItem(object.as_ptr(), key.as_ptr(), value.as_ptr()) };
-        self.check(status)
+        if unsafe { ffi::PyDict_SetItem(object.as_ptr(), key.as_ptr(), value.as_ptr()) } < 0 {
+            return Err(self.fetch());
+        }
+        Ok(())
     }
 
-    fn object_finish(&mut self, object: Py<PyAny>) -> Result<Py<PyAny>, Error> {
+    fn object_finish(&mut self, object: Obj) -> Result<Obj, Error> {
         Ok(object)
     }
 }
 
-const KEY_CACHE_SLOTS: usize = 1024;
-const KEY_CACHE_MAX_LEN: usize = 64;
+const KEY_SLOTS: usize = 512;
+const KEY_MAX_LEN: usize = 32;
 
 /// Recently seen dict keys, so the same key text becomes the same `str`
-/// object (with its hash already computed) instead of a new one each time.
+/// object (hash already computed) instead of a new one each time.
 struct KeyCache {
     slots: Vec<Option<CachedKey>>,
 }
 
-/// A key's UTF-8 text and its `str`.
-type CachedKey = (Box<[u8]>, Py<PyAny>);
-
-thread_local! {
-    static KEYS: RefCell<KeyCache> = RefCell::new(KeyCache {
-        slots: (0..KEY_CACHE_SLOTS).map(|_| None).collect(),
-    });
+struct CachedKey {
+    len: u8,
+    text: [u8; KEY_MAX_LEN],
+    key: Obj,
 }
 
-fn fnv1a(bytes: &[u8]) -> usize {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h as usize
-}
-
-fn cached_key(b: &mut PyBuilder<'_>, text: &str) -> Result<Py<PyAny>, Error> {
-    let slot = fnv1a(text.as_bytes()) % KEY_CACHE_SLOTS;
-    let hit = KEYS.with(|cache| {
-        let cache = cache.try_borrow().ok()?;
-        match cache.slots.get(slot) {
-            Some(Some((k, v))) if **k == *text.as_bytes() => Some(v.clone_ref(b.py)),
+impl KeyCache {
+    fn lookup(&mut self, slot: usize, text: &[u8], py: Python<'_>) -> Option<Obj> {
+        match self.slots.get(slot) {
+            Some(Some(c)) if usize::from(c.len) == text.len() && c.text.get(..text.len()) == Some(text) => {
+                Some(c.key.clone_ref(py))
+            }
             _ => None,
         }
-    });
-    if let Some(key) = hit {
-        return Ok(key);
     }
-    let key = b.new_str(JsonStr::Utf8(text))?;
-    // SAFETY: `key` is a str; hashing a str runs no Python code and caches
-    // the hash in the object, so every dict this key goes into skips it.
-    unsafe { ffi::PyObject_Hash(key.as_ptr()) };
-    store_key(slot, text, &key, b.py);
-    Ok(key)
+
+    fn store(&mut self, slot: usize, text: &[u8], key: &Obj, py: Python<'_>) {
+        if self.slots.is_empty() {
+            self.slots = (0..KEY_SLOTS).map(|_| None).collect();
+        }
+        let mut buf = [0u8; KEY_MAX_LEN];
+        let Some(dst) = buf.get_mut(..text.len()) else { return };
+        dst.copy_from_slice(text);
+        if let Some(entry) = self.slots.get_mut(slot) {
+            // Dropping a replaced key frees a str at most: no Python code runs.
+            *entry = Some(CachedKey {
+                len: text.len() as u8,
+                text: buf,
+                key: key.clone_ref(py),
+            });
+        }
+    }
 }
 
-fn store_key(slot: usize, text: &str, key: &Py<PyAny>, py: Python<'_>) {
-    KEYS.with(|cache| {
-        // A re-entrant call (a finalizer decoding while we build) skips the cache.
-        if let Ok(mut cache) = cache.try_borrow_mut() {
-            if let Some(entry) = cache.slots.get_mut(slot) {
-                *entry = Some((text.as_bytes().into(), key.clone_ref(py)));
-            }
+/// State shared by every decoder of the process and only touched while
+/// attached to the interpreter, whose lock serialises access (abi3 builds
+/// always have that lock). A plain static: no thread-local lookup per key.
+struct Attached<T>(UnsafeCell<T>);
+
+// SAFETY: see above; `with` requires the `Python` token.
+unsafe impl<T> Sync for Attached<T> {}
+
+impl<T> Attached<T> {
+    /// Runs `f` on the value. `f` must not run Python code (which could
+    /// re-enter); the key cache only compares, copies and counts references.
+    fn with<R>(&self, _py: Python<'_>, f: impl FnOnce(&mut T) -> R) -> R {
+        // SAFETY: attached, and `f` cannot re-enter (see above).
+        f(unsafe { &mut *self.0.get() })
+    }
+}
+
+static KEYS: Attached<KeyCache> = Attached(UnsafeCell::new(KeyCache { slots: Vec::new() }));
+
+/// A cheap slot hash for short keys: the length and up to the first and
+/// last eight bytes (collisions only cost a cache miss).
+fn key_slot(bytes: &[u8]) -> usize {
+    let word = |s: &[u8]| {
+        let mut w = [0u8; 8];
+        let n = s.len().min(8);
+        if let (Some(dst), Some(src)) = (w.get_mut(..n), s.get(..n)) {
+            dst.copy_from_slice(src);
         }
-    });
+        u64::from_le_bytes(w)
+    };
+    let head = word(bytes);
+    let tail = word(bytes.get(bytes.len().saturating_sub(8)..).unwrap_or_default());
+    let h = (head ^ tail.rotate_left(29) ^ bytes.len() as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    (h >> 40) as usize % KEY_SLOTS
 }
 
 impl Host for PyBuilder<'_> {
-    type Buffer = Py<PyAny>;
+    type Buffer = Obj;
 
-    fn check_payload(&self, packet_type: PacketType, value: &Py<PyAny>) -> Result<(), &'static str> {
-        codec::payload_valid(packet_type, &View(value.bind(self.py).clone()))
+    fn check_payload(&self, packet_type: PacketType, value: &Obj) -> Result<(), &'static str> {
+        codec::payload_valid(packet_type, &View(value.bind(self.py)))
     }
 
-    fn reconstruct(&mut self, value: Py<PyAny>, buffers: &[Py<PyAny>]) -> Result<Py<PyAny>, Error> {
-        let bound = value.bind(self.py).clone();
+    fn reconstruct(&mut self, value: Obj, buffers: &[Obj]) -> Result<Obj, Error> {
+        let bound = value.bind(self.py);
         Ok(self.replace(&bound, buffers)?.unwrap_or(value))
     }
 }
@@ -289,10 +330,8 @@ impl PayloadView for View<'_> {
     }
 
     fn is_reserved_name(&self) -> bool {
-        // SAFETY: only called on a str (kind() == String).
-        let is_str = unsafe { is_type(self.0.as_ptr(), addr_of_mut!(ffi::PyUnicode_Type)) }
-            || unsafe { ffi::PyUnicode_Check(self.0.as_ptr()) != 0 };
-        if !is_str {
+        // SAFETY: a type check on a live object.
+        if unsafe { ffi::PyUnicode_Check(self.0.as_ptr()) } == 0 {
             return false;
         }
         // SAFETY: a live str.

@@ -3,6 +3,7 @@
 use super::build::PyBuilder;
 use super::errors::to_pyerr;
 use super::ffi_ext::str_utf8;
+use super::obj::Obj;
 use super::packet::Packet;
 use crate::codec::{self, DecoderOptions, Step};
 use crate::error::Error;
@@ -14,7 +15,7 @@ use pyo3::types::{PyByteArray, PyBytes, PyList, PyMemoryView};
 /// Decodes the frames of one connection into packets.
 #[pyclass(module = "socketio_rs._core", name = "Decoder")]
 pub struct Decoder {
-    inner: codec::Decoder<Py<PyAny>, Py<PyAny>>,
+    inner: codec::Decoder<Obj, Obj>,
 }
 
 #[pymethods]
@@ -43,13 +44,22 @@ impl Decoder {
     /// Adds one frame (`str` for text, `bytes`-like for an attachment) and
     /// returns the packets it completed. Raises `PacketError` on bad input;
     /// the decoder is then reset and usable again.
+    #[pyo3(signature = (frame, /))]
     fn add<'py>(&mut self, py: Python<'py>, frame: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
         let mut host = PyBuilder::new(py);
         let result = self.step(&mut host, frame);
         match result {
             Ok(Step::Complete(p)) => {
                 let packet = Bound::new(py, Packet::from_decoded(py, p))?;
-                PyList::new(py, [packet])
+                // SAFETY: a new one-item list; SetItem steals the packet.
+                unsafe {
+                    let list = ffi::PyList_New(1);
+                    if list.is_null() {
+                        return Err(PyErr::fetch(py));
+                    }
+                    ffi::PyList_SetItem(list, 0, packet.into_ptr());
+                    Ok(Bound::from_owned_ptr(py, list).cast_into_unchecked())
+                }
             }
             Ok(Step::NeedsAttachments(_)) => Ok(PyList::empty(py)),
             Err(e) => {
@@ -91,7 +101,7 @@ impl Decoder {
         &mut self,
         host: &mut PyBuilder<'py>,
         frame: &Bound<'py, PyAny>,
-    ) -> Result<Step<codec::Decoded<Py<PyAny>>>, Error> {
+    ) -> Result<Step<codec::Decoded<Obj>>, Error> {
         let p = frame.as_ptr();
         // SAFETY: a type check on a live object.
         if unsafe { ffi::PyUnicode_Check(p) } != 0 {
@@ -101,7 +111,7 @@ impl Decoder {
             return self.inner.add_text(host, text);
         }
         if frame.is_instance_of::<PyBytes>() {
-            return self.inner.add_binary(host, frame.clone().unbind());
+            return self.inner.add_binary(host, Obj::from_bound(frame));
         }
         if frame.is_instance_of::<PyByteArray>() || frame.is_instance_of::<PyMemoryView>() {
             // SAFETY: a bytes-like object; the result is a new bytes or NULL.
@@ -111,7 +121,7 @@ impl Decoder {
                 return Err(Error::Host);
             }
             // SAFETY: a new reference.
-            let bytes = unsafe { Bound::from_owned_ptr(frame.py(), ptr) }.unbind();
+            let bytes = unsafe { Obj::from_owned(ptr) }.ok_or(Error::Host)?;
             return self.inner.add_binary(host, bytes);
         }
         let shown = frame.str().map(|s| s.to_string()).unwrap_or_else(|_| "?".into());

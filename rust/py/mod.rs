@@ -6,6 +6,7 @@ mod decoder;
 mod encode;
 mod errors;
 mod ffi_ext;
+mod obj;
 mod packet;
 
 use crate::codec::{DecoderOptions, PacketType, MAX_ACK_ID, RESERVED_EVENTS};

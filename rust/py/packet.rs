@@ -1,6 +1,7 @@
 //! `Packet`, `encode()` and `is_packet_valid()`.
 
 use super::build::View;
+use super::obj::Obj;
 use super::encode::JsonEncoder;
 use super::errors::{to_pyerr, PacketError};
 use crate::codec::{self, Decoded, PacketType, MAX_ACK_ID};
@@ -14,7 +15,7 @@ use pyo3::{ffi, intern};
 
 /// One Socket.IO packet: `type`, `nsp`, `data` (None when absent) and `id`
 /// (the ack id, None when absent). Frozen and comparable.
-#[pyclass(frozen, module = "socketio_rs._core", name = "Packet")]
+#[pyclass(frozen, freelist = 128, module = "socketio_rs._core", name = "Packet")]
 pub struct Packet {
     packet_type: PacketType,
     nsp: Py<PyString>,
@@ -70,7 +71,7 @@ fn ack_id_from(obj: &Bound<'_, PyAny>) -> PyResult<u64> {
 
 impl Packet {
     /// Wraps a decoded packet.
-    pub fn from_decoded(py: Python<'_>, p: Decoded<Py<PyAny>>) -> Packet {
+    pub fn from_decoded(py: Python<'_>, p: Decoded<Obj>) -> Packet {
         let nsp = match p.nsp.as_ref() {
             "/" => intern!(py, "/").clone().unbind(),
             other => PyString::new(py, other).unbind(),
@@ -78,7 +79,7 @@ impl Packet {
         Packet {
             packet_type: p.packet_type,
             nsp,
-            data: p.data.unwrap_or_else(|| py.None()),
+            data: p.data.map_or_else(|| py.None(), |d| d.into_py(py)),
             id: p.id,
         }
     }
