@@ -1,0 +1,87 @@
+# socketio-rs developer commands. `make help` lists them.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+# Bounded fuzzing time in `make test` (seconds).
+FUZZ_SECONDS ?= 60
+# Other Python versions the abi3 wheel is installed on and smoke-tested with.
+WHEEL_PYTHONS ?= python3.9 python3.13
+
+.PHONY: help
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(VENV)/.deps: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet "maturin>=1.9,<2" typing_extensions
+	$(PIP) install --quiet $$($(PY) -c "import tomllib,sys; d=tomllib.load(open('pyproject.toml','rb'))['project']['optional-dependencies']; print(' '.join(sorted(set(d['test']+d['bench']+d['lint']))))")
+	touch $@
+
+.PHONY: venv
+venv: $(VENV)/.deps ## create .venv with maturin and the test, bench and lint tools
+
+.PHONY: dev
+dev: venv ## build the extension in release mode into .venv (maturin develop)
+	VIRTUAL_ENV=$(abspath $(VENV)) $(VENV)/bin/maturin develop --release --quiet
+
+.PHONY: lint
+lint: dev ## rustfmt, clippy (plain and with the bindings), ruff, mypy, stubtest
+	cargo fmt --check
+	cargo clippy --all-targets -- -D warnings
+	cargo clippy --all-targets --features python -- -D warnings
+	$(VENV)/bin/ruff format --check python tests benches examples fuzz
+	$(VENV)/bin/ruff check python tests benches examples fuzz
+	$(VENV)/bin/mypy
+	$(PY) -m mypy.stubtest socketio_rs._core
+
+.PHONY: test
+test: lint ## every test: cargo test, lint, pytest, wheel check, bounded fuzzing
+	cargo test
+	cargo test --release --lib json::parse::tests::the_depth_ceiling
+	$(VENV)/bin/pytest tests
+	$(MAKE) wheel-check
+	$(MAKE) fuzz
+
+.PHONY: wheel-check
+wheel-check: venv ## build the abi3 wheel and smoke-test it on other Python versions
+	rm -rf target/wheels
+	$(VENV)/bin/maturin build --release --quiet
+	@found=0; for py in $(PYTHON) $(WHEEL_PYTHONS); do \
+	  command -v $$py >/dev/null 2>&1 || { echo "wheel-check: $$py not found, skipped"; continue; }; \
+	  d=$$(mktemp -d); $$py -m venv $$d && $$d/bin/pip install --quiet target/wheels/*.whl \
+	    && $$d/bin/python examples/codec_demo.py >/dev/null \
+	    && echo "wheel-check: $$($$d/bin/python -V) ok" || exit 1; \
+	  rm -rf $$d; found=$$((found+1)); \
+	done; [ $$found -ge 2 ] || echo "wheel-check: fewer than two Python versions on this machine"
+
+.PHONY: fuzz
+fuzz: venv ## fuzz the decoder for FUZZ_SECONDS (cargo-fuzz on nightly, else the stable harness)
+	@set -eo pipefail; \
+	if cargo +nightly --version >/dev/null 2>&1; then \
+	  command -v cargo-fuzz >/dev/null 2>&1 || cargo install --locked --quiet cargo-fuzz; \
+	  $(PY) fuzz/seed_corpus.py; \
+	  cargo +nightly fuzz run decode fuzz/corpus/decode -- -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 2>&1 | tail -n 20; \
+	else \
+	  echo "no nightly toolchain: running the stable randomized harness"; \
+	  FUZZ_SECONDS=$(FUZZ_SECONDS) cargo test --release --lib fuzzing::tests::fuzz_random_frames -- --ignored --nocapture; \
+	fi
+
+.PHONY: bench
+bench: dev ## codec benchmarks against python-socketio and orjson, with a ratio table
+	mkdir -p target/bench
+	$(VENV)/bin/pytest benches --benchmark-only --benchmark-json=target/bench/codec.json -q -p no:randomly
+	$(PY) benches/report.py target/bench/codec.json
+
+.PHONY: demo
+demo: dev ## the main job: today, the codec demo (the server comes with the next issues)
+	$(PY) examples/codec_demo.py
+
+.PHONY: clean
+clean: ## remove build outputs and the virtualenv
+	cargo clean
+	rm -rf $(VENV) fuzz/target fuzz/corpus fuzz/artifacts target/wheels
