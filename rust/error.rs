@@ -43,7 +43,7 @@ pub enum Error {
     #[error("invalid ack id")]
     InvalidAckId,
     /// An ack id above 2^53, the largest integer a JavaScript peer holds exactly.
-    #[error("ack id out of range (0 to 2**53)")]
+    #[error("ack id out of range: above 2**53")]
     AckIdOutOfRange,
     /// A namespace with a comma cannot be decoded back (the comma ends it).
     #[error("invalid namespace: must not contain a comma")]

@@ -176,7 +176,7 @@ pub fn encode_packet(packet: &Decoded<Value>) -> Result<(Vec<u8>, Vec<Vec<u8>>),
 const MAX_ENCODE_DEPTH: usize = 256;
 
 fn write_value(out: &mut Vec<u8>, v: &Value, attachments: &mut Vec<Vec<u8>>, depth: usize) -> Result<(), Error> {
-    if depth > MAX_ENCODE_DEPTH {
+    if depth >= MAX_ENCODE_DEPTH && matches!(v, Value::Array(_) | Value::Object(_)) {
         return Err(Error::TooDeep(MAX_ENCODE_DEPTH));
     }
     match v {

@@ -41,9 +41,6 @@ impl<'py> JsonEncoder<'py> {
 
     /// Writes `obj` as JSON.
     pub fn write(&mut self, out: &mut Vec<u8>, obj: &Bound<'py, PyAny>, depth: usize) -> Result<(), Error> {
-        if depth > MAX_ENCODE_DEPTH {
-            return Err(Error::TooDeep(MAX_ENCODE_DEPTH));
-        }
         let p = obj.as_ptr();
         // SAFETY: `p` is live for the whole call and the interpreter is
         // attached; the exact-type tests below only read `ob_type`.
@@ -173,6 +170,7 @@ impl<'py> JsonEncoder<'py> {
     }
 
     unsafe fn write_list(&mut self, out: &mut Vec<u8>, p: *mut ffi::PyObject, depth: usize) -> Result<(), Error> {
+        enter(depth)?;
         out.push(b'[');
         let mut i = 0;
         // The size is read each time: nothing here runs Python code, but the
@@ -195,6 +193,7 @@ impl<'py> JsonEncoder<'py> {
     }
 
     unsafe fn write_tuple(&mut self, out: &mut Vec<u8>, p: *mut ffi::PyObject, depth: usize) -> Result<(), Error> {
+        enter(depth)?;
         out.push(b'[');
         // SAFETY: `p` is a live tuple (immutable).
         let n = unsafe { ffi::PyTuple_Size(p) };
@@ -214,6 +213,7 @@ impl<'py> JsonEncoder<'py> {
     }
 
     unsafe fn write_dict(&mut self, out: &mut Vec<u8>, p: *mut ffi::PyObject, depth: usize) -> Result<(), Error> {
+        enter(depth)?;
         out.push(b'{');
         let mut pos: ffi::Py_ssize_t = 0;
         let mut key: *mut ffi::PyObject = std::ptr::null_mut();
@@ -282,6 +282,16 @@ impl<'py> JsonEncoder<'py> {
             "keys must be str, int, float, bool or None, not {name}"
         ))))
     }
+}
+
+/// A container at `depth` (0 for the payload itself) is one level more: the
+/// payload may hold `MAX_ENCODE_DEPTH` nested containers, as the default
+/// decoder accepts.
+fn enter(depth: usize) -> Result<(), Error> {
+    if depth >= MAX_ENCODE_DEPTH {
+        return Err(Error::TooDeep(MAX_ENCODE_DEPTH));
+    }
+    Ok(())
 }
 
 fn type_name(obj: &Bound<'_, PyAny>) -> String {

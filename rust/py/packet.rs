@@ -104,19 +104,12 @@ impl Packet {
     fn new(
         py: Python<'_>,
         r#type: &Bound<'_, PyAny>,
-        nsp: Option<&Bound<'_, PyAny>>,
+        nsp: Option<Bound<'_, PyString>>,
         data: Option<Py<PyAny>>,
         id: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let packet_type = packet_type_from(r#type)?;
-        let nsp = match nsp {
-            None => intern!(py, "/").clone().unbind(),
-            Some(n) => n
-                .cast::<PyString>()
-                .map_err(|_| PyTypeError::new_err(format!("nsp must be a str, not {}", n.get_type().name().map(|s| s.to_string()).unwrap_or_default())))?
-                .clone()
-                .unbind(),
-        };
+        let nsp = nsp.map_or_else(|| intern!(py, "/").clone().unbind(), Bound::unbind);
         let id = id.map(ack_id_from).transpose()?;
         Ok(Packet {
             packet_type,

@@ -1,0 +1,36 @@
+"""Every Python snippet in the README and docs/ runs, and the demo runs."""
+
+from __future__ import annotations
+
+import pathlib
+import re
+import runpy
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+
+
+def snippets(path: pathlib.Path) -> list[str]:
+    """The ```python blocks of a Markdown file."""
+    return re.findall(r"```python\n(.*?)```", path.read_text(encoding="utf-8"), re.S)
+
+
+@pytest.mark.parametrize("path", DOCS, ids=lambda p: p.name)
+def test_snippets_run(path: pathlib.Path) -> None:
+    # The blocks of one file share a namespace, as a reader's session would.
+    namespace: dict[str, object] = {}
+    for block in snippets(path):
+        exec(compile(block, str(path), "exec"), namespace)
+
+
+def test_readme_has_a_snippet() -> None:
+    assert snippets(ROOT / "README.md"), "the README's example must be tested"
+
+
+def test_codec_demo_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    runpy.run_path(str(ROOT / "examples" / "codec_demo.py"), run_name="__main__")
+    out = capsys.readouterr().out
+    assert '0/admin,{"token":"s3cr3t"}' in out
+    assert "then: [Packet(type=PacketType.EVENT" in out
