@@ -23,9 +23,13 @@ def show(title: str, packet: Packet) -> None:
 
 def main() -> None:
     """Prints a few packets as the wire carries them, and a few refusals."""
-    show("connect to /admin with a token", Packet(PacketType.CONNECT, "/admin", {"token": "s3cr3t"}))
+    show(
+        "connect to /admin with a token", Packet(PacketType.CONNECT, "/admin", {"token": "s3cr3t"})
+    )
     show("chat event with an ack id", Packet(PacketType.EVENT, "/", ["chat", "héllo 😀"], id=12))
-    show("event with binary", Packet(PacketType.EVENT, "/files", ["upload", {"chunk": b"\x00\x01"}]))
+    show(
+        "event with binary", Packet(PacketType.EVENT, "/files", ["upload", {"chunk": b"\x00\x01"}])
+    )
     show("ack", Packet(PacketType.ACK, "/", ["ok", 3.5], id=12))
     print("refused input (the decoder resets and keeps working):")
     decoder = Decoder()

@@ -58,7 +58,11 @@ fn check_round_trip(packet: &Decoded<Value>) {
     for a in attachments {
         step = decoder.add_binary(&mut ValueBuilder, a);
     }
-    assert_eq!(step, Ok(Step::Complete(packet.clone())), "re-encoded as {text:?}");
+    assert_eq!(
+        step,
+        Ok(Step::Complete(packet.clone())),
+        "re-encoded as {text:?}"
+    );
 }
 
 #[cfg(test)]
@@ -96,7 +100,10 @@ mod tests {
         let mut data = seed.to_vec();
         for _ in 0..=rng.below(6) {
             let at = rng.below(data.len() + 1);
-            let byte = ALPHABET.get(rng.below(ALPHABET.len())).copied().unwrap_or(b'0');
+            let byte = ALPHABET
+                .get(rng.below(ALPHABET.len()))
+                .copied()
+                .unwrap_or(b'0');
             match rng.below(5) {
                 0 if at < data.len() => {
                     data.remove(at);
@@ -105,7 +112,12 @@ mod tests {
                 2 => data.truncate(at),
                 3 => {
                     let len = rng.below(8);
-                    let copy: Vec<u8> = data.iter().skip(rng.below(data.len())).take(len).copied().collect();
+                    let copy: Vec<u8> = data
+                        .iter()
+                        .skip(rng.below(data.len()))
+                        .take(len)
+                        .copied()
+                        .collect();
                     data.splice(at..at, copy);
                 }
                 _ => data.insert(at, byte),
@@ -149,7 +161,10 @@ mod tests {
     #[test]
     #[ignore]
     fn fuzz_random_frames() {
-        let seconds = std::env::var("FUZZ_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(60.0);
+        let seconds = std::env::var("FUZZ_SECONDS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(60.0);
         let seed = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos() as u64)

@@ -2,6 +2,20 @@
 
 from typing import Any, final
 
+__all__ = [
+    "DEFAULT_MAX_ATTACHMENTS",
+    "DEFAULT_MAX_DEPTH",
+    "DEFAULT_MAX_INT_DIGITS",
+    "DEPTH_CEILING",
+    "MAX_ACK_ID",
+    "PACKET_TYPES",
+    "RESERVED_EVENTS",
+    "Decoder",
+    "Packet",
+    "encode",
+    "is_packet_valid",
+]
+
 PACKET_TYPES: list[tuple[str, int]]
 RESERVED_EVENTS: list[str]
 MAX_ACK_ID: int
@@ -13,7 +27,7 @@ DEPTH_CEILING: int
 @final
 class Packet:
     def __new__(
-        cls, type: int, nsp: str | None = None, data: Any = None, id: int | None = None
+        cls, type: int, nsp: str | None = "/", data: Any = None, id: int | None = None
     ) -> Packet: ...
     @property
     def type(self) -> Any: ...
@@ -23,8 +37,8 @@ class Packet:
     def data(self) -> Any: ...
     @property
     def id(self) -> int | None: ...
-    def __eq__(self, other: object) -> bool: ...
-    def __ne__(self, other: object) -> bool: ...
+    def __eq__(self, value: object, /) -> bool: ...
+    def __ne__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
     def __reduce__(self) -> tuple[Any, tuple[int, str, Any, int | None]]: ...
 
@@ -33,7 +47,7 @@ class Decoder:
     def __new__(
         cls, *, max_attachments: int = 10, max_depth: int = 256, max_int_digits: int = 100
     ) -> Decoder: ...
-    def add(self, frame: str | bytes | bytearray | memoryview) -> list[Packet]: ...
+    def add(self, frame: str | bytes | bytearray | memoryview, /) -> list[Packet]: ...
     @property
     def pending(self) -> bool: ...
     def reset(self) -> None: ...

@@ -22,11 +22,11 @@ class SocketIOError(Exception):
     """Base class of every socketio-rs error."""
 
 
-class ConnectionError(SocketIOError):  # noqa: A001 (python-socketio's name)
+class ConnectionError(SocketIOError):  # python-socketio's name, shadowing the builtin
     """A connection could not be made or was lost."""
 
 
-class ConnectionRefusedError(ConnectionError):  # noqa: A001 (python-socketio's name)
+class ConnectionRefusedError(ConnectionError):  # python-socketio's name, shadowing the builtin
     """Raised by a connect handler or middleware to refuse a connection.
 
     The client receives CONNECT_ERROR with ``message`` (``str`` of the first
@@ -49,7 +49,7 @@ class ConnectionRefusedError(ConnectionError):  # noqa: A001 (python-socketio's 
             self.error_args["data"] = args[1:]
 
 
-class TimeoutError(SocketIOError):  # noqa: A001 (python-socketio's name)
+class TimeoutError(SocketIOError):  # python-socketio's name, shadowing the builtin
     """An acknowledgement did not arrive in time."""
 
 

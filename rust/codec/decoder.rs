@@ -60,9 +60,17 @@ pub trait Host: Builder {
     /// A received binary attachment.
     type Buffer;
     /// The payload rule of `packet_type` (see [`super::payload_valid`]).
-    fn check_payload(&self, packet_type: PacketType, value: &Self::Value) -> Result<(), &'static str>;
+    fn check_payload(
+        &self,
+        packet_type: PacketType,
+        value: &Self::Value,
+    ) -> Result<(), &'static str>;
     /// Replaces placeholders by attachments (see [`super::placeholder_index`]).
-    fn reconstruct(&mut self, value: Self::Value, buffers: &[Self::Buffer]) -> Result<Self::Value, Error>;
+    fn reconstruct(
+        &mut self,
+        value: Self::Value,
+        buffers: &[Self::Buffer],
+    ) -> Result<Self::Value, Error>;
 }
 
 struct Pending<V, B> {
@@ -190,22 +198,35 @@ mod tests {
     #[test]
     fn text_packet_completes_at_once() {
         let mut d = decoder();
-        let p = complete(d.add_text(&mut ValueBuilder, "2/admin,456[\"project:delete\",123]").unwrap());
+        let p = complete(
+            d.add_text(&mut ValueBuilder, "2/admin,456[\"project:delete\",123]")
+                .unwrap(),
+        );
         assert_eq!(p.packet_type, PacketType::Event);
         assert_eq!(p.nsp, "/admin");
         assert_eq!(p.id, Some(456));
         assert_eq!(
             p.data,
-            Some(Value::Array(vec![Value::Str("project:delete".into()), Value::Int(123)]))
+            Some(Value::Array(vec![
+                Value::Str("project:delete".into()),
+                Value::Int(123)
+            ]))
         );
     }
 
     #[test]
     fn binary_packet_completes_with_its_last_attachment() {
         let mut d = decoder();
-        let text = r#"52-/admin,789["m",{"_placeholder":true,"num":1},{"_placeholder":true,"num":0}]"#;
-        assert_eq!(d.add_text(&mut ValueBuilder, text).unwrap(), Step::NeedsAttachments(2));
-        assert_eq!(d.add_binary(&mut ValueBuilder, vec![1]).unwrap(), Step::NeedsAttachments(1));
+        let text =
+            r#"52-/admin,789["m",{"_placeholder":true,"num":1},{"_placeholder":true,"num":0}]"#;
+        assert_eq!(
+            d.add_text(&mut ValueBuilder, text).unwrap(),
+            Step::NeedsAttachments(2)
+        );
+        assert_eq!(
+            d.add_binary(&mut ValueBuilder, vec![1]).unwrap(),
+            Step::NeedsAttachments(1)
+        );
         let p = complete(d.add_binary(&mut ValueBuilder, vec![2]).unwrap());
         assert_eq!(p.packet_type, PacketType::Event);
         assert_eq!(
@@ -222,21 +243,35 @@ mod tests {
     #[test]
     fn errors_reset_the_decoder() {
         let mut d = decoder();
-        d.add_text(&mut ValueBuilder, r#"51-["a",{"_placeholder":true,"num":0}]"#).unwrap();
+        d.add_text(
+            &mut ValueBuilder,
+            r#"51-["a",{"_placeholder":true,"num":0}]"#,
+        )
+        .unwrap();
         assert_eq!(
             d.add_text(&mut ValueBuilder, r#"2["b"]"#),
             Err(Error::PlaintextWhileReconstructing)
         );
         assert_eq!(d.awaiting(), 0);
         complete(d.add_text(&mut ValueBuilder, r#"2["b"]"#).unwrap());
-        assert_eq!(d.add_binary(&mut ValueBuilder, vec![0]), Err(Error::BinaryWhileIdle));
+        assert_eq!(
+            d.add_binary(&mut ValueBuilder, vec![0]),
+            Err(Error::BinaryWhileIdle)
+        );
     }
 
     #[test]
     fn placeholder_out_of_range_is_illegal() {
         let mut d = decoder();
-        d.add_text(&mut ValueBuilder, r#"51-["a",{"_placeholder":true,"num":1}]"#).unwrap();
-        assert_eq!(d.add_binary(&mut ValueBuilder, vec![0]), Err(Error::IllegalPlaceholder));
+        d.add_text(
+            &mut ValueBuilder,
+            r#"51-["a",{"_placeholder":true,"num":1}]"#,
+        )
+        .unwrap();
+        assert_eq!(
+            d.add_binary(&mut ValueBuilder, vec![0]),
+            Err(Error::IllegalPlaceholder)
+        );
         assert_eq!(d.awaiting(), 0);
     }
 
@@ -244,7 +279,10 @@ mod tests {
     fn payload_rules_apply_to_binary_events() {
         let mut d = decoder();
         assert!(matches!(
-            d.add_text(&mut ValueBuilder, r#"51-["connect",{"_placeholder":true,"num":0}]"#),
+            d.add_text(
+                &mut ValueBuilder,
+                r#"51-["connect",{"_placeholder":true,"num":0}]"#
+            ),
             Err(Error::InvalidPayload(_))
         ));
     }

@@ -29,7 +29,8 @@ pub fn decode_header(s: &str, max_attachments: usize) -> Result<Header<'_>, Erro
         None => (PacketType::Connect, 0),
         Some((_, c)) => {
             let t = if let Some(d) = c.to_digit(10) {
-                PacketType::from_u8(d as u8).ok_or_else(|| Error::UnknownPacketType(d.to_string()))?
+                PacketType::from_u8(d as u8)
+                    .ok_or_else(|| Error::UnknownPacketType(d.to_string()))?
             } else if is_js_space(c) {
                 PacketType::Connect
             } else {
@@ -105,7 +106,12 @@ pub fn decode_header(s: &str, max_attachments: usize) -> Result<Header<'_>, Erro
 /// With attachments, EVENT and ACK become BINARY_EVENT and BINARY_ACK (P2)
 /// and the count is written after the type; other types refuse them. An
 /// explicit binary type is written with the count found. The result is UTF-8.
-pub fn encode_with<F>(packet_type: PacketType, nsp: &str, id: Option<u64>, write_data: F) -> Result<Vec<u8>, Error>
+pub fn encode_with<F>(
+    packet_type: PacketType,
+    nsp: &str,
+    id: Option<u64>,
+    write_data: F,
+) -> Result<Vec<u8>, Error>
 where
     F: FnOnce(&mut Vec<u8>) -> Result<usize, Error>,
 {
@@ -159,7 +165,10 @@ mod tests {
     #[test]
     fn empty_string_is_a_connect_to_the_main_namespace() {
         let hd = h("").unwrap();
-        assert_eq!((hd.packet_type, hd.nsp, hd.id, hd.payload), (PacketType::Connect, "/", None, None));
+        assert_eq!(
+            (hd.packet_type, hd.nsp, hd.id, hd.payload),
+            (PacketType::Connect, "/", None, None)
+        );
     }
 
     #[test]
@@ -207,7 +216,13 @@ mod tests {
         );
     }
 
-    fn enc(t: PacketType, nsp: &str, id: Option<u64>, data: &str, attachments: usize) -> Result<Vec<u8>, Error> {
+    fn enc(
+        t: PacketType,
+        nsp: &str,
+        id: Option<u64>,
+        data: &str,
+        attachments: usize,
+    ) -> Result<Vec<u8>, Error> {
         encode_with(t, nsp, id, |out| {
             out.extend_from_slice(data.as_bytes());
             Ok(attachments)
@@ -217,16 +232,34 @@ mod tests {
     #[test]
     fn encoder_writes_the_header_of_p1() {
         assert_eq!(enc(PacketType::Connect, "/", None, "", 0).unwrap(), b"0");
-        assert_eq!(enc(PacketType::Connect, "/admin", None, "", 0).unwrap(), b"0/admin,");
-        assert_eq!(enc(PacketType::Event, "/admin", Some(7), "[1]", 2).unwrap(), b"52-/admin,7[1]");
-        assert_eq!(enc(PacketType::Ack, "/", Some(15), "[1]", 1).unwrap(), b"61-15[1]");
-        assert_eq!(enc(PacketType::BinaryEvent, "/", None, "[\"x\"]", 0).unwrap(), b"50-[\"x\"]");
+        assert_eq!(
+            enc(PacketType::Connect, "/admin", None, "", 0).unwrap(),
+            b"0/admin,"
+        );
+        assert_eq!(
+            enc(PacketType::Event, "/admin", Some(7), "[1]", 2).unwrap(),
+            b"52-/admin,7[1]"
+        );
+        assert_eq!(
+            enc(PacketType::Ack, "/", Some(15), "[1]", 1).unwrap(),
+            b"61-15[1]"
+        );
+        assert_eq!(
+            enc(PacketType::BinaryEvent, "/", None, "[\"x\"]", 0).unwrap(),
+            b"50-[\"x\"]"
+        );
     }
 
     #[test]
     fn encoder_refuses_what_cannot_be_decoded_back() {
-        assert_eq!(enc(PacketType::Event, "/a,b", None, "", 0), Err(Error::NamespaceWithComma));
-        assert_eq!(enc(PacketType::Event, "/", Some(MAX_ACK_ID + 1), "", 0), Err(Error::AckIdOutOfRange));
+        assert_eq!(
+            enc(PacketType::Event, "/a,b", None, "", 0),
+            Err(Error::NamespaceWithComma)
+        );
+        assert_eq!(
+            enc(PacketType::Event, "/", Some(MAX_ACK_ID + 1), "", 0),
+            Err(Error::AckIdOutOfRange)
+        );
         assert_eq!(
             enc(PacketType::Connect, "/", None, "{}", 1),
             Err(Error::BinaryNotSupported(PacketType::Connect))

@@ -7,15 +7,8 @@
 pub fn is_js_space(c: char) -> bool {
     matches!(
         c,
-        '\u{9}'
-            | '\u{a}'
-            | '\u{b}'
-            | '\u{c}'
-            | '\u{d}'
-            | ' '
-            | '\u{a0}'
-            | '\u{1680}'
-            | '\u{2000}'..='\u{200a}'
+        '\u{9}' | '\u{a}' | '\u{b}' | '\u{c}' | '\u{d}' | ' ' | '\u{a0}' | '\u{1680}' | '\u{2000}'
+            ..='\u{200a}'
                 | '\u{2028}'
                 | '\u{2029}'
                 | '\u{202f}'
@@ -128,7 +121,9 @@ mod tests {
         assert_eq!(js_number("-1"), -1.0);
         assert_eq!(js_number("+Infinity"), f64::INFINITY);
         assert_eq!(js_number("9007199254740993"), 9007199254740992.0);
-        for nan in ["1 2", "a", "0x", "-0x1", "1e", ".", "inf", "NaN", "1_0", "--1"] {
+        for nan in [
+            "1 2", "a", "0x", "-0x1", "1e", ".", "inf", "NaN", "1_0", "--1",
+        ] {
             assert!(js_number(nan).is_nan(), "{nan}");
         }
     }

@@ -110,7 +110,10 @@ mod tests {
 
     #[test]
     fn binary_forms() {
-        assert_eq!(PacketType::Event.with_binary(), Some(PacketType::BinaryEvent));
+        assert_eq!(
+            PacketType::Event.with_binary(),
+            Some(PacketType::BinaryEvent)
+        );
         assert_eq!(PacketType::Ack.with_binary(), Some(PacketType::BinaryAck));
         assert_eq!(PacketType::Connect.with_binary(), None);
         assert_eq!(PacketType::BinaryAck.without_binary(), PacketType::Ack);

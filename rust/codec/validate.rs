@@ -43,7 +43,10 @@ pub trait PayloadView: Sized {
 }
 
 /// The reference decoder's rule for a payload that is present (P9 step 5).
-pub fn payload_valid<V: PayloadView>(packet_type: PacketType, payload: &V) -> Result<(), &'static str> {
+pub fn payload_valid<V: PayloadView>(
+    packet_type: PacketType,
+    payload: &V,
+) -> Result<(), &'static str> {
     match packet_type {
         PacketType::Connect => match payload.kind() {
             Kind::Object => Ok(()),
@@ -102,7 +105,11 @@ pub enum PlaceholderCheck {
 /// Decides what an object is, given its `_placeholder` value (`Some(true)`
 /// only when it is the JSON `true`) and its `num` read as a number.
 /// A `num` that is not an integer within `[0, attachments)` is illegal.
-pub fn placeholder_index(is_placeholder: bool, num: Option<f64>, attachments: usize) -> PlaceholderCheck {
+pub fn placeholder_index(
+    is_placeholder: bool,
+    num: Option<f64>,
+    attachments: usize,
+) -> PlaceholderCheck {
     if !is_placeholder {
         return PlaceholderCheck::NotPlaceholder;
     }
@@ -145,16 +152,34 @@ mod tests {
         assert!(data_valid::<Value>(PacketType::Connect, None));
         assert!(!data_valid(PacketType::Connect, Some(&arr(vec![]))));
         assert!(!data_valid::<Value>(PacketType::Event, None));
-        assert!(!data_valid(PacketType::BinaryEvent, Some(&arr(vec![Value::Str("x".into())]))));
-        assert!(data_valid(PacketType::ConnectError, Some(&Value::Str("no".into()))));
+        assert!(!data_valid(
+            PacketType::BinaryEvent,
+            Some(&arr(vec![Value::Str("x".into())]))
+        ));
+        assert!(data_valid(
+            PacketType::ConnectError,
+            Some(&Value::Str("no".into()))
+        ));
     }
 
     #[test]
     fn placeholders() {
-        assert_eq!(placeholder_index(false, Some(0.0), 1), PlaceholderCheck::NotPlaceholder);
-        assert_eq!(placeholder_index(true, Some(0.0), 1), PlaceholderCheck::Index(0));
-        assert_eq!(placeholder_index(true, Some(1.0), 1), PlaceholderCheck::Illegal);
-        assert_eq!(placeholder_index(true, Some(0.5), 2), PlaceholderCheck::Illegal);
+        assert_eq!(
+            placeholder_index(false, Some(0.0), 1),
+            PlaceholderCheck::NotPlaceholder
+        );
+        assert_eq!(
+            placeholder_index(true, Some(0.0), 1),
+            PlaceholderCheck::Index(0)
+        );
+        assert_eq!(
+            placeholder_index(true, Some(1.0), 1),
+            PlaceholderCheck::Illegal
+        );
+        assert_eq!(
+            placeholder_index(true, Some(0.5), 2),
+            PlaceholderCheck::Illegal
+        );
         assert_eq!(placeholder_index(true, None, 2), PlaceholderCheck::Illegal);
     }
 }

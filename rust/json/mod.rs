@@ -49,6 +49,11 @@ pub trait Builder {
     fn key(&mut self, s: JsonStr<'_>) -> Result<Self::Key, Error>;
     /// Sets a key; a repeated key keeps its first position and its last value,
     /// as `json.loads` and `JSON.parse` do.
-    fn object_set(&mut self, object: &mut Self::Object, key: Self::Key, value: Self::Value) -> Result<(), Error>;
+    fn object_set(
+        &mut self,
+        object: &mut Self::Object,
+        key: Self::Key,
+        value: Self::Value,
+    ) -> Result<(), Error>;
     fn object_finish(&mut self, object: Self::Object) -> Result<Self::Value, Error>;
 }

@@ -316,7 +316,9 @@ impl<V> Parser<'_, V> {
     /// Decodes the escape after a backslash into the scratch buffer; returns
     /// whether it wrote a lone surrogate.
     fn escape(&mut self) -> Result<bool, Error> {
-        let c = self.peek().ok_or_else(|| self.err(JsonErrorKind::UnexpectedEnd))?;
+        let c = self
+            .peek()
+            .ok_or_else(|| self.err(JsonErrorKind::UnexpectedEnd))?;
         self.pos += 1;
         let simple = match c {
             b'"' => b'"',
@@ -354,7 +356,8 @@ impl<V> Parser<'_, V> {
             .ok_or_else(|| self.err(JsonErrorKind::InvalidEscape))?;
         self.pos += 4;
         let mut code = cp;
-        if (0xd800..0xdc00).contains(&cp) && self.bytes.get(self.pos..self.pos + 2) == Some(b"\\u") {
+        if (0xd800..0xdc00).contains(&cp) && self.bytes.get(self.pos..self.pos + 2) == Some(b"\\u")
+        {
             if let Some(low @ 0xdc00..=0xdfff) = self.hex4(self.pos + 2) {
                 code = 0x10000 + ((cp - 0xd800) << 10) + (low - 0xdc00);
                 self.pos += 6;
@@ -412,7 +415,8 @@ impl<V> Parser<'_, V> {
             Some(_) => return Err(self.err(JsonErrorKind::InvalidNumber)),
         }
         let mut is_float = false;
-        if self.peek() == Some(b'.') && self.bytes.get(self.pos + 1).is_some_and(u8::is_ascii_digit) {
+        if self.peek() == Some(b'.') && self.bytes.get(self.pos + 1).is_some_and(u8::is_ascii_digit)
+        {
             self.pos += 1;
             self.digits();
             is_float = true;
@@ -490,10 +494,19 @@ mod tests {
 
     #[test]
     fn strings_and_escapes() {
-        assert_eq!(p(r#""a\"b\\c\/d\n""#).unwrap(), Value::Str("a\"b\\c/d\n".into()));
-        assert_eq!(p(r#""\ud83d\ude00""#).unwrap(), Value::Str("\u{1F600}".into()));
+        assert_eq!(
+            p(r#""a\"b\\c\/d\n""#).unwrap(),
+            Value::Str("a\"b\\c/d\n".into())
+        );
+        assert_eq!(
+            p(r#""\ud83d\ude00""#).unwrap(),
+            Value::Str("\u{1F600}".into())
+        );
         assert_eq!(p(r#""\u00e9t\u00C9""#).unwrap(), Value::Str("étÉ".into()));
-        assert_eq!(p(r#""\ud800""#).unwrap(), Value::Wtf8(vec![0xed, 0xa0, 0x80]));
+        assert_eq!(
+            p(r#""\ud800""#).unwrap(),
+            Value::Wtf8(vec![0xed, 0xa0, 0x80])
+        );
         assert_eq!(kind("\"a\u{1}\""), JsonErrorKind::ControlCharacter);
         assert_eq!(kind(r#""\x""#), JsonErrorKind::InvalidEscape);
         assert_eq!(kind(r#""\u12""#), JsonErrorKind::InvalidEscape);
@@ -528,8 +541,14 @@ mod tests {
     fn integer_length_limit_counts_the_sign() {
         let hundred = "9".repeat(100);
         assert!(p(&hundred).is_ok());
-        assert_eq!(kind(&format!("-{hundred}")), JsonErrorKind::IntegerTooLong(100));
-        assert!(p(&format!("{hundred}.5")).is_ok(), "floats have no digit limit");
+        assert_eq!(
+            kind(&format!("-{hundred}")),
+            JsonErrorKind::IntegerTooLong(100)
+        );
+        assert!(
+            p(&format!("{hundred}.5")).is_ok(),
+            "floats have no digit limit"
+        );
     }
 
     #[test]
@@ -552,7 +571,11 @@ mod tests {
         let text = format!("{}1{}", "[{\"a\":".repeat(n / 2), "}]".repeat(n / 2));
         // Release builds (what Python loads) need under 256 KiB for this; an
         // unoptimised build's frames are several times larger.
-        let stack = if cfg!(debug_assertions) { 8 << 20 } else { 256 << 10 };
+        let stack = if cfg!(debug_assertions) {
+            8 << 20
+        } else {
+            256 << 10
+        };
         let handle = std::thread::Builder::new()
             .stack_size(stack)
             .spawn(move || parse(&text, &mut ValueBuilder, &limits).is_ok())

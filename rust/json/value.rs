@@ -104,7 +104,12 @@ impl Builder for ValueBuilder {
             JsonStr::Wtf8(b) => String::from_utf8_lossy(b).into_owned(),
         })
     }
-    fn object_set(&mut self, object: &mut Self::Object, key: String, value: Value) -> Result<(), Error> {
+    fn object_set(
+        &mut self,
+        object: &mut Self::Object,
+        key: String,
+        value: Value,
+    ) -> Result<(), Error> {
         match object.iter_mut().find(|(k, _)| *k == key) {
             Some(slot) => slot.1 = value,
             None => object.push((key, value)),
@@ -131,12 +136,17 @@ impl Host for ValueBuilder {
                 .collect::<Result<_, _>>()
                 .map(Value::Array),
             Value::Object(entries) => {
-                let flag = entries.iter().any(|(k, v)| k == "_placeholder" && *v == Value::Bool(true));
-                let num = entries.iter().find(|(k, _)| k == "num").and_then(|(_, v)| match v {
-                    Value::Int(i) => Some(*i as f64),
-                    Value::Float(f) => Some(*f),
-                    _ => None,
-                });
+                let flag = entries
+                    .iter()
+                    .any(|(k, v)| k == "_placeholder" && *v == Value::Bool(true));
+                let num = entries
+                    .iter()
+                    .find(|(k, _)| k == "num")
+                    .and_then(|(_, v)| match v {
+                        Value::Int(i) => Some(*i as f64),
+                        Value::Float(f) => Some(*f),
+                        _ => None,
+                    });
                 match codec::placeholder_index(flag, num, buffers.len()) {
                     PlaceholderCheck::Index(n) => buffers
                         .get(n)
@@ -175,7 +185,12 @@ pub fn encode_packet(packet: &Decoded<Value>) -> Result<(Vec<u8>, Vec<Vec<u8>>),
 
 const MAX_ENCODE_DEPTH: usize = 256;
 
-fn write_value(out: &mut Vec<u8>, v: &Value, attachments: &mut Vec<Vec<u8>>, depth: usize) -> Result<(), Error> {
+fn write_value(
+    out: &mut Vec<u8>,
+    v: &Value,
+    attachments: &mut Vec<Vec<u8>>,
+    depth: usize,
+) -> Result<(), Error> {
     if depth >= MAX_ENCODE_DEPTH && matches!(v, Value::Array(_) | Value::Object(_)) {
         return Err(Error::TooDeep(MAX_ENCODE_DEPTH));
     }

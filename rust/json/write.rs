@@ -5,7 +5,10 @@ use std::fmt::Write as _;
 
 /// The lowercase hex digit of the low four bits of `v`.
 fn hex(v: u32) -> u8 {
-    b"0123456789abcdef".get((v & 0xf) as usize).copied().unwrap_or(b'0')
+    b"0123456789abcdef"
+        .get((v & 0xf) as usize)
+        .copied()
+        .unwrap_or(b'0')
 }
 
 /// Writes a JSON string for UTF-8 text.
@@ -212,9 +215,18 @@ mod tests {
     #[test]
     fn strings_escape_like_json_stringify() {
         assert_eq!(s(b"plain"), "\"plain\"");
-        assert_eq!(s("a\"b\\c\n\r\t\u{8}\u{c}".as_bytes()), r#""a\"b\\c\n\r\t\b\f""#);
+        assert_eq!(
+            s("a\"b\\c\n\r\t\u{8}\u{c}".as_bytes()),
+            r#""a\"b\\c\n\r\t\b\f""#
+        );
         assert_eq!(s(b"\x00\x1f\x7f"), "\"\\u0000\\u001f\x7f\"");
-        assert_eq!(s("héllo 世界 😀 \u{d7ff}".as_bytes()), "\"héllo 世界 😀 \u{d7ff}\"");
-        assert_eq!(s(&[b'x', 0xed, 0xa0, 0x80, b'y', 0xed, 0xbf, 0xbf]), r#""x\ud800y\udfff""#);
+        assert_eq!(
+            s("héllo 世界 😀 \u{d7ff}".as_bytes()),
+            "\"héllo 世界 😀 \u{d7ff}\""
+        );
+        assert_eq!(
+            s(&[b'x', 0xed, 0xa0, 0x80, b'y', 0xed, 0xbf, 0xbf]),
+            r#""x\ud800y\udfff""#
+        );
     }
 }

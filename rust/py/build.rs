@@ -42,10 +42,14 @@ impl<'py> PyBuilder<'py> {
         // SAFETY: pointer and length describe a live slice; the interpreter is attached.
         let ptr = unsafe {
             match s {
-                JsonStr::Utf8(s) => ffi::PyUnicode_FromStringAndSize(s.as_ptr().cast(), s.len() as ffi::Py_ssize_t),
-                JsonStr::Wtf8(b) => {
-                    ffi::PyUnicode_DecodeUTF8(b.as_ptr().cast(), b.len() as ffi::Py_ssize_t, c"surrogatepass".as_ptr())
+                JsonStr::Utf8(s) => {
+                    ffi::PyUnicode_FromStringAndSize(s.as_ptr().cast(), s.len() as ffi::Py_ssize_t)
                 }
+                JsonStr::Wtf8(b) => ffi::PyUnicode_DecodeUTF8(
+                    b.as_ptr().cast(),
+                    b.len() as ffi::Py_ssize_t,
+                    c"surrogatepass".as_ptr(),
+                ),
             }
         };
         self.own(ptr)
@@ -57,7 +61,8 @@ impl<'py> PyBuilder<'py> {
             for i in 0..list.len() {
                 let Ok(item) = list.get_item(i) else { continue };
                 if let Some(new) = self.replace(&item, buffers)? {
-                    list.set_item(i, new.into_py(self.py)).map_err(|e| self.keep(e))?;
+                    list.set_item(i, new.into_py(self.py))
+                        .map_err(|e| self.keep(e))?;
                 }
             }
             return Ok(None);
@@ -86,7 +91,8 @@ impl<'py> PyBuilder<'py> {
                     }
                 }
                 for (key, new) in changes {
-                    dict.set_item(key, new.into_py(self.py)).map_err(|e| self.keep(e))?;
+                    dict.set_item(key, new.into_py(self.py))
+                        .map_err(|e| self.keep(e))?;
                 }
                 Ok(None)
             }
@@ -103,7 +109,9 @@ impl<'py> PyBuilder<'py> {
 fn is_number(v: &Bound<'_, PyAny>) -> bool {
     let p = v.as_ptr();
     // SAFETY: `p` is live; type checks run no Python code.
-    unsafe { (ffi::PyLong_Check(p) != 0 && ffi::PyBool_Check(p) == 0) || ffi::PyFloat_Check(p) != 0 }
+    unsafe {
+        (ffi::PyLong_Check(p) != 0 && ffi::PyBool_Check(p) == 0) || ffi::PyFloat_Check(p) != 0
+    }
 }
 
 impl Builder for PyBuilder<'_> {
@@ -155,7 +163,9 @@ impl Builder for PyBuilder<'_> {
         let list = self.own(unsafe { ffi::PyList_New(items.len() as ffi::Py_ssize_t) })?;
         for (i, item) in items.enumerate() {
             // SAFETY: `list` is a new list of the right size; SetItem steals `item`.
-            if unsafe { ffi::PyList_SetItem(list.as_ptr(), i as ffi::Py_ssize_t, item.into_ptr()) } < 0 {
+            if unsafe { ffi::PyList_SetItem(list.as_ptr(), i as ffi::Py_ssize_t, item.into_ptr()) }
+                < 0
+            {
                 return Err(self.fetch());
             }
         }
@@ -218,7 +228,9 @@ struct CachedKey {
 impl KeyCache {
     fn lookup(&mut self, slot: usize, text: &[u8], py: Python<'_>) -> Option<Obj> {
         match self.slots.get(slot) {
-            Some(Some(c)) if usize::from(c.len) == text.len() && c.text.get(..text.len()) == Some(text) => {
+            Some(Some(c))
+                if usize::from(c.len) == text.len() && c.text.get(..text.len()) == Some(text) =>
+            {
                 Some(c.key.clone_ref(py))
             }
             _ => None,
@@ -230,7 +242,9 @@ impl KeyCache {
             self.slots = (0..KEY_SLOTS).map(|_| None).collect();
         }
         let mut buf = [0u8; KEY_MAX_LEN];
-        let Some(dst) = buf.get_mut(..text.len()) else { return };
+        let Some(dst) = buf.get_mut(..text.len()) else {
+            return;
+        };
         dst.copy_from_slice(text);
         if let Some(entry) = self.slots.get_mut(slot) {
             // Dropping a replaced key frees a str at most: no Python code runs.
@@ -274,7 +288,11 @@ fn key_slot(bytes: &[u8]) -> usize {
         u64::from_le_bytes(w)
     };
     let head = word(bytes);
-    let tail = word(bytes.get(bytes.len().saturating_sub(8)..).unwrap_or_default());
+    let tail = word(
+        bytes
+            .get(bytes.len().saturating_sub(8)..)
+            .unwrap_or_default(),
+    );
     let h = (head ^ tail.rotate_left(29) ^ bytes.len() as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
     (h >> 40) as usize % KEY_SLOTS
 }

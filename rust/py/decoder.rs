@@ -45,7 +45,11 @@ impl Decoder {
     /// returns the packets it completed. Raises `PacketError` on bad input;
     /// the decoder is then reset and usable again.
     #[pyo3(signature = (frame, /))]
-    fn add<'py>(&mut self, py: Python<'py>, frame: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyList>> {
+    fn add<'py>(
+        &mut self,
+        py: Python<'py>,
+        frame: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyList>> {
         let mut host = PyBuilder::new(py);
         let result = self.step(&mut host, frame);
         match result {
@@ -124,7 +128,10 @@ impl Decoder {
             let bytes = unsafe { Obj::from_owned(ptr) }.ok_or(Error::Host)?;
             return self.inner.add_binary(host, bytes);
         }
-        let shown = frame.str().map(|s| s.to_string()).unwrap_or_else(|_| "?".into());
+        let shown = frame
+            .str()
+            .map(|s| s.to_string())
+            .unwrap_or_else(|_| "?".into());
         Err(Error::UnknownFrame(shown))
     }
 }

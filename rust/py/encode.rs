@@ -40,7 +40,12 @@ impl<'py> JsonEncoder<'py> {
     }
 
     /// Writes `obj` as JSON.
-    pub fn write(&mut self, out: &mut Vec<u8>, obj: &Bound<'py, PyAny>, depth: usize) -> Result<(), Error> {
+    pub fn write(
+        &mut self,
+        out: &mut Vec<u8>,
+        obj: &Bound<'py, PyAny>,
+        depth: usize,
+    ) -> Result<(), Error> {
         let p = obj.as_ptr();
         // SAFETY: `p` is live for the whole call and the interpreter is
         // attached; the exact-type tests below only read `ob_type`.
@@ -77,7 +82,12 @@ impl<'py> JsonEncoder<'py> {
     }
 
     /// Subclasses and the less common types, in `json.dumps`'s order.
-    unsafe fn write_other(&mut self, out: &mut Vec<u8>, obj: &Bound<'py, PyAny>, depth: usize) -> Result<(), Error> {
+    unsafe fn write_other(
+        &mut self,
+        out: &mut Vec<u8>,
+        obj: &Bound<'py, PyAny>,
+        depth: usize,
+    ) -> Result<(), Error> {
         let p = obj.as_ptr();
         // SAFETY: `p` is live; the checks run no Python code.
         unsafe {
@@ -107,7 +117,9 @@ impl<'py> JsonEncoder<'py> {
                 Ok(())
             } else {
                 let name = type_name(obj);
-                Err(self.fail(PyTypeError::new_err(format!("Object of type {name} is not JSON serializable"))))
+                Err(self.fail(PyTypeError::new_err(format!(
+                    "Object of type {name} is not JSON serializable"
+                ))))
             }
         }
     }
@@ -127,7 +139,9 @@ impl<'py> JsonEncoder<'py> {
         }
         // Lone surrogates: `surrogatepass` gives WTF-8, written as `\udXXX`.
         // SAFETY: as above; the result is a new bytes object or NULL.
-        let encoded = unsafe { ffi::PyUnicode_AsEncodedString(p, c"utf-8".as_ptr(), c"surrogatepass".as_ptr()) };
+        let encoded = unsafe {
+            ffi::PyUnicode_AsEncodedString(p, c"utf-8".as_ptr(), c"surrogatepass".as_ptr())
+        };
         if encoded.is_null() {
             return Err(self.fetch());
         }
@@ -169,7 +183,12 @@ impl<'py> JsonEncoder<'py> {
         }
     }
 
-    unsafe fn write_list(&mut self, out: &mut Vec<u8>, p: *mut ffi::PyObject, depth: usize) -> Result<(), Error> {
+    unsafe fn write_list(
+        &mut self,
+        out: &mut Vec<u8>,
+        p: *mut ffi::PyObject,
+        depth: usize,
+    ) -> Result<(), Error> {
         enter(depth)?;
         out.push(b'[');
         let mut i = 0;
@@ -192,7 +211,12 @@ impl<'py> JsonEncoder<'py> {
         Ok(())
     }
 
-    unsafe fn write_tuple(&mut self, out: &mut Vec<u8>, p: *mut ffi::PyObject, depth: usize) -> Result<(), Error> {
+    unsafe fn write_tuple(
+        &mut self,
+        out: &mut Vec<u8>,
+        p: *mut ffi::PyObject,
+        depth: usize,
+    ) -> Result<(), Error> {
         enter(depth)?;
         out.push(b'[');
         // SAFETY: `p` is a live tuple (immutable).
@@ -212,7 +236,12 @@ impl<'py> JsonEncoder<'py> {
         Ok(())
     }
 
-    unsafe fn write_dict(&mut self, out: &mut Vec<u8>, p: *mut ffi::PyObject, depth: usize) -> Result<(), Error> {
+    unsafe fn write_dict(
+        &mut self,
+        out: &mut Vec<u8>,
+        p: *mut ffi::PyObject,
+        depth: usize,
+    ) -> Result<(), Error> {
         enter(depth)?;
         out.push(b'{');
         let mut pos: ffi::Py_ssize_t = 0;

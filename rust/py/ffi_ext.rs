@@ -8,7 +8,10 @@ extern "C" {
     // Part of the stable ABI since 3.10 and exported by CPython since 3.3, so
     // present in every interpreter an abi3-py39 wheel loads into. It returns
     // the str's cached UTF-8 buffer: no bytes object per string.
-    fn PyUnicode_AsUTF8AndSize(unicode: *mut ffi::PyObject, size: *mut ffi::Py_ssize_t) -> *const c_char;
+    fn PyUnicode_AsUTF8AndSize(
+        unicode: *mut ffi::PyObject,
+        size: *mut ffi::Py_ssize_t,
+    ) -> *const c_char;
 }
 
 /// The UTF-8 text of a `str`, borrowed from the object; `None` (with the

@@ -15,7 +15,10 @@ use pyo3::prelude::*;
 #[pymodule]
 #[pyo3(name = "_core")]
 fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    let types: Vec<(&str, u8)> = PacketType::ALL.iter().map(|t| (t.name(), *t as u8)).collect();
+    let types: Vec<(&str, u8)> = PacketType::ALL
+        .iter()
+        .map(|t| (t.name(), *t as u8))
+        .collect();
     m.add("PACKET_TYPES", types)?;
     m.add("RESERVED_EVENTS", RESERVED_EVENTS.to_vec())?;
     m.add("MAX_ACK_ID", MAX_ACK_ID)?;

@@ -1,9 +1,9 @@
 //! `Packet`, `encode()` and `is_packet_valid()`.
 
 use super::build::View;
-use super::obj::Obj;
 use super::encode::JsonEncoder;
 use super::errors::{to_pyerr, PacketError};
+use super::obj::Obj;
 use crate::codec::{self, Decoded, PacketType, MAX_ACK_ID};
 use crate::error::Error;
 use pyo3::basic::CompareOp;
@@ -185,7 +185,12 @@ impl Packet {
         let me = slf.get();
         Ok((
             slf.get_type().into_any(),
-            (me.packet_type as u8, me.nsp.clone_ref(py), me.data.clone_ref(py), me.id),
+            (
+                me.packet_type as u8,
+                me.nsp.clone_ref(py),
+                me.data.clone_ref(py),
+                me.id,
+            ),
         ))
     }
 }
@@ -207,7 +212,8 @@ pub fn encode<'py>(py: Python<'py>, packet: &Bound<'py, Packet>) -> PyResult<Bou
     .map_err(|e| to_pyerr(e, encoder.err.take()))?;
     // SAFETY: the encoder writes UTF-8 only; the C API validates it again.
     let text = unsafe {
-        let ptr = ffi::PyUnicode_FromStringAndSize(text.as_ptr().cast(), text.len() as ffi::Py_ssize_t);
+        let ptr =
+            ffi::PyUnicode_FromStringAndSize(text.as_ptr().cast(), text.len() as ffi::Py_ssize_t);
         if ptr.is_null() {
             return Err(PyErr::fetch(py));
         }
