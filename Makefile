@@ -51,12 +51,16 @@ test: lint ## every test: cargo test, lint, pytest, wheel check, bounded fuzzing
 wheel-check: venv ## build the abi3 wheel and smoke-test it on other Python versions
 	rm -rf target/wheels
 	$(VENV)/bin/maturin build --release --quiet
-	@found=0; for py in $(PYTHON) $(WHEEL_PYTHONS); do \
-	  command -v $$py >/dev/null 2>&1 || { echo "wheel-check: $$py not found, skipped"; continue; }; \
-	  d=$$(mktemp -d); $$py -m venv $$d && $$d/bin/pip install --quiet target/wheels/*.whl \
-	    && $$d/bin/python examples/codec_demo.py >/dev/null \
-	    && echo "wheel-check: $$($$d/bin/python -V) ok" || exit 1; \
-	  rm -rf $$d; found=$$((found+1)); \
+	@set -e; found=0; for name in $(PYTHON) $(WHEEL_PYTHONS); do \
+	  py=""; \
+	  if $$name -c "" >/dev/null 2>&1; then py=$$name; \
+	  elif command -v pyenv >/dev/null 2>&1; then \
+	    for c in $$(pyenv root)/versions/*/bin/$$name; do [ -x "$$c" ] && py=$$c; done; \
+	  fi; \
+	  [ -n "$$py" ] || { echo "wheel-check: $$name not found, skipped"; continue; }; \
+	  d=$$(mktemp -d); $$py -m venv $$d; $$d/bin/pip install --quiet target/wheels/*.whl; \
+	  $$d/bin/python examples/codec_demo.py >/dev/null; \
+	  echo "wheel-check: $$($$d/bin/python -V) ok"; rm -rf $$d; found=$$((found+1)); \
 	done; [ $$found -ge 2 ] || echo "wheel-check: fewer than two Python versions on this machine"
 
 .PHONY: fuzz

@@ -189,26 +189,8 @@ impl<'py> JsonEncoder<'py> {
         p: *mut ffi::PyObject,
         depth: usize,
     ) -> Result<(), Error> {
-        enter(depth)?;
-        out.push(b'[');
-        let mut i = 0;
-        // The size is read each time: nothing here runs Python code, but the
-        // loop stays correct even if it did.
-        while i < unsafe { ffi::PyList_Size(p) } {
-            if i > 0 {
-                out.push(b',');
-            }
-            // SAFETY: `i` is in range; the borrowed item is kept alive by the list.
-            let item = unsafe { ffi::PyList_GetItem(p, i) };
-            if item.is_null() {
-                return Err(self.fetch());
-            }
-            let item = unsafe { Bound::from_borrowed_ptr(self.py, item) };
-            self.write(out, &item, depth + 1)?;
-            i += 1;
-        }
-        out.push(b']');
-        Ok(())
+        // SAFETY: `p` is a live list.
+        unsafe { self.write_sequence(out, p, depth, ffi::PyList_Size, ffi::PyList_GetItem) }
     }
 
     unsafe fn write_tuple(
@@ -217,20 +199,36 @@ impl<'py> JsonEncoder<'py> {
         p: *mut ffi::PyObject,
         depth: usize,
     ) -> Result<(), Error> {
+        // SAFETY: `p` is a live tuple.
+        unsafe { self.write_sequence(out, p, depth, ffi::PyTuple_Size, ffi::PyTuple_GetItem) }
+    }
+
+    /// A list or tuple as a JSON array; `size` and `get` are the type's C API.
+    unsafe fn write_sequence(
+        &mut self,
+        out: &mut Vec<u8>,
+        p: *mut ffi::PyObject,
+        depth: usize,
+        size: unsafe extern "C" fn(*mut ffi::PyObject) -> ffi::Py_ssize_t,
+        get: unsafe extern "C" fn(*mut ffi::PyObject, ffi::Py_ssize_t) -> *mut ffi::PyObject,
+    ) -> Result<(), Error> {
         enter(depth)?;
         out.push(b'[');
-        // SAFETY: `p` is a live tuple (immutable).
-        let n = unsafe { ffi::PyTuple_Size(p) };
-        for i in 0..n {
+        let mut i = 0;
+        // The size is read each time: nothing here runs Python code, but the
+        // loop stays correct even if it did.
+        while i < unsafe { size(p) } {
             if i > 0 {
                 out.push(b',');
             }
-            let item = unsafe { ffi::PyTuple_GetItem(p, i) };
+            // SAFETY: `i` is in range; the borrowed item is kept alive by `p`.
+            let item = unsafe { get(p, i) };
             if item.is_null() {
                 return Err(self.fetch());
             }
             let item = unsafe { Bound::from_borrowed_ptr(self.py, item) };
             self.write(out, &item, depth + 1)?;
+            i += 1;
         }
         out.push(b']');
         Ok(())
