@@ -11,6 +11,23 @@ fn hex(v: u32) -> u8 {
         .unwrap_or(b'0')
 }
 
+/// Bytes the string writer must look at: control characters, `"`, `\\`,
+/// and 0xED (which may start a WTF-8 surrogate).
+// Built at compile time: an out-of-range index would fail the build, not run.
+#[allow(clippy::indexing_slicing)]
+static ATTENTION: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 0x20 {
+        t[c] = true;
+        c += 1;
+    }
+    t[b'"' as usize] = true;
+    t[b'\\' as usize] = true;
+    t[0xed] = true;
+    t
+};
+
 /// Writes a JSON string for UTF-8 text.
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
     write_str_bytes(out, s.as_bytes());
@@ -24,7 +41,15 @@ pub fn write_str_bytes(out: &mut Vec<u8>, s: &[u8]) {
     out.push(b'"');
     let mut run = 0;
     let mut i = 0;
-    while let Some(&c) = s.get(i) {
+    loop {
+        // Most bytes need no attention: skip them with a table lookup each.
+        while s
+            .get(i)
+            .is_some_and(|&c| ATTENTION.get(usize::from(c)) == Some(&false))
+        {
+            i += 1;
+        }
+        let Some(&c) = s.get(i) else { break };
         let escape: Option<&[u8]> = match c {
             b'"' => Some(b"\\\""),
             b'\\' => Some(b"\\\\"),
