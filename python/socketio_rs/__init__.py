@@ -1,13 +1,28 @@
 """socketio-rs: a Socket.IO server for Python with a Rust hot path.
 
-This release provides the Socket.IO v5 codec (``socketio_rs.codec``) and the
-exception classes; the server builds on them.
+A drop-in for python-socketio's asyncio server: ``import socketio_rs as
+socketio`` and an application written for ``socketio.AsyncServer`` runs
+unchanged, on python-engineio's transports, with the Socket.IO codec in Rust.
 """
 
 from __future__ import annotations
 
 from . import codec, exceptions
+from .asgi import ASGIApp
+from .async_namespace import AsyncNamespace
 from .exceptions import ConnectionRefusedError, PacketError, SocketIOError
+from .manager import AsyncManager
+from .server import AsyncServer
 
-__all__ = ["ConnectionRefusedError", "PacketError", "SocketIOError", "codec", "exceptions"]
+__all__ = [
+    "ASGIApp",
+    "AsyncManager",
+    "AsyncNamespace",
+    "AsyncServer",
+    "ConnectionRefusedError",
+    "PacketError",
+    "SocketIOError",
+    "codec",
+    "exceptions",
+]
 __version__ = "0.1.0"

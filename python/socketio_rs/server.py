@@ -1,0 +1,717 @@
+"""``AsyncServer``: python-socketio's asyncio server API on python-engineio,
+with the Rust codec doing every packet.
+
+Incoming frames go through one Rust ``Decoder`` per Engine.IO connection.
+Event handlers start eagerly (see ``_eager``): one that finishes without
+waiting costs no task. Outgoing packets are encoded once and queued straight
+onto the Engine.IO sockets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+import logging
+from collections.abc import Awaitable
+from typing import Any, Callable, ClassVar, TypeVar
+
+from engineio import packet as eio_packet
+
+from . import _eager, exceptions
+from ._engine import EngineServer
+from .async_namespace import AsyncNamespace
+from .codec import Decoder, Packet, PacketError, PacketType, encode
+from .manager import AsyncManager, event_args
+
+default_logger = logging.getLogger("socketio_rs.server")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_CONNECT = PacketType.CONNECT
+_DISCONNECT = PacketType.DISCONNECT
+_EVENT = PacketType.EVENT
+_ACK = PacketType.ACK
+
+
+class Reason(EngineServer.reason):  # type: ignore[name-defined,misc]
+    """Disconnect reasons: python-engineio's, plus the reference server's
+    ``"forced close"`` for a connection closed after a protocol violation."""
+
+    #: The client broke the protocol (an undecodable packet, an event on a
+    #: namespace it has not joined, ...) and its connection was closed.
+    FORCED_CLOSE = "forced close"
+
+
+class _Client:
+    """One Engine.IO connection: its decoder and the namespaces it joined."""
+
+    __slots__ = ("closing", "decoder", "eio_sid", "sids")
+
+    def __init__(self, eio_sid: str, decoder: Decoder) -> None:
+        self.eio_sid = eio_sid
+        self.decoder = decoder
+        self.sids: dict[str, str] = {}  # namespace -> sid
+        self.closing: str | None = None  # the reason, once a close was decided
+
+
+class AsyncServer:
+    """A Socket.IO server for asyncio, with python-socketio's API.
+
+    :param client_manager: the client manager; an in-memory
+        :class:`~socketio_rs.AsyncManager` by default.
+    :param logger: ``True`` for INFO logging, ``False`` for errors only, or a logger.
+    :param json: a module with ``dumps``/``loads`` used for packet payloads
+        instead of the Rust JSON code (for this server only).
+    :param async_handlers: when true (the default) a handler that waits does
+        not hold up the client's next events.
+    :param namespaces: the accepted namespaces (a list, or ``"*"`` for all);
+        namespaces with handlers are always accepted. Default ``["/"]``.
+    :param always_connect: send the CONNECT reply before the connect handler
+        runs (a rejection then arrives as a DISCONNECT).
+    :param serializer: ``"default"`` (the Socket.IO text format).
+    :param engineio_options: passed to python-engineio (``ping_interval``,
+        ``ping_timeout``, ``max_http_buffer_size``, ``cors_allowed_origins``,
+        ``transports``, ``async_mode``, ...); ``engineio_logger`` becomes its ``logger``.
+    """
+
+    reserved_events: ClassVar[list[str]] = ["connect", "disconnect"]
+    reason = Reason
+
+    def __init__(
+        self,
+        client_manager: AsyncManager | None = None,
+        logger: bool | logging.Logger = False,
+        json: Any = None,
+        async_handlers: bool = True,
+        namespaces: list[str] | str | None = None,
+        always_connect: bool = False,
+        serializer: str = "default",
+        **engineio_options: Any,
+    ) -> None:
+        if serializer != "default":
+            raise ValueError(
+                f"serializer={serializer!r} is not supported: socketio-rs speaks the "
+                "default Socket.IO text format"
+            )
+        engineio_logger = engineio_options.pop("engineio_logger", None)
+        if engineio_logger is not None:
+            engineio_options["logger"] = engineio_logger
+        engineio_options["async_handlers"] = False
+        self.eio = EngineServer(**engineio_options)
+        self.eio.on("connect", self._handle_eio_connect)
+        self.eio.on("message", self._handle_eio_message)
+        self.eio.on("disconnect", self._handle_eio_disconnect)
+        self.environ: dict[str, dict[str, Any]] = {}
+        self.handlers: dict[str, dict[Any, Callable[..., Any]]] = {}
+        self.namespace_handlers: dict[str, AsyncNamespace] = {}
+        self.not_handled = object()
+        self.logger = _make_logger(logger)
+        self.manager = client_manager if client_manager is not None else AsyncManager()
+        self.manager.set_server(self)
+        self.manager_initialized = False
+        self.async_handlers = async_handlers
+        self.always_connect = always_connect
+        self.namespaces = namespaces or ["/"]
+        self.async_mode = self.eio.async_mode
+        self.json = json
+        self._encode: Callable[[Packet], list[str | bytes]] = (
+            encode if json is None else functools.partial(encode, json=json)  # type: ignore[call-arg]
+        )
+        self._decoder_options: dict[str, Any] = {} if json is None else {"json": json}
+        self._clients: dict[str, _Client] = {}
+
+    def is_asyncio_based(self) -> bool:
+        """Always true: this is an asyncio server."""
+        return True
+
+    # -- handler registration ---------------------------------------------
+
+    def on(
+        self, event: str, handler: Callable[..., Any] | None = None, namespace: str | None = None
+    ) -> Any:
+        """Register ``handler`` for ``event`` in ``namespace`` (``"/"`` by default).
+
+        Used as ``@sio.on("event")`` or ``sio.on("event", handler)``. ``"*"``
+        as the event catches every event without its own handler; ``"*"`` as
+        the namespace catches every namespace.
+        """
+        ns = namespace or "/"
+
+        def set_handler(fn: F) -> F:
+            self.handlers.setdefault(ns, {})[event] = fn
+            return fn
+
+        if handler is None:
+            return set_handler
+        set_handler(handler)
+        return None
+
+    def event(self, *args: Any, **kwargs: Any) -> Any:
+        """Register a handler named after the function: ``@sio.event`` or
+        ``@sio.event(namespace="/chat")``."""
+        if len(args) == 1 and not kwargs and callable(args[0]):
+            return self.on(args[0].__name__)(args[0])
+
+        def set_handler(fn: F) -> F:
+            self.on(fn.__name__, *args, **kwargs)(fn)
+            return fn
+
+        return set_handler
+
+    def register_namespace(self, namespace_handler: AsyncNamespace) -> None:
+        """Register a class-based namespace (an :class:`AsyncNamespace` instance)."""
+        if not isinstance(namespace_handler, AsyncNamespace):
+            raise ValueError("Not a namespace instance")
+        namespace_handler._set_server(self)
+        self.namespace_handlers[namespace_handler.namespace] = namespace_handler
+
+    # -- emitting ---------------------------------------------------------
+
+    async def emit(
+        self,
+        event: str,
+        data: Any = None,
+        to: Any = None,
+        room: Any = None,
+        skip_sid: Any = None,
+        namespace: str | None = None,
+        callback: Callable[..., Any] | None = None,
+        ignore_queue: bool = False,
+    ) -> None:
+        """Emit ``event`` to one client (``to=sid``), a room, a list of rooms,
+        or everyone in the namespace.
+
+        ``data`` is one argument, a tuple of several, or ``None`` for none;
+        bytes anywhere become binary attachments. ``skip_sid`` (a sid or a
+        list) excludes clients; ``callback`` receives the client's ack.
+        """
+        ns = namespace or "/"
+        target = to or room
+        self.logger.info('emitting event "%s" to %s [%s]', event, target or "all", ns)
+        await self.manager.emit(
+            event,
+            data,
+            ns,
+            room=target,
+            skip_sid=skip_sid,
+            callback=callback,
+            ignore_queue=ignore_queue,
+        )
+
+    async def send(
+        self,
+        data: Any,
+        to: Any = None,
+        room: Any = None,
+        skip_sid: Any = None,
+        namespace: str | None = None,
+        callback: Callable[..., Any] | None = None,
+        ignore_queue: bool = False,
+    ) -> None:
+        """Emit a ``message`` event."""
+        await self.emit(
+            "message",
+            data=data,
+            to=to,
+            room=room,
+            skip_sid=skip_sid,
+            namespace=namespace,
+            callback=callback,
+            ignore_queue=ignore_queue,
+        )
+
+    async def call(
+        self,
+        event: str,
+        data: Any = None,
+        to: str | None = None,
+        sid: str | None = None,
+        namespace: str | None = None,
+        timeout: float | None = 60,
+        ignore_queue: bool = False,
+    ) -> Any:
+        """Emit to one client and wait for its ack.
+
+        Returns ``None`` for an ack without arguments, the argument for one,
+        a tuple for several; raises ``socketio_rs.exceptions.TimeoutError``
+        after ``timeout`` seconds.
+        """
+        if to is None and sid is None:
+            raise ValueError("Cannot use call() to broadcast.")
+        if not self.async_handlers:
+            raise RuntimeError("Cannot use call() when async_handlers is False.")
+        future: asyncio.Future[tuple[Any, ...]] = asyncio.get_running_loop().create_future()
+
+        def on_ack(*args: Any) -> None:
+            if not future.done():
+                future.set_result(args)
+
+        await self.emit(
+            event,
+            data=data,
+            room=to or sid,
+            namespace=namespace,
+            callback=on_ack,
+            ignore_queue=ignore_queue,
+        )
+        try:
+            args = await asyncio.wait_for(future, timeout)
+        except asyncio.TimeoutError:
+            raise exceptions.TimeoutError() from None
+        if len(args) > 1:
+            return args
+        return args[0] if args else None
+
+    # -- rooms, sessions, connection info ---------------------------------
+
+    async def enter_room(self, sid: str, room: Any, namespace: str | None = None) -> None:
+        """Put client ``sid`` in ``room``."""
+        ns = namespace or "/"
+        self.logger.info("%s is entering room %s [%s]", sid, room, ns)
+        await self.manager.enter_room(sid, ns, room)
+
+    async def leave_room(self, sid: str, room: Any, namespace: str | None = None) -> None:
+        """Take client ``sid`` out of ``room``."""
+        ns = namespace or "/"
+        self.logger.info("%s is leaving room %s [%s]", sid, room, ns)
+        await self.manager.leave_room(sid, ns, room)
+
+    async def close_room(self, room: Any, namespace: str | None = None) -> None:
+        """Take every client out of ``room``."""
+        ns = namespace or "/"
+        self.logger.info("room %s is closing [%s]", room, ns)
+        await self.manager.close_room(room, ns)
+
+    def rooms(self, sid: str, namespace: str | None = None) -> list[Any]:
+        """The rooms client ``sid`` is in (its own room included)."""
+        return self.manager.get_rooms(sid, namespace or "/")
+
+    async def get_session(self, sid: str, namespace: str | None = None) -> dict[str, Any]:
+        """The user session of client ``sid`` (a dict)."""
+        ns = namespace or "/"
+        eio_session = await self.eio.get_session(self.manager.eio_sid_from_sid(sid, ns))
+        session: dict[str, Any] = eio_session.setdefault(ns, {})
+        return session
+
+    async def save_session(
+        self, sid: str, session: dict[str, Any], namespace: str | None = None
+    ) -> None:
+        """Store the user session of client ``sid``."""
+        ns = namespace or "/"
+        eio_session = await self.eio.get_session(self.manager.eio_sid_from_sid(sid, ns))
+        eio_session[ns] = session
+
+    def session(self, sid: str, namespace: str | None = None) -> _SessionContext:
+        """``async with sio.session(sid) as session:`` reads the session and
+        saves it back at the end of the block."""
+        return _SessionContext(self, sid, namespace)
+
+    def transport(self, sid: str, namespace: str | None = None) -> str:
+        """``"polling"`` or ``"websocket"``."""
+        transport: str = self.eio.transport(self.manager.eio_sid_from_sid(sid, namespace or "/"))
+        return transport
+
+    def get_environ(self, sid: str, namespace: str | None = None) -> dict[str, Any] | None:
+        """The WSGI-style environ of the client's first request (under ASGI it
+        holds the scope as ``asgi.scope``)."""
+        eio_sid = self.manager.eio_sid_from_sid(sid, namespace or "/")
+        return self.environ.get(eio_sid) if eio_sid is not None else None
+
+    async def disconnect(
+        self, sid: str, namespace: str | None = None, ignore_queue: bool = False
+    ) -> None:
+        """Disconnect client ``sid`` from ``namespace``: it receives DISCONNECT
+        and the ``disconnect`` handler runs with ``reason.SERVER_DISCONNECT``."""
+        ns = namespace or "/"
+        if ignore_queue:
+            allowed = self.manager.is_connected(sid, ns)
+        else:
+            allowed = await self.manager.can_disconnect(sid, ns)
+        if not allowed:
+            return
+        self.logger.info("Disconnecting %s [%s]", sid, ns)
+        eio_sid = self.manager.pre_disconnect(sid, namespace=ns)
+        if eio_sid is not None:
+            self._send(eio_sid, Packet(_DISCONNECT, ns))
+        await self._trigger_event("disconnect", ns, sid, self.reason.SERVER_DISCONNECT)
+        await self.manager.disconnect(sid, namespace=ns, ignore_queue=True)
+        client = self._clients.get(eio_sid) if eio_sid is not None else None
+        if client is not None and client.sids.get(ns) == sid:
+            del client.sids[ns]
+
+    # -- server lifecycle and utilities -----------------------------------
+
+    async def shutdown(self) -> None:
+        """Stop the server's background activity (call before the web server stops)."""
+        self.logger.info("Socket.IO is shutting down")
+        await self.eio.shutdown()
+
+    async def handle_request(self, *args: Any, **kwargs: Any) -> Any:
+        """Handle an HTTP request (the Engine.IO entry point)."""
+        return await self.eio.handle_request(*args, **kwargs)
+
+    def attach(self, app: Any, socketio_path: str = "socket.io") -> None:
+        """Attach to an aiohttp, sanic or tornado application."""
+        self.eio.attach(app, socketio_path)
+
+    def start_background_task(
+        self, target: Callable[..., Awaitable[Any]], *args: Any, **kwargs: Any
+    ) -> asyncio.Task[Any]:
+        """Start ``target(*args, **kwargs)`` as an asyncio task."""
+        task: asyncio.Task[Any] = self.eio.start_background_task(target, *args, **kwargs)
+        return task
+
+    async def sleep(self, seconds: float = 0) -> None:
+        """``asyncio.sleep``."""
+        await self.eio.sleep(seconds)
+
+    def instrument(self, *args: Any, **kwargs: Any) -> Any:
+        """The Socket.IO Admin UI is not available in socketio-rs yet."""
+        raise NotImplementedError("instrument() (the Admin UI) is not supported by socketio-rs yet")
+
+    # -- sending ----------------------------------------------------------
+
+    def _encode_event(
+        self, namespace: str, payload: list[Any], ack_id: int | None
+    ) -> list[eio_packet.Packet]:
+        """The Engine.IO packets of one EVENT (several when it carries binary)."""
+        frames = self._encode(Packet(_EVENT, namespace, payload, ack_id))
+        return [eio_packet.Packet(eio_packet.MESSAGE, frame) for frame in frames]
+
+    def _send(self, eio_sid: str, pkt: Packet) -> None:
+        """Queue one packet for one connection, now."""
+        enqueue = self.eio.enqueue
+        for frame in self._encode(pkt):
+            enqueue(eio_sid, eio_packet.Packet(eio_packet.MESSAGE, frame))
+
+    async def _send_packet(self, eio_sid: str, pkt: Packet) -> None:
+        """python-socketio's name for sending one packet to one connection."""
+        self._send(eio_sid, pkt)
+
+    async def _send_eio_packet(self, eio_sid: str, eio_pkt: eio_packet.Packet) -> None:
+        """Queue one Engine.IO packet (python-socketio's name)."""
+        self.eio.enqueue(eio_sid, eio_pkt)
+
+    # -- Engine.IO events -------------------------------------------------
+
+    async def _handle_eio_connect(self, eio_sid: str, environ: dict[str, Any]) -> None:
+        if not self.manager_initialized:
+            self.manager_initialized = True
+            self.manager.initialize()
+        self.environ[eio_sid] = environ
+        self._clients[eio_sid] = _Client(eio_sid, Decoder(**self._decoder_options))
+
+    async def _handle_eio_message(self, eio_sid: str, data: str | bytes) -> None:
+        client = self._clients.get(eio_sid)
+        if client is None or client.closing:
+            return
+        try:
+            packets = client.decoder.add(data)
+        except PacketError as exc:
+            self._violation(client, f"undecodable packet: {exc}")  # P14
+            return
+        for pkt in packets:
+            ptype = pkt.type
+            if ptype == _EVENT:
+                if self.async_handlers:
+                    self._handle_event_eagerly(client, pkt)
+                else:
+                    await self._handle_event(client, pkt)
+            elif ptype == _ACK:
+                await self._handle_ack(client, pkt)
+            elif ptype == _CONNECT:
+                await self._handle_connect(client, pkt.nsp, pkt.data)
+            elif ptype == _DISCONNECT:
+                await self._handle_client_disconnect(client, pkt.nsp)
+            else:  # CONNECT_ERROR is never valid from a client (N8)
+                self._violation(client, "CONNECT_ERROR packet from a client")
+            if client.closing:
+                return
+
+    async def _handle_eio_disconnect(self, eio_sid: str, reason: str) -> None:
+        client = self._clients.pop(eio_sid, None)
+        if client is not None:
+            client.decoder.reset()  # P11: a partial binary packet is dropped
+            reason = client.closing or reason
+            for namespace in list(client.sids):
+                await self._handle_disconnect(client, namespace, reason)
+        self.environ.pop(eio_sid, None)
+
+    def _violation(self, client: _Client, why: str) -> None:
+        """Close a connection that broke the protocol (N8, P14, P17); only
+        that connection is affected."""
+        if client.closing:
+            return
+        client.closing = self.reason.FORCED_CLOSE
+        self.logger.warning("%s: closing the connection: %s", client.eio_sid, why)
+        self.eio.start_background_task(self.eio.disconnect, client.eio_sid)
+
+    # -- Socket.IO packets ------------------------------------------------
+
+    def _namespace_accepted(self, namespace: str) -> bool:
+        return (
+            namespace in self.handlers
+            or namespace in self.namespace_handlers
+            or self.namespaces == "*"
+            or namespace in self.namespaces
+        )
+
+    async def _handle_connect(self, client: _Client, namespace: str, auth: Any) -> None:
+        if namespace in client.sids:
+            self._violation(client, f"a second CONNECT for {namespace}")  # N8
+            return
+        if not self._namespace_accepted(namespace):
+            # N9: the connection stays open for other namespaces.
+            self._send(client.eio_sid, Packet(PacketType.CONNECT_ERROR, namespace, _INVALID_NSP))
+            return
+        eio_sid = client.eio_sid
+        sid = await self.manager.pre_connect(eio_sid, namespace)
+        if sid is None:
+            self._violation(client, f"a second CONNECT for {namespace}")
+            return
+        client.sids[namespace] = sid
+        if self.always_connect:
+            await self.manager.connect(sid, namespace)
+            self._send(eio_sid, Packet(_CONNECT, namespace, {"sid": sid}))
+        fail_reason = exceptions.ConnectionRefusedError().error_args
+        try:
+            success = await self._call_connect_handler(namespace, sid, eio_sid, auth)
+        except exceptions.ConnectionRefusedError as exc:
+            fail_reason, success = exc.error_args, False
+        except ConnectionRefusedError:
+            fail_reason, success = {"message": "Connection refused by server"}, False
+        except Exception as exc:
+            error_args = getattr(exc, "error_args", None)  # e.g. python-socketio's class
+            if isinstance(error_args, dict) and "message" in error_args:
+                fail_reason = error_args
+            else:
+                self.logger.exception("connect handler error")
+            success = False
+        if client.closing or self._clients.get(eio_sid) is not client:
+            return  # the connection went away while the handler ran
+        if success is False:
+            if self.always_connect:
+                self.manager.pre_disconnect(sid, namespace)
+                self._send(eio_sid, Packet(_DISCONNECT, namespace, fail_reason))
+            else:
+                self._send(eio_sid, Packet(PacketType.CONNECT_ERROR, namespace, fail_reason))
+            await self.manager.disconnect(sid, namespace, ignore_queue=True)
+            client.sids.pop(namespace, None)
+        elif not self.always_connect:
+            # N13: registered as connected before the reply, so the client's
+            # first event after it is accepted.
+            await self.manager.connect(sid, namespace)
+            self._send(eio_sid, Packet(_CONNECT, namespace, {"sid": sid}))
+
+    async def _call_connect_handler(self, namespace: str, sid: str, eio_sid: str, auth: Any) -> Any:
+        """``connect(sid, environ, auth)``; without auth, ``connect(sid, environ,
+        None)`` and on ``TypeError`` ``connect(sid, environ)`` (python-socketio)."""
+        environ = self.environ.get(eio_sid)
+        if auth:
+            return await self._trigger_event("connect", namespace, sid, environ, auth)
+        try:
+            return await self._trigger_event("connect", namespace, sid, environ, None)
+        except TypeError as exc:
+            try:
+                return await self._trigger_event("connect", namespace, sid, environ)
+            except TypeError:
+                raise exc from None
+
+    async def _handle_client_disconnect(self, client: _Client, namespace: str) -> None:
+        if namespace not in client.sids:
+            self._violation(client, f"DISCONNECT for {namespace}, which it has not joined")
+            return
+        await self._handle_disconnect(client, namespace, self.reason.CLIENT_DISCONNECT)
+
+    async def _handle_disconnect(self, client: _Client, namespace: str, reason: str) -> None:
+        sid = client.sids.pop(namespace, None)
+        if sid is None or not self.manager.is_connected(sid, namespace):
+            if sid is not None:
+                await self.manager.disconnect(sid, namespace, ignore_queue=True)
+            return
+        self.manager.pre_disconnect(sid, namespace=namespace)
+        await self._trigger_event("disconnect", namespace, sid, reason)
+        await self.manager.disconnect(sid, namespace, ignore_queue=True)
+
+    def _event_target(self, client: _Client, pkt: Packet) -> str | None:
+        """The sid an EVENT or ACK is for, or ``None`` when it must be dropped."""
+        namespace = pkt.nsp
+        sid = client.sids.get(namespace)
+        if sid is None:
+            self._violation(client, f"a packet for {namespace}, which it has not joined")  # N8
+            return None
+        if not self.manager.is_connected(sid, namespace):
+            self.logger.warning("%s is not connected to namespace %s", sid, namespace)
+            return None
+        return sid
+
+    def _resolve(self, event: Any, namespace: str, args: tuple[Any, ...]) -> Any:
+        """Call the handler of ``event``; its result, possibly a coroutine, or
+        ``not_handled``."""
+        handler, args = self._get_event_handler(event, namespace, args)
+        if handler is not None:
+            return handler(*args)
+        ns_handler, args = self._get_namespace_handler(namespace, args)
+        if ns_handler is not None:
+            return ns_handler.trigger_event(event, *args)
+        return self.not_handled
+
+    def _handle_event_eagerly(self, client: _Client, pkt: Packet) -> None:
+        sid = self._event_target(client, pkt)
+        if sid is None:
+            return
+        data = pkt.data
+        namespace = pkt.nsp
+        self.logger.info('received event "%s" from %s [%s]', data[0], sid, namespace)
+        try:
+            result = self._resolve(data[0], namespace, (sid, *data[1:]))
+        except Exception:
+            self.logger.exception("event handler error")
+            return
+        ack_id = pkt.id
+        done = (
+            _ignore if ack_id is None else functools.partial(self._ack, client, namespace, ack_id)
+        )
+        if inspect.iscoroutine(result):
+            _eager.start(result, done, self._handler_failed)
+        elif inspect.isawaitable(result):
+            _eager.start(_await(result), done, self._handler_failed)
+        else:
+            done(result)
+
+    async def _handle_event(self, client: _Client, pkt: Packet) -> None:
+        """The ``async_handlers=False`` path: the handler runs to completion
+        before the client's next packet is read."""
+        sid = self._event_target(client, pkt)
+        if sid is None:
+            return
+        data = pkt.data
+        try:
+            result = self._resolve(data[0], pkt.nsp, (sid, *data[1:]))
+            if inspect.isawaitable(result):
+                result = await result
+        except asyncio.CancelledError:
+            result = None
+        except Exception:
+            self.logger.exception("event handler error")
+            return
+        if pkt.id is not None:
+            self._ack(client, pkt.nsp, pkt.id, result)
+
+    def _ack(self, client: _Client, namespace: str, ack_id: int, result: Any) -> None:
+        """Send a handler's return value as the ack (python-socketio's rule)."""
+        if result is self.not_handled:
+            return
+        if client.closing or self._clients.get(client.eio_sid) is not client:
+            return
+        self._send(client.eio_sid, Packet(_ACK, namespace, event_args(result), ack_id))
+
+    def _handler_failed(self, exc: BaseException) -> None:
+        self.logger.error("event handler error", exc_info=exc)
+
+    async def _handle_ack(self, client: _Client, pkt: Packet) -> None:
+        sid = self._event_target(client, pkt)
+        if sid is None:
+            return
+        self.logger.info("received ack from %s [%s]", sid, pkt.nsp)
+        if pkt.id is not None:  # the codec never gives an ACK without an id
+            await self.manager.trigger_callback(sid, pkt.id, pkt.data)
+
+    async def _trigger_event(self, event: str, namespace: str, *args: Any) -> Any:
+        """Run the handler of ``event`` and return its result, or ``not_handled``
+        (python-socketio's dispatch, used for connect and disconnect)."""
+        handler, args = self._get_event_handler(event, namespace, args)
+        if handler is not None:
+            try:
+                try:
+                    ret = handler(*args)
+                    if inspect.isawaitable(ret):
+                        ret = await ret
+                except TypeError:
+                    if event != "disconnect":
+                        raise
+                    # a legacy disconnect handler without the reason argument
+                    ret = handler(*args[:-1])
+                    if inspect.isawaitable(ret):
+                        ret = await ret
+            except asyncio.CancelledError:
+                ret = None
+            return ret
+        ns_handler, args = self._get_namespace_handler(namespace, args)
+        if ns_handler is not None:
+            return await ns_handler.trigger_event(event, *args)
+        return self.not_handled
+
+    def _get_event_handler(
+        self, event: Any, namespace: str, args: tuple[Any, ...]
+    ) -> tuple[Callable[..., Any] | None, tuple[Any, ...]]:
+        """python-socketio's lookup order: the event in the namespace, the
+        namespace's ``"*"``, the event in the ``"*"`` namespace, then ``"*"``
+        in ``"*"``; catch-alls get the event and/or namespace prepended."""
+        handlers = self.handlers
+        ns_handlers = handlers.get(namespace)
+        if ns_handlers is not None:
+            handler = ns_handlers.get(event)
+            if handler is not None:
+                return handler, args
+            if event not in self.reserved_events and "*" in ns_handlers:
+                return ns_handlers["*"], (event, *args)
+        any_ns = handlers.get("*")
+        if any_ns is not None:
+            if event in any_ns:
+                return any_ns[event], (namespace, *args)
+            if event not in self.reserved_events and "*" in any_ns:
+                return any_ns["*"], (event, namespace, *args)
+        return None, args
+
+    def _get_namespace_handler(
+        self, namespace: str, args: tuple[Any, ...]
+    ) -> tuple[AsyncNamespace | None, tuple[Any, ...]]:
+        handler = self.namespace_handlers.get(namespace)
+        if handler is not None:
+            return handler, args
+        handler = self.namespace_handlers.get("*")
+        if handler is not None:
+            return handler, (namespace, *args)
+        return None, args
+
+
+_INVALID_NSP = {"message": "Invalid namespace"}
+
+
+def _ignore(result: Any) -> None:
+    pass
+
+
+async def _await(awaitable: Awaitable[Any]) -> Any:
+    return await awaitable
+
+
+class _SessionContext:
+    def __init__(self, server: AsyncServer, sid: str, namespace: str | None) -> None:
+        self.server = server
+        self.sid = sid
+        self.namespace = namespace
+        self.session: dict[str, Any] | None = None
+
+    async def __aenter__(self) -> dict[str, Any]:
+        self.session = await self.server.get_session(self.sid, namespace=self.namespace)
+        return self.session
+
+    async def __aexit__(self, *exc: Any) -> None:
+        assert self.session is not None
+        await self.server.save_session(self.sid, self.session, namespace=self.namespace)
+
+
+def _make_logger(logger: bool | logging.Logger) -> logging.Logger:
+    if not isinstance(logger, bool):
+        return logger
+    log = default_logger
+    if log.level == logging.NOTSET:
+        log.setLevel(logging.INFO if logger else logging.ERROR)
+        log.addHandler(logging.StreamHandler())
+    return log
+
+
+__all__ = ["AsyncServer"]
