@@ -26,6 +26,11 @@ pub enum Error {
     /// P9: the payload is not valid JSON, or breaks a JSON limit.
     #[error("invalid payload: {0}")]
     InvalidJson(JsonError),
+    /// P9: the host's own JSON parser (a Python `json=` module) refused the
+    /// payload; its message follows. The binding layer chains the host's
+    /// exception as the cause.
+    #[error("invalid payload: {0}")]
+    HostJson(String),
     /// P7: a placeholder whose `num` does not index a received attachment.
     #[error("illegal attachments")]
     IllegalPlaceholder,

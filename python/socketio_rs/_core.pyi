@@ -1,6 +1,6 @@
 """Type stubs of the native module (private: import from socketio_rs.codec)."""
 
-from typing import Any, final
+from typing import Any, Protocol, final
 
 __all__ = [
     "DEFAULT_MAX_ATTACHMENTS",
@@ -24,6 +24,12 @@ DEFAULT_MAX_DEPTH: int
 DEFAULT_MAX_INT_DIGITS: int
 DEPTH_CEILING: int
 
+class _JsonModule(Protocol):
+    """What ``json=`` needs: the stdlib ``json`` module, or any object alike."""
+
+    def dumps(self, obj: Any, /, *, separators: tuple[str, str]) -> str | bytes: ...
+    def loads(self, s: str, /) -> Any: ...
+
 @final
 class Packet:
     def __new__(
@@ -40,12 +46,18 @@ class Packet:
     def __eq__(self, value: object, /) -> bool: ...
     def __ne__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
+    def encode(self, *, json: _JsonModule | None = None) -> list[str | bytes]: ...
     def __reduce__(self) -> tuple[Any, tuple[int, str, Any, int | None]]: ...
 
 @final
 class Decoder:
     def __new__(
-        cls, *, max_attachments: int = 10, max_depth: int = 256, max_int_digits: int = 100
+        cls,
+        *,
+        max_attachments: int = 10,
+        max_depth: int = 256,
+        max_int_digits: int = 100,
+        json: _JsonModule | None = None,
     ) -> Decoder: ...
     def add(self, frame: str | bytes | bytearray | memoryview, /) -> list[Packet]: ...
     @property
@@ -57,6 +69,8 @@ class Decoder:
     def max_depth(self) -> int: ...
     @property
     def max_int_digits(self) -> int: ...
+    @property
+    def json(self) -> _JsonModule | None: ...
 
-def encode(packet: Packet) -> list[str | bytes]: ...
+def encode(packet: Packet, /, *, json: _JsonModule | None = None) -> list[str | bytes]: ...
 def is_packet_valid(packet: Packet) -> bool: ...

@@ -59,6 +59,21 @@ pub enum Step<P> {
 pub trait Host: Builder {
     /// A received binary attachment.
     type Buffer;
+    /// Turns a payload's JSON text into a value. The default is this crate's
+    /// parser, within `limits`; a host may parse it another way (the Python
+    /// binding's `json=` option), and then answers for its own limits. The
+    /// payload rule and reconstruction apply to the result either way.
+    fn parse_payload(
+        &mut self,
+        text: &str,
+        limits: &Limits,
+        scratch: &mut Scratch<Self::Value>,
+    ) -> Result<Self::Value, Error>
+    where
+        Self: Sized,
+    {
+        json::parse_with(text, self, limits, scratch)
+    }
     /// The payload rule of `packet_type` (see [`super::payload_valid`]).
     fn check_payload(
         &self,
@@ -127,7 +142,7 @@ impl<V, B> Decoder<V, B> {
                     max_depth: self.options.max_depth,
                     max_int_digits: self.options.max_int_digits,
                 };
-                let value = json::parse_with(payload, host, &limits, &mut self.scratch)?;
+                let value = host.parse_payload(payload, &limits, &mut self.scratch)?;
                 host.check_payload(header.packet_type, &value)
                     .map_err(Error::InvalidPayload)?;
                 Some(value)
@@ -285,5 +300,140 @@ mod tests {
             ),
             Err(Error::InvalidPayload(_))
         ));
+    }
+
+    /// A host with its own payload parser: here, one that takes a canned
+    /// value for any text, as a Python `json.loads` might give anything.
+    struct OwnParser {
+        value: Value,
+        calls: usize,
+    }
+
+    impl Builder for OwnParser {
+        type Value = Value;
+        type Key = String;
+        type Object = Vec<(String, Value)>;
+        fn null(&mut self) -> Result<Value, Error> {
+            ValueBuilder.null()
+        }
+        fn boolean(&mut self, v: bool) -> Result<Value, Error> {
+            ValueBuilder.boolean(v)
+        }
+        fn int(&mut self, v: i64) -> Result<Value, Error> {
+            ValueBuilder.int(v)
+        }
+        fn big_int(&mut self, literal: &str) -> Result<Value, Error> {
+            ValueBuilder.big_int(literal)
+        }
+        fn float(&mut self, v: f64) -> Result<Value, Error> {
+            ValueBuilder.float(v)
+        }
+        fn string(&mut self, s: json::JsonStr<'_>) -> Result<Value, Error> {
+            ValueBuilder.string(s)
+        }
+        fn array(&mut self, items: std::vec::Drain<'_, Value>) -> Result<Value, Error> {
+            ValueBuilder.array(items)
+        }
+        fn object_new(&mut self) -> Result<Self::Object, Error> {
+            ValueBuilder.object_new()
+        }
+        fn key(&mut self, s: json::JsonStr<'_>) -> Result<String, Error> {
+            ValueBuilder.key(s)
+        }
+        fn object_set(
+            &mut self,
+            object: &mut Self::Object,
+            key: String,
+            value: Value,
+        ) -> Result<(), Error> {
+            ValueBuilder.object_set(object, key, value)
+        }
+        fn object_finish(&mut self, object: Self::Object) -> Result<Value, Error> {
+            ValueBuilder.object_finish(object)
+        }
+    }
+
+    impl Host for OwnParser {
+        type Buffer = Vec<u8>;
+        fn parse_payload(
+            &mut self,
+            _text: &str,
+            _limits: &Limits,
+            _scratch: &mut Scratch<Value>,
+        ) -> Result<Value, Error> {
+            self.calls += 1;
+            Ok(self.value.clone())
+        }
+        fn check_payload(&self, t: PacketType, value: &Value) -> Result<(), &'static str> {
+            ValueBuilder.check_payload(t, value)
+        }
+        fn reconstruct(&mut self, value: Value, buffers: &[Vec<u8>]) -> Result<Value, Error> {
+            ValueBuilder.reconstruct(value, buffers)
+        }
+    }
+
+    fn placeholder(num: i64) -> Value {
+        Value::Object(vec![
+            ("_placeholder".into(), Value::Bool(true)),
+            ("num".into(), Value::Int(num)),
+        ])
+    }
+
+    #[test]
+    fn a_host_may_parse_the_payload_itself() {
+        let mut d = decoder();
+        let mut host = OwnParser {
+            value: Value::Array(vec![Value::Str("chat".into())]),
+            calls: 0,
+        };
+        // Not JSON at all: only the host's parser sees the text.
+        let p = complete(d.add_text(&mut host, "2/a,7<anything>").unwrap());
+        assert_eq!(host.calls, 1);
+        assert_eq!((p.nsp.as_ref(), p.id), ("/a", Some(7)));
+        assert_eq!(p.data, Some(host.value.clone()));
+        // No payload, no call.
+        complete(d.add_text(&mut host, "0").unwrap());
+        assert_eq!(host.calls, 1);
+    }
+
+    #[test]
+    fn the_payload_rule_applies_to_a_host_parsed_value() {
+        let mut d = decoder();
+        for bad in [
+            Value::Array(vec![Value::Str("connect".into())]),
+            Value::Object(vec![]),
+        ] {
+            let mut host = OwnParser {
+                value: bad,
+                calls: 0,
+            };
+            assert!(matches!(
+                d.add_text(&mut host, "2x"),
+                Err(Error::InvalidPayload(_))
+            ));
+        }
+    }
+
+    #[test]
+    fn reconstruction_applies_to_a_host_parsed_value() {
+        let mut d = decoder();
+        let mut host = OwnParser {
+            value: Value::Array(vec![Value::Str("m".into()), placeholder(1), placeholder(0)]),
+            calls: 0,
+        };
+        assert_eq!(
+            d.add_text(&mut host, "52-x").unwrap(),
+            Step::NeedsAttachments(2)
+        );
+        d.add_binary(&mut host, vec![1]).unwrap();
+        let p = complete(d.add_binary(&mut host, vec![2]).unwrap());
+        assert_eq!(
+            p.data,
+            Some(Value::Array(vec![
+                Value::Str("m".into()),
+                Value::Bytes(vec![2]),
+                Value::Bytes(vec![1])
+            ]))
+        );
     }
 }

@@ -1,12 +1,15 @@
 //! Builds Python objects straight from the JSON text (no `json` module, no
 //! intermediate tree), and gives the codec's payload rules and binary
-//! reconstruction a view of them.
+//! reconstruction a view of them. With a decoder's `json=` module, the
+//! module's `loads` parses the payload instead, and the rules and
+//! reconstruction apply to what it returns.
 
 use super::ffi_ext::str_utf8;
+use super::json_module;
 use super::obj::Obj;
 use crate::codec::{self, Host, Kind, PacketType, PayloadView, PlaceholderCheck};
 use crate::error::Error;
-use crate::json::{Builder, JsonStr};
+use crate::json::{self, Builder, JsonStr, Limits, Scratch};
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
@@ -16,11 +19,21 @@ use std::cell::UnsafeCell;
 pub struct PyBuilder<'py> {
     py: Python<'py>,
     pub err: Option<PyErr>,
+    /// The `loads` of the decoder's `json=` module; `None`: the Rust parser.
+    loads: Option<Bound<'py, PyAny>>,
+    /// Nesting followed when putting attachments back: a value from `loads`
+    /// may be deeper than the parser allows, or circular.
+    max_depth: usize,
 }
 
 impl<'py> PyBuilder<'py> {
-    pub fn new(py: Python<'py>) -> Self {
-        PyBuilder { py, err: None }
+    pub fn new(py: Python<'py>, loads: Option<Bound<'py, PyAny>>, max_depth: usize) -> Self {
+        PyBuilder {
+            py,
+            err: None,
+            loads,
+            max_depth,
+        }
     }
 
     /// Takes ownership of a new reference, or records the pending exception.
@@ -55,12 +68,19 @@ impl<'py> PyBuilder<'py> {
         self.own(ptr)
     }
 
-    /// Replaces placeholders in `v` by attachments; `Some` when `v` itself is one.
-    fn replace(&mut self, v: &Bound<'py, PyAny>, buffers: &[Obj]) -> Result<Option<Obj>, Error> {
+    /// Replaces placeholders in `v` by attachments; `Some` when `v` itself is
+    /// one. `depth` counts the containers around `v`.
+    fn replace(
+        &mut self,
+        v: &Bound<'py, PyAny>,
+        buffers: &[Obj],
+        depth: usize,
+    ) -> Result<Option<Obj>, Error> {
         if let Ok(list) = v.cast::<PyList>() {
+            self.enter(depth)?;
             for i in 0..list.len() {
                 let Ok(item) = list.get_item(i) else { continue };
-                if let Some(new) = self.replace(&item, buffers)? {
+                if let Some(new) = self.replace(&item, buffers, depth + 1)? {
                     list.set_item(i, new.into_py(self.py))
                         .map_err(|e| self.keep(e))?;
                 }
@@ -70,6 +90,7 @@ impl<'py> PyBuilder<'py> {
         let Ok(dict) = v.cast::<PyDict>() else {
             return Ok(None);
         };
+        self.enter(depth)?;
         // The reference tests `_placeholder === true`: the JSON `true` only.
         // SAFETY: Py_True is a static object.
         let flag = matches!(dict.get_item("_placeholder"), Ok(Some(f)) if f.as_ptr() == unsafe { ffi::Py_True() });
@@ -85,8 +106,23 @@ impl<'py> PyBuilder<'py> {
             PlaceholderCheck::Illegal => Err(Error::IllegalPlaceholder),
             PlaceholderCheck::NotPlaceholder => {
                 let mut changes = Vec::new();
-                for (key, value) in dict.iter() {
-                    if let Some(new) = self.replace(&value, buffers)? {
+                let py = self.py;
+                let (mut pos, mut key, mut value) = (0, std::ptr::null_mut(), std::ptr::null_mut());
+                // Not PyO3's dict iterator, which panics if the dict changes
+                // size: a value from a `json=` module's `loads` may run Python
+                // code (`__float__` of an int subclass, `__eq__` of a key).
+                // PyDict_Next stays memory-safe; each pair is owned at once.
+                // SAFETY: a live dict; borrowed references taken over at once.
+                while unsafe { ffi::PyDict_Next(dict.as_ptr(), &mut pos, &mut key, &mut value) }
+                    != 0
+                {
+                    let (key, value) = unsafe {
+                        (
+                            Bound::from_borrowed_ptr(py, key),
+                            Bound::from_borrowed_ptr(py, value),
+                        )
+                    };
+                    if let Some(new) = self.replace(&value, buffers, depth + 1)? {
                         changes.push((key, new));
                     }
                 }
@@ -97,6 +133,15 @@ impl<'py> PyBuilder<'py> {
                 Ok(None)
             }
         }
+    }
+
+    /// A container inside `depth` others: within `max_depth`, as the parser
+    /// allows (a circular value from `loads` stops here too).
+    fn enter(&self, depth: usize) -> Result<(), Error> {
+        if depth >= self.max_depth {
+            return Err(Error::TooDeep(self.max_depth));
+        }
+        Ok(())
     }
 
     fn keep(&mut self, e: PyErr) -> Error {
@@ -300,13 +345,32 @@ fn key_slot(bytes: &[u8]) -> usize {
 impl Host for PyBuilder<'_> {
     type Buffer = Obj;
 
+    fn parse_payload(
+        &mut self,
+        text: &str,
+        limits: &Limits,
+        scratch: &mut Scratch<Obj>,
+    ) -> Result<Obj, Error> {
+        let Some(loads) = &self.loads else {
+            return json::parse_with(text, self, limits, scratch);
+        };
+        match json_module::loads(loads, text) {
+            Ok(value) => Ok(value),
+            Err(json_module::LoadsError::Refused(message, cause)) => {
+                self.err = Some(cause);
+                Err(Error::HostJson(message))
+            }
+            Err(json_module::LoadsError::Raised(e)) => Err(self.keep(e)),
+        }
+    }
+
     fn check_payload(&self, packet_type: PacketType, value: &Obj) -> Result<(), &'static str> {
         codec::payload_valid(packet_type, &View(value.bind(self.py)))
     }
 
     fn reconstruct(&mut self, value: Obj, buffers: &[Obj]) -> Result<Obj, Error> {
         let bound = value.bind(self.py);
-        Ok(self.replace(&bound, buffers)?.unwrap_or(value))
+        Ok(self.replace(&bound, buffers, 0)?.unwrap_or(value))
     }
 }
 

@@ -3,6 +3,7 @@
 use super::build::PyBuilder;
 use super::errors::to_pyerr;
 use super::ffi_ext::str_utf8;
+use super::json_module;
 use super::obj::Obj;
 use super::packet::Packet;
 use crate::codec::{self, DecoderOptions, Step};
@@ -10,19 +11,28 @@ use crate::error::Error;
 use pyo3::exceptions::PyValueError;
 use pyo3::ffi;
 use pyo3::prelude::*;
+use pyo3::pyclass::{PyTraverseError, PyVisit};
 use pyo3::types::{PyByteArray, PyBytes, PyList, PyMemoryView};
 
 /// Decodes the frames of one connection into packets.
 #[pyclass(module = "socketio_rs._core", name = "Decoder")]
 pub struct Decoder {
     inner: codec::Decoder<Obj, Obj>,
+    /// The `json=` module, and its `loads` (looked up once).
+    json: Option<Py<PyAny>>,
+    loads: Option<Py<PyAny>>,
 }
 
 #[pymethods]
 impl Decoder {
     #[new]
-    #[pyo3(signature = (*, max_attachments = 10, max_depth = 256, max_int_digits = 100))]
-    fn new(max_attachments: usize, max_depth: usize, max_int_digits: usize) -> PyResult<Self> {
+    #[pyo3(signature = (*, max_attachments = 10, max_depth = 256, max_int_digits = 100, json = None))]
+    fn new(
+        max_attachments: usize,
+        max_depth: usize,
+        max_int_digits: usize,
+        json: Option<Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
         if max_depth == 0 || max_depth > DecoderOptions::DEPTH_CEILING {
             return Err(PyValueError::new_err(format!(
                 "max_depth must be between 1 and {}",
@@ -32,12 +42,18 @@ impl Decoder {
         if max_int_digits == 0 {
             return Err(PyValueError::new_err("max_int_digits must be at least 1"));
         }
+        let loads = match &json {
+            Some(module) => Some(json_module::method(module, "loads")?.unbind()),
+            None => None,
+        };
         Ok(Decoder {
             inner: codec::Decoder::new(DecoderOptions {
                 max_attachments,
                 max_depth,
                 max_int_digits,
             }),
+            json: json.map(Bound::unbind),
+            loads,
         })
     }
 
@@ -50,7 +66,8 @@ impl Decoder {
         py: Python<'py>,
         frame: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyList>> {
-        let mut host = PyBuilder::new(py);
+        let loads = self.loads.as_ref().map(|l| l.bind(py).clone());
+        let mut host = PyBuilder::new(py, loads, self.inner.options().max_depth);
         let result = self.step(&mut host, frame);
         match result {
             Ok(Step::Complete(p)) => {
@@ -68,7 +85,7 @@ impl Decoder {
             Ok(Step::NeedsAttachments(_)) => Ok(PyList::empty(py)),
             Err(e) => {
                 self.inner.reset();
-                Err(to_pyerr(e, host.err.take()))
+                Err(to_pyerr(py, e, host.err.take()))
             }
         }
     }
@@ -97,6 +114,22 @@ impl Decoder {
     #[getter]
     fn max_int_digits(&self) -> usize {
         self.inner.options().max_int_digits
+    }
+
+    /// The `json=` module whose `loads` parses payloads, or None (the Rust parser).
+    #[getter]
+    fn json(&self, py: Python<'_>) -> Option<Py<PyAny>> {
+        self.json.as_ref().map(|j| j.clone_ref(py))
+    }
+
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        visit.call(&self.json)?;
+        visit.call(&self.loads)
+    }
+
+    fn __clear__(&mut self) {
+        self.json = None;
+        self.loads = None;
     }
 }
 

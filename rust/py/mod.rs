@@ -6,6 +6,7 @@ mod decoder;
 mod encode;
 mod errors;
 mod ffi_ext;
+mod json_module;
 mod obj;
 mod packet;
 

@@ -3,6 +3,7 @@
 use super::build::View;
 use super::encode::JsonEncoder;
 use super::errors::{to_pyerr, PacketError};
+use super::json_module::Dumps;
 use super::obj::Obj;
 use crate::codec::{self, Decoded, PacketType, MAX_ACK_ID};
 use crate::error::Error;
@@ -180,6 +181,15 @@ impl Packet {
         ))
     }
 
+    /// Encodes the packet: `encode(packet, json=json)`.
+    #[pyo3(signature = (*, json = None))]
+    fn encode<'py>(
+        slf: &Bound<'py, Self>,
+        json: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        encode(slf.py(), slf, json)
+    }
+
     fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, PacketArgs)> {
         let py = slf.py();
         let me = slf.get();
@@ -196,21 +206,45 @@ impl Packet {
 }
 
 /// Encodes a packet: the text frame first, then each binary attachment.
+/// With `json`, that module's `dumps` writes the payload text.
 #[pyfunction]
-pub fn encode<'py>(py: Python<'py>, packet: &Bound<'py, Packet>) -> PyResult<Bound<'py, PyList>> {
+#[pyo3(signature = (packet, /, *, json = None))]
+pub fn encode<'py>(
+    py: Python<'py>,
+    packet: &Bound<'py, Packet>,
+    json: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyList>> {
     let p = packet.get();
     let nsp = p.nsp.bind(py).to_cow()?;
-    let mut encoder = JsonEncoder::new(py);
     let data = p.data.bind(py);
     let has_data = !data.is_none();
-    let text = codec::encode_with(p.packet_type, &nsp, p.id, |out| {
-        if has_data {
-            encoder.write(out, data, 0)?;
+    let (text, attachments) = match json {
+        None => {
+            let mut encoder = JsonEncoder::new(py);
+            let text = codec::encode_with(p.packet_type, &nsp, p.id, |out| {
+                if has_data {
+                    encoder.write(out, data, 0)?;
+                }
+                Ok(encoder.attachments.len())
+            })
+            .map_err(|e| to_pyerr(py, e, encoder.err.take()))?;
+            let attachments = encoder.attachments.into_iter().map(|a| a.into_bound(py));
+            (text, attachments.collect::<Vec<_>>())
         }
-        Ok(encoder.attachments.len())
-    })
-    .map_err(|e| to_pyerr(e, encoder.err.take()))?;
-    // SAFETY: the encoder writes UTF-8 only; the C API validates it again.
+        Some(module) => {
+            let mut dumps = Dumps::new(py);
+            let text = codec::encode_with(p.packet_type, &nsp, p.id, |out| {
+                if has_data {
+                    dumps.write(out, module, data)?;
+                }
+                Ok(dumps.attachments.len())
+            })
+            .map_err(|e| to_pyerr(py, e, dumps.err.take()))?;
+            (text, dumps.attachments)
+        }
+    };
+    // SAFETY: the text is UTF-8 (our writer's, or checked from `dumps`); the
+    // C API validates it again.
     let text = unsafe {
         let ptr =
             ffi::PyUnicode_FromStringAndSize(text.as_ptr().cast(), text.len() as ffi::Py_ssize_t);
@@ -219,9 +253,9 @@ pub fn encode<'py>(py: Python<'py>, packet: &Bound<'py, Packet>) -> PyResult<Bou
         }
         Bound::from_owned_ptr(py, ptr)
     };
-    let mut frames = Vec::with_capacity(1 + encoder.attachments.len());
+    let mut frames = Vec::with_capacity(1 + attachments.len());
     frames.push(text);
-    frames.extend(encoder.attachments.into_iter().map(|a| a.into_bound(py)));
+    frames.extend(attachments);
     PyList::new(py, frames)
 }
 
