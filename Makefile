@@ -48,7 +48,7 @@ test: lint ## every test: cargo test, lint, pytest, wheel check, bounded fuzzing
 	$(MAKE) fuzz
 
 .PHONY: wheel-check
-wheel-check: venv ## build the abi3 wheel and smoke-test it on other Python versions
+wheel-check: venv ## build the abi3 wheel and smoke-test codec and server on other Python versions
 	rm -rf target/wheels
 	$(VENV)/bin/maturin build --release --quiet
 	@set -e; found=0; for name in $(PYTHON) $(WHEEL_PYTHONS); do \
@@ -58,8 +58,9 @@ wheel-check: venv ## build the abi3 wheel and smoke-test it on other Python vers
 	    for c in $$(pyenv root)/versions/*/bin/$$name; do [ -x "$$c" ] && py=$$c; done; \
 	  fi; \
 	  [ -n "$$py" ] || { echo "wheel-check: $$name not found, skipped"; continue; }; \
-	  d=$$(mktemp -d); $$py -m venv $$d; $$d/bin/pip install --quiet target/wheels/*.whl; \
+	  d=$$(mktemp -d); $$py -m venv $$d; $$d/bin/pip install --quiet target/wheels/*.whl uvicorn aiohttp python-socketio==5.18.1; \
 	  $$d/bin/python examples/codec_demo.py >/dev/null; \
+	  $$d/bin/python examples/server_smoke.py; \
 	  echo "wheel-check: $$($$d/bin/python -V) ok"; rm -rf $$d; found=$$((found+1)); \
 	done; [ $$found -ge 2 ] || echo "wheel-check: fewer than two Python versions on this machine"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import pathlib
 import re
 import runpy
@@ -34,3 +35,27 @@ def test_codec_demo_runs(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert '0/admin,{"token":"s3cr3t"}' in out
     assert "then: [Packet(type=PacketType.EVENT" in out
+
+
+async def test_readme_quickstart_serves_clients() -> None:
+    """The README's server example answers a real client over a real socket."""
+    import socketio
+
+    from server_harness import serve
+
+    [block] = [b for b in snippets(ROOT / "README.md") if "ASGIApp" in b]
+    namespace: dict[str, object] = {}
+    exec(compile(block, "README.md", "exec"), namespace)
+    async with serve(namespace["app"]) as url:
+        alice, bob = socketio.AsyncClient(), socketio.AsyncClient()
+        heard: asyncio.Queue[object] = asyncio.Queue()
+        bob.on("chat", heard.put_nowait)
+        await alice.connect(url, transports=["websocket"])
+        await bob.connect(url, transports=["polling"])
+        try:
+            assert await alice.call("chat", "hello", timeout=10) == "delivered"
+            message = await asyncio.wait_for(heard.get(), 10)
+            assert message == {"from": alice.get_sid(), "text": "hello"}
+        finally:
+            await alice.disconnect()
+            await bob.disconnect()

@@ -33,7 +33,8 @@ def start(coro: Coroutine[Any, Any, Any], done: Done, failed: Failed) -> None:
     A ``CancelledError`` counts as a ``None`` result, as in python-socketio.
     """
     if _EAGER_TASKS:
-        task = asyncio.Task(coro, eager_start=True)  # type: ignore[call-arg]
+        loop = asyncio.get_running_loop()
+        task = asyncio.Task(coro, loop=loop, eager_start=True)  # type: ignore[call-arg]
         if task.done():
             _finish(task, done, failed)
         else:

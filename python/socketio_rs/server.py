@@ -116,7 +116,7 @@ class AsyncServer:
         self.async_mode = self.eio.async_mode
         self.json = json
         self._encode: Callable[[Packet], list[str | bytes]] = (
-            encode if json is None else functools.partial(encode, json=json)  # type: ignore[call-arg]
+            encode if json is None else functools.partial(encode, json=json)
         )
         self._decoder_options: dict[str, Any] = {} if json is None else {"json": json}
         self._clients: dict[str, _Client] = {}
