@@ -9,9 +9,9 @@ import logging
 from typing import Any
 
 import pytest
-from server_harness import WAIT, connected, serve
 
 import socketio_rs
+from server_harness import WAIT, connected, serve
 
 
 def make_server(**options: Any) -> tuple[socketio_rs.AsyncServer, list[str]]:

@@ -4,18 +4,304 @@ uses.
 
 Owned by the engine work; the Socket.IO server only relies on the public
 python-engineio API and on :meth:`EngineServer.enqueue`.
+
+The corrections (the numbers are checks of the public Socket.IO v5 protocol
+test-suite, reference section 6.3, which python-engineio alone fails):
+
+- the OPEN packet advertises the ping interval in exact milliseconds
+  (python-engineio truncates it to whole seconds first, so 300 ms became 0;
+  #1, #5), and offers no upgrade when the websocket transport is disabled;
+- a missing or unknown ``transport``, a WebSocket request for another
+  transport, and any method other than GET, POST or OPTIONS get HTTP 400
+  (python-engineio defaults the transport to polling and answers 405 to
+  other methods; #3, #4, #7);
+- a session whose PONG is overdue is closed when the ping timeout expires,
+  not whenever the monitoring task next passes by, and a pending GET gets
+  the CLOSE packet (#9, #11);
+- a CLOSE packet received over polling answers the pending GET with a NOOP,
+  as the reference server does, instead of leaving it hanging until the poll
+  times out (#12); a closed WebSocket session closes its WebSocket at once;
+- a polling GET that races the client's UPGRADE packet waits briefly for
+  the outcome of the upgrade instead of being answered as if it had not
+  happened (#15); a second WebSocket for a session that has one, or is
+  probing one, is accepted and closed at once, as the reference server does
+  (#16); a probe WebSocket that ends early no longer leaves the session
+  "upgrading" for good;
+- ``disconnect()`` of a polling session waits at most one polling cycle for
+  the client to fetch the CLOSE packet, not for ever.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import inspect
+import time
+import urllib.parse
 from typing import Any
 
 import engineio
+from engineio import async_socket
+from engineio import exceptions as eio_exceptions
 from engineio import packet as eio_packet
+
+_NOOP = eio_packet.NOOP
+#: How long a polling GET waits for an upgrade in progress to settle before python-engineio
+#: answers it with a NOOP (seconds); the reference server answers such a GET every 100 ms.
+_UPGRADE_POLL_HOLD = 0.1
+#: The refusal answered by accepting the WebSocket and closing it at once.
+_SECOND_WEBSOCKET = "Session already has a WebSocket"
+
+
+def _already_translated(environ: dict[str, Any]) -> dict[str, Any]:
+    """Request translator for ``AsyncServer.handle_request``: the environ is already built."""
+    return environ
+
+
+class EngineSocket(async_socket.AsyncSocket):  # type: ignore[misc]
+    """One Engine.IO session, with the specification's heartbeat and close handling."""
+
+    # Attributes python-engineio sets without annotations, typed for mypy.
+    server: EngineServer
+    last_ping: float | None
+
+    def __init__(self, server: EngineServer, sid: str) -> None:
+        self._upgrade_settled = asyncio.Event()
+        self._upgrade_settled.set()
+        super().__init__(server, sid)
+        self._ping_task: asyncio.Task[None] | None = None
+
+    # python-engineio flips ``upgrading`` in several places of its WebSocket handler; a property
+    # lets a polling GET that arrives meanwhile wait for the outcome instead of guessing it.
+    @property
+    def upgrading(self) -> bool:
+        """Whether a WebSocket upgrade of this polling session is in progress."""
+        return not self._upgrade_settled.is_set()
+
+    @upgrading.setter
+    def upgrading(self, value: bool) -> None:
+        if value:
+            self._upgrade_settled.clear()
+        else:
+            self._upgrade_settled.set()
+
+    def schedule_ping(self) -> None:
+        """Start the next heartbeat cycle, after the handshake or a PONG."""
+        # ``last_ping`` is set while a PING awaits its PONG (and at creation), so an unsolicited
+        # PONG starts no extra cycle. The task is kept referenced: python-engineio drops it,
+        # and asyncio may collect an unreferenced task mid-sleep.
+        if self.last_ping:
+            self.last_ping = None
+            self._ping_task = asyncio.ensure_future(self._heartbeat())
+
+    async def _heartbeat(self) -> None:
+        await asyncio.sleep(self.server.ping_interval)
+        if self.closing or self.closed:
+            return
+        self.last_ping = sent = time.time()
+        await self.send(eio_packet.Packet(eio_packet.PING))
+        if not self.server.monitors_clients:
+            return
+        # The specification closes the session when the PONG is not back within the ping
+        # timeout; python-engineio only notices on its monitoring round or on the next send.
+        await asyncio.sleep(self.server.ping_timeout)
+        if self.last_ping == sent and not (self.closing or self.closed):
+            await self.close(wait=False, abort=False, reason=self.server.reason.PING_TIMEOUT)
+
+    async def check_ping_timeout(self) -> bool:
+        """Close the session if its PONG is overdue; ``False`` when it was closed."""
+        if self.closing and not self.closed:
+            # close() is queueing its CLOSE packet: python-engineio would drop that packet when
+            # the close is itself a ping timeout, leaving a pending GET without an answer.
+            return True
+        result: bool = await super().check_ping_timeout()
+        return result
+
+    async def handle_get_request(self, environ: dict[str, Any]) -> Any:
+        """Answer a polling GET, or take over a WebSocket upgrade request."""
+        if self.upgrading and not _is_upgrade_request(environ):
+            # A GET racing the client's UPGRADE packet (conformance #15): once upgraded, the
+            # polling transport is gone. The wait is short because a client whose probe is
+            # still under way keeps polling, and pauses only once this GET returns.
+            try:
+                await asyncio.wait_for(self._upgrade_settled.wait(), _UPGRADE_POLL_HOLD)
+            except asyncio.TimeoutError:
+                pass
+            if self.upgraded:
+                return self.server._bad_request("Unexpected HTTP request")
+        return await super().handle_get_request(environ)
+
+    async def _websocket_handler(self, ws: Any) -> None:
+        try:
+            await super()._websocket_handler(ws)
+        finally:
+            # python-engineio leaves ``upgrading`` set when the WebSocket ends before the probe,
+            # which would answer every later poll with a NOOP at once.
+            self.upgrading = False
+
+    async def close(
+        self, wait: bool = True, abort: bool = False, reason: str | None = None
+    ) -> None:
+        """Close the session, ending whichever transport is serving it.
+
+        With ``wait``, waits for the queued packets (the CLOSE packet among them) to be taken,
+        for at most one polling cycle: python-engineio waits without a limit, so a polling
+        client that has gone away held ``disconnect()`` forever.
+        """
+        if self.closing or self.closed:
+            return
+        await super().close(wait=False, abort=abort, reason=reason)
+        task = self._ping_task
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()
+        if self.upgraded:
+            # Ends python-engineio's WebSocket writer, which then closes the WebSocket; without
+            # it the WebSocket stays open until the writer's poll times out.
+            self.queue.put_nowait(None)
+        elif abort:
+            # No CLOSE packet was queued (the client closed): answer a pending GET with a NOOP,
+            # as the reference server does (conformance #12).
+            self.queue.put_nowait(eio_packet.Packet(_NOOP))
+        if wait:
+            cycle = self.server.ping_interval + self.server.ping_timeout
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self.queue.join(), cycle)
+
+
+def _is_upgrade_request(environ: dict[str, Any]) -> bool:
+    return str(environ.get("HTTP_UPGRADE", "")).lower() == "websocket"
+
+
+async def _close_websocket(ws: Any) -> None:
+    await ws.close()
 
 
 class EngineServer(engineio.AsyncServer):  # type: ignore[misc]
-    """python-engineio's ``AsyncServer`` with spec corrections and fast paths."""
+    """python-engineio's ``AsyncServer`` with spec corrections and fast paths.
+
+    Takes every ``engineio.AsyncServer`` option. With ``monitor_clients=False`` a session whose
+    PONG is overdue is only closed when something is next sent to it, as in python-engineio.
+    """
+
+    # Attributes python-engineio sets without annotations, typed for mypy.
+    start_service_task: bool
+    _async: dict[str, Any]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: Whether overdue PONGs close the session on time (python-engineio's monitor_clients).
+        self.monitors_clients = bool(self.start_service_task)
+        # handle_request() translates the request itself, to check it against the
+        # specification before python-engineio sees it; the base class then receives the
+        # finished environ. A per-instance copy: the driver's table is shared by every server.
+        self._translate_request = self._async["translate_request"]
+        self._async = {**self._async, "translate_request": _already_translated}
+
+    async def handle_request(self, *args: Any, **kwargs: Any) -> Any:
+        """Handle an HTTP or WebSocket request; the arguments are the web framework's."""
+        environ = self._translate_request(*args, **kwargs)
+        if inspect.isawaitable(environ):
+            environ = await environ
+        if environ:  # the ASGI driver returns {} for a request that ended before it began
+            error = await self._check_request(environ)
+            if error == _SECOND_WEBSOCKET:
+                return await self._accept_and_close(environ)
+            if error is not None:
+                self._log_error_once(error, "spec-" + error)
+                return await self._make_response(self._bad_request(error), environ)
+        return await super().handle_request(environ)
+
+    async def _check_request(self, environ: dict[str, Any]) -> str | None:
+        """Why to refuse a request that python-engineio would wrongly accept, or ``None``."""
+        method = environ.get("REQUEST_METHOD", "GET")
+        if method == "OPTIONS":
+            return None  # a CORS preflight carries no Engine.IO request; python-engineio answers
+        query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
+        transport = query.get("transport", [None])[0]
+        if transport not in self.transports:
+            return "Invalid transport"
+        if method not in ("GET", "POST"):
+            return "Invalid request method"
+        upgrade = _is_upgrade_request(environ)
+        if upgrade and transport != "websocket":
+            # python-engineio would answer a polling handshake to a WebSocket request and leave
+            # the session it opened to time out.
+            return "Invalid transport"
+        sid = query.get("sid", [None])[0]
+        socket = self.sockets.get(sid) if sid is not None else None
+        if socket is None or socket.closing or socket.closed:
+            return None  # python-engineio refuses unknown and closed sessions itself
+        if not await socket.check_ping_timeout():
+            return None  # just closed, so refused as closed (conformance #9)
+        if upgrade and (socket.upgrading or socket.upgraded):
+            # A second WebSocket for the session (conformance #16). python-engineio would
+            # answer 400 once upgraded (the reference server accepts, then closes) and start a
+            # second upgrade, waiting forever for its probe, while upgrading.
+            return _SECOND_WEBSOCKET
+        return None
+
+    async def _accept_and_close(self, environ: dict[str, Any]) -> Any:
+        """Complete a WebSocket handshake only to close the WebSocket at once."""
+        websocket_class = self._async["websocket"]
+        if websocket_class is None:
+            return await self._make_response(self._bad_request(), environ)
+        self.logger.info("Closing a WebSocket for a session that already has one")
+        return await websocket_class(_close_websocket, self)(environ)
+
+    async def _handle_connect(
+        self, environ: dict[str, Any], transport: str, jsonp_index: int | None = None
+    ) -> Any:
+        """Open a session: python-engineio's handshake with our socket class and OPEN values."""
+        if self.start_service_task:
+            # The monitoring task also drops closed sessions from ``sockets``.
+            self.start_service_task = False
+            self.service_task_handle = self.start_background_task(self._service_task)
+        sid: str = self.generate_id()
+        socket = EngineSocket(self, sid)
+        self.sockets[sid] = socket
+        await socket.send(eio_packet.Packet(eio_packet.OPEN, self._handshake(sid, transport)))
+        accepted = await self._trigger_event("connect", sid, environ, run_async=False)
+        if accepted is not None and accepted is not True:
+            self.sockets.pop(sid, None)
+            self.logger.warning("Application rejected connection")
+            return self._unauthorized(accepted or None)
+        socket.schedule_ping()
+        if transport == "websocket":
+            response = await socket.handle_get_request(environ)
+            if socket.closed:
+                self.sockets.pop(sid, None)
+            return response
+        socket.connected = True
+        try:
+            packets = await socket.poll()
+        except eio_exceptions.QueueEmpty:
+            return self._bad_request()
+        return self._ok(packets, headers=self._cookie_headers(sid), jsonp_index=jsonp_index)
+
+    def _handshake(self, sid: str, transport: str) -> dict[str, Any]:
+        """The OPEN packet's payload."""
+        interval = self.ping_interval + self.ping_interval_grace_period
+        # python-engineio offers the upgrade even when the websocket transport is disabled.
+        upgrades = self._upgrades(sid, transport) if "websocket" in self.transports else []
+        return {
+            "sid": sid,
+            "upgrades": upgrades,
+            # round(), not int(): 1.001 * 1000 is 1000.9999999999999.
+            "pingInterval": round(interval * 1000),
+            "pingTimeout": round(self.ping_timeout * 1000),
+            "maxPayload": self.max_http_buffer_size,
+        }
+
+    def _cookie_headers(self, sid: str) -> list[tuple[str, str]] | None:
+        """The ``Set-Cookie`` header for the ``cookie`` option, if set."""
+        if not self.cookie:
+            return None
+        attributes = (
+            self.cookie
+            if isinstance(self.cookie, dict)
+            else {"name": self.cookie, "path": "/", "SameSite": "Lax"}
+        )
+        return [("Set-Cookie", self._generate_sid_cookie(sid, attributes))]
 
     def enqueue(self, sid: str, pkt: eio_packet.Packet) -> bool:
         """Queue an already built Engine.IO packet for ``sid`` without awaiting.

@@ -1,0 +1,492 @@
+"""The Engine.IO transport glue (``socketio_rs._engine``) against real sockets.
+
+Each test starts uvicorn on 127.0.0.1 in its own event loop, serving an ``EngineServer`` that
+echoes messages, and talks to it with raw HTTP long-polling requests (httpx) and raw WebSocket
+frames (websockets). The checks mirror the Engine.IO part of the public Socket.IO v5 protocol
+test-suite (``conformance #N`` is check N of reference section 6.3), where python-engineio on
+its own fails #1, #3, #4, #5, #9, #12, #15 and #16.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import engineio
+import httpx
+import pytest
+import pytest_asyncio
+import uvicorn
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+
+from socketio_rs._engine import EngineServer
+
+# The suite's server: ping interval 300 ms, ping timeout 200 ms, max payload 1,000,000.
+SUITE = {"ping_interval": 0.3, "ping_timeout": 0.2, "max_http_buffer_size": 1_000_000}
+# Shorter heartbeats for the tests that wait for pings, to keep the module fast.
+FAST = {"ping_interval": 0.1, "ping_timeout": 0.2}
+# How long to wait for something that should happen within milliseconds (not a benchmark).
+WAIT = 5.0
+RS = "\x1e"  # the record separator between packets of a polling payload
+
+
+# One event loop for the module, so that each server configuration starts once.
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+@dataclass
+class Served:
+    """A running ``EngineServer`` and how to reach it."""
+
+    eio: EngineServer
+    url: str = ""
+    disconnects: dict[str, str] = field(default_factory=dict)
+
+    def path(self, query: str) -> str:
+        return f"{self.url}/socket.io/?{query}"
+
+    def ws_url(self, query: str) -> str:
+        return self.path(query).replace("http://", "ws://", 1)
+
+    async def disconnected(self, sid: str) -> str:
+        """The reason ``sid`` was disconnected, once the server has noticed."""
+        for _ in range(int(WAIT / 0.01)):
+            if sid in self.disconnects:
+                return self.disconnects[sid]
+            await asyncio.sleep(0.01)
+        raise AssertionError(f"{sid} was not disconnected")
+
+
+Serve = Callable[..., Awaitable[Served]]
+
+
+@pytest_asyncio.fixture(loop_scope="module", scope="module")
+async def serve() -> AsyncIterator[Serve]:
+    """Start (or reuse) an echoing ``EngineServer`` under uvicorn with the given options.
+
+    ``reject=True`` adds a connect handler that refuses every connection.
+    """
+    running: dict[str, tuple[Served, uvicorn.Server, asyncio.Task[None]]] = {}
+
+    async def start(reject: bool = False, **options: Any) -> Served:
+        key = repr((reject, sorted(options.items())))
+        if key in running:
+            return running[key][0]
+        eio = EngineServer(
+            async_mode="asgi", async_handlers=False, cors_allowed_origins="*", **options
+        )
+        served = Served(eio)
+        if reject:
+            eio.on("connect", lambda sid, environ: False)
+
+        @eio.on("message")
+        async def message(sid: str, data: Any) -> None:
+            await eio.send(sid, data)
+
+        @eio.on("disconnect")
+        async def disconnect(sid: str, reason: str) -> None:
+            served.disconnects[sid] = reason
+
+        app = engineio.ASGIApp(eio, engineio_path="socket.io")
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=0, log_level="warning", lifespan="off", log_config=None
+        )
+        server = uvicorn.Server(config)
+        task = asyncio.ensure_future(server.serve())
+        while not server.started:
+            assert not task.done(), "uvicorn did not start"
+            await asyncio.sleep(0.01)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        served.url = f"http://127.0.0.1:{port}"
+        running[key] = (served, server, task)
+        return served
+
+    yield start
+    for served, server, _ in running.values():
+        for socket in list(served.eio.sockets.values()):
+            await socket.close(wait=False, abort=True)
+        await served.eio.shutdown()
+        server.should_exit = True
+    await asyncio.wait_for(asyncio.gather(*(task for _, _, task in running.values())), WAIT)
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(timeout=WAIT) as client:
+        yield client
+
+
+def packets(body: str) -> list[str]:
+    return body.split(RS)
+
+
+async def open_polling(http: httpx.AsyncClient, served: Served) -> str:
+    """A polling handshake; returns the session id."""
+    response = await http.get(served.path("EIO=4&transport=polling"))
+    assert response.status_code == 200
+    assert response.text.startswith("0")
+    sid: str = json.loads(response.text[1:])["sid"]
+    return sid
+
+
+async def recv(ws: ClientConnection) -> str | bytes:
+    return await asyncio.wait_for(ws.recv(), WAIT)
+
+
+async def recv_message(ws: ClientConnection) -> str | bytes:
+    """The next frame that is not a NOOP (python-engineio ends an upgrade's poll with one,
+    and sends it over the WebSocket when no GET was pending)."""
+    while (frame := await recv(ws)) == "6":
+        pass
+    return frame
+
+
+async def closed(ws: ClientConnection) -> bool:
+    """Whether the server closes ``ws``; frames it sends first are skipped."""
+    try:
+        while True:
+            await recv(ws)
+    except ConnectionClosed:
+        return True
+
+
+def handshake_values(frame: str | bytes) -> dict[str, Any]:
+    assert isinstance(frame, str)
+    assert frame.startswith("0")
+    value: dict[str, Any] = json.loads(frame[1:])
+    assert set(value) == {"sid", "upgrades", "pingInterval", "pingTimeout", "maxPayload"}
+    assert isinstance(value["sid"], str)
+    return value
+
+
+# --------------------------------------------------------------------------- handshake
+
+
+async def test_polling_handshake_advertises_exact_milliseconds(
+    serve: Serve, http: httpx.AsyncClient
+) -> None:
+    # conformance #1: python-engineio advertised int(0.3) * 1000 == 0
+    served = await serve(**SUITE)
+    response = await http.get(served.path("EIO=4&transport=polling"))
+    assert response.status_code == 200
+    value = handshake_values(response.text)
+    assert value["upgrades"] == ["websocket"]
+    assert (value["pingInterval"], value["pingTimeout"], value["maxPayload"]) == (300, 200, 10**6)
+
+
+@pytest.mark.parametrize(
+    ("ping_interval", "advertised"), [(25, 25000), ((0.3, 0.05), 350), (1.001, 1001)]
+)
+async def test_ping_interval_and_grace_period(
+    serve: Serve, http: httpx.AsyncClient, ping_interval: Any, advertised: int
+) -> None:
+    # python-engineio's (interval, grace) tuple: the grace period is advertised, not waited
+    served = await serve(ping_interval=ping_interval)
+    response = await http.get(served.path("EIO=4&transport=polling"))
+    assert handshake_values(response.text)["pingInterval"] == advertised
+
+
+@pytest.mark.parametrize("query", ["transport=polling", "EIO=abc&transport=polling", "EIO=3"])
+async def test_polling_invalid_eio(serve: Serve, http: httpx.AsyncClient, query: str) -> None:
+    # conformance #2
+    served = await serve(**SUITE)
+    assert (await http.get(served.path(query))).status_code == 400
+
+
+@pytest.mark.parametrize("query", ["EIO=4", "EIO=4&transport=abc"])
+async def test_polling_invalid_transport(serve: Serve, http: httpx.AsyncClient, query: str) -> None:
+    # conformance #3: python-engineio took a missing transport for polling
+    served = await serve(**SUITE)
+    before = set(served.eio.sockets)
+    response = await http.get(served.path(query))
+    assert response.status_code == 400
+    assert set(served.eio.sockets) <= before
+
+
+async def test_disabled_transports(serve: Serve, http: httpx.AsyncClient) -> None:
+    websocket_only = await serve(transports=["websocket"])
+    response = await http.get(websocket_only.path("EIO=4&transport=polling"))
+    assert response.status_code == 400
+    polling_only = await serve(transports=["polling"])
+    response = await http.get(polling_only.path("EIO=4&transport=polling"))
+    assert handshake_values(response.text)["upgrades"] == []  # python-engineio offered one
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH"])
+async def test_invalid_method(serve: Serve, http: httpx.AsyncClient, method: str) -> None:
+    # conformance #4: python-engineio answered 405 to PUT
+    served = await serve(**SUITE)
+    response = await http.request(method, served.path("EIO=4&transport=polling"))
+    assert response.status_code == 400
+
+
+async def test_cors_preflight_and_cookie_still_work(serve: Serve, http: httpx.AsyncClient) -> None:
+    # The spec checks leave python-engineio's own options alone.
+    served = await serve(cookie="io")
+    origin = {"Origin": "http://example.com"}
+    preflight = await http.options(served.path("EIO=4&transport=polling"), headers=origin)
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-origin"] == "http://example.com"
+    response = await http.get(served.path("EIO=4&transport=polling"), headers=origin)
+    sid = json.loads(response.text[1:])["sid"]
+    assert response.headers["set-cookie"].startswith(f"io={sid}; ")
+    assert response.headers["access-control-allow-origin"] == "http://example.com"
+
+
+async def test_rejected_connection(serve: Serve, http: httpx.AsyncClient) -> None:
+    served = await serve(reject=True)
+    response = await http.get(served.path("EIO=4&transport=polling"))
+    assert response.status_code == 401
+    assert served.eio.sockets == {}
+
+
+async def test_websocket_handshake(serve: Serve) -> None:
+    # conformance #5
+    served = await serve(**SUITE)
+    async with connect(served.ws_url("EIO=4&transport=websocket")) as ws:
+        value = handshake_values(await recv(ws))
+    assert value["upgrades"] == []
+    assert (value["pingInterval"], value["pingTimeout"], value["maxPayload"]) == (300, 200, 10**6)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        pytest.param("transport=websocket", id="no EIO (conformance #6)"),
+        pytest.param("EIO=abc&transport=websocket", id="bad EIO (conformance #6)"),
+        pytest.param("EIO=4", id="no transport (conformance #7)"),
+        pytest.param("EIO=4&transport=abc", id="bad transport (conformance #7)"),
+        pytest.param("EIO=4&transport=polling", id="polling over a WebSocket"),
+    ],
+)
+async def test_websocket_invalid_query_is_refused(serve: Serve, query: str) -> None:
+    served = await serve(**SUITE)
+    before = set(served.eio.sockets)
+    with pytest.raises(InvalidStatus):
+        async with connect(served.ws_url(query)):
+            pass
+    assert set(served.eio.sockets) <= before
+
+
+# --------------------------------------------------------------------------- heartbeat
+
+
+async def test_polling_ping_pong(serve: Serve, http: httpx.AsyncClient) -> None:
+    # conformance #8
+    served = await serve(**FAST)
+    sid = await open_polling(http, served)
+    for _ in range(3):
+        poll = await http.get(served.path(f"EIO=4&transport=polling&sid={sid}"))
+        assert (poll.status_code, poll.text) == (200, "2")
+        pong = await http.post(served.path(f"EIO=4&transport=polling&sid={sid}"), content="3")
+        assert pong.status_code == 200
+    assert sid not in served.disconnects
+
+
+async def test_polling_ping_timeout_closes_the_session(
+    serve: Serve, http: httpx.AsyncClient
+) -> None:
+    # conformance #9: the session ends when the timeout expires, not at python-engineio's next
+    # monitoring round; a pending GET gets the CLOSE packet (python-engineio dropped it).
+    served = await serve(**FAST)
+    sid = await open_polling(http, served)
+    poll = served.path(f"EIO=4&transport=polling&sid={sid}")
+    assert (await http.get(poll)).text == "2"
+    assert (await http.get(poll)).text == "1"
+    assert (await http.get(poll)).status_code == 400
+    assert await served.disconnected(sid) == "ping timeout"
+
+
+async def test_polling_request_after_the_ping_timeout(
+    serve: Serve, http: httpx.AsyncClient
+) -> None:
+    # conformance #9 as the suite runs it: nothing pending, one request after interval + timeout
+    served = await serve(**FAST)
+    sid = await open_polling(http, served)
+    await asyncio.sleep(0.1 + 0.2 + 0.1)
+    response = await http.get(served.path(f"EIO=4&transport=polling&sid={sid}"))
+    assert response.status_code == 400
+
+
+async def test_websocket_ping_pong(serve: Serve) -> None:
+    # conformance #10
+    served = await serve(**FAST)
+    async with connect(served.ws_url("EIO=4&transport=websocket")) as ws:
+        sid = handshake_values(await recv(ws))["sid"]
+        for _ in range(3):
+            assert await recv(ws) == "2"
+            await ws.send("3")
+        await ws.send("4hello")
+        assert await recv(ws) == "4hello"
+    assert await served.disconnected(sid) == "transport close"
+
+
+async def test_websocket_ping_timeout(serve: Serve) -> None:
+    # conformance #11
+    served = await serve(**FAST)
+    async with connect(served.ws_url("EIO=4&transport=websocket")) as ws:
+        sid = handshake_values(await recv(ws))["sid"]
+        assert await recv(ws) == "2"
+        # Anything but a PONG: python-engineio also drops a WebSocket that has been silent for
+        # interval + timeout, which would race the ping timeout without this frame.
+        await ws.send("4x")
+        assert await recv(ws) == "4x"
+        assert await recv(ws) == "1"
+        assert await closed(ws)
+    assert await served.disconnected(sid) == "ping timeout"
+
+
+# --------------------------------------------------------------------------- close
+
+
+async def test_polling_close_answers_the_pending_get(serve: Serve, http: httpx.AsyncClient) -> None:
+    # conformance #12: python-engineio left the GET waiting, then answered it 400
+    served = await serve(ping_interval=10, ping_timeout=5)
+    sid = await open_polling(http, served)
+    poll = served.path(f"EIO=4&transport=polling&sid={sid}")
+    pending = asyncio.ensure_future(http.get(poll))
+    await asyncio.sleep(0.05)  # let the GET reach the server first, as the suite's does
+    close = await http.post(poll, content="1")
+    assert close.status_code == 200
+    response = await pending
+    assert (response.status_code, response.text) == (200, "6")
+    assert (await http.get(poll)).status_code == 400
+    assert await served.disconnected(sid) == "client disconnect"
+
+
+async def test_polling_close_with_nothing_pending(serve: Serve, http: httpx.AsyncClient) -> None:
+    served = await serve(ping_interval=10, ping_timeout=5)
+    sid = await open_polling(http, served)
+    poll = served.path(f"EIO=4&transport=polling&sid={sid}")
+    assert (await http.post(poll, content="1")).status_code == 200
+    assert (await http.get(poll)).status_code == 400
+
+
+async def test_websocket_close(serve: Serve) -> None:
+    # conformance #13: closed at once, not when the writer's poll times out (15 s here)
+    served = await serve(ping_interval=10, ping_timeout=5)
+    async with connect(served.ws_url("EIO=4&transport=websocket")) as ws:
+        sid = handshake_values(await recv(ws))["sid"]
+        await ws.send("1")
+        assert await closed(ws)
+    assert await served.disconnected(sid) == "client disconnect"
+
+
+async def test_server_disconnect_closes_the_websocket(serve: Serve) -> None:
+    served = await serve(ping_interval=10, ping_timeout=5)
+    async with connect(served.ws_url("EIO=4&transport=websocket")) as ws:
+        sid = handshake_values(await recv(ws))["sid"]
+        await served.eio.disconnect(sid)
+        assert await recv(ws) == "1"
+        assert await closed(ws)
+    assert await served.disconnected(sid) == "server disconnect"
+
+
+# --------------------------------------------------------------------------- upgrade
+
+
+async def upgrade(served: Served, sid: str) -> ClientConnection:
+    """Upgrade polling session ``sid`` to a WebSocket; the caller closes it."""
+    ws = await connect(served.ws_url(f"EIO=4&transport=websocket&sid={sid}"))
+    await ws.send("2probe")
+    assert await recv(ws) == "3probe"
+    await ws.send("5")
+    return ws
+
+
+async def test_upgrade(serve: Serve, http: httpx.AsyncClient) -> None:
+    # conformance #14: the pending GET is released with a NOOP, then the WebSocket carries on
+    served = await serve(ping_interval=10, ping_timeout=5)
+    sid = await open_polling(http, served)
+    pending = asyncio.ensure_future(http.get(served.path(f"EIO=4&transport=polling&sid={sid}")))
+    ws = await upgrade(served, sid)
+    async with ws:
+        assert (await pending).text == "6"
+        await ws.send("4over the WebSocket")
+        assert await recv_message(ws) == "4over the WebSocket"
+        assert served.eio.transport(sid) == "websocket"
+
+
+async def test_polling_after_upgrade_is_refused(serve: Serve, http: httpx.AsyncClient) -> None:
+    # conformance #15: the GET races the UPGRADE packet; python-engineio answered it 200
+    served = await serve(ping_interval=10, ping_timeout=5)
+    sid = await open_polling(http, served)
+    async with await upgrade(served, sid) as ws:
+        poll = served.path(f"EIO=4&transport=polling&sid={sid}")
+        assert (await http.get(poll)).status_code == 400
+        assert (await http.post(poll, content="4late")).status_code == 400
+        await ws.send("4still open")
+        assert await recv_message(ws) == "4still open"
+
+
+async def test_second_websocket_is_closed(serve: Serve, http: httpx.AsyncClient) -> None:
+    # conformance #16: accepted, then closed (python-engineio refused it with 400 once
+    # upgraded, and started a second upgrade that never ended while upgrading)
+    served = await serve(ping_interval=10, ping_timeout=5)
+    sid = await open_polling(http, served)
+    async with await upgrade(served, sid) as ws:
+        async with connect(served.ws_url(f"EIO=4&transport=websocket&sid={sid}")) as second:
+            assert await closed(second)
+        await ws.send("4first one")
+        assert await recv_message(ws) == "4first one"
+
+
+async def test_second_websocket_during_the_upgrade_is_closed(
+    serve: Serve, http: httpx.AsyncClient
+) -> None:
+    served = await serve(ping_interval=10, ping_timeout=5)
+    sid = await open_polling(http, served)
+    async with connect(served.ws_url(f"EIO=4&transport=websocket&sid={sid}")) as probe:
+        await probe.send("2probe")
+        assert await recv(probe) == "3probe"
+        async with connect(served.ws_url(f"EIO=4&transport=websocket&sid={sid}")) as second:
+            assert await closed(second)
+        await probe.send("5")
+        await probe.send("4upgraded")
+        assert await recv_message(probe) == "4upgraded"
+
+
+async def test_polling_goes_on_when_the_probe_fails(serve: Serve, http: httpx.AsyncClient) -> None:
+    # A GET during an upgrade that never completes is answered, not held for good.
+    served = await serve(ping_interval=10, ping_timeout=5)
+    sid = await open_polling(http, served)
+    poll = served.path(f"EIO=4&transport=polling&sid={sid}")
+    async with connect(served.ws_url(f"EIO=4&transport=websocket&sid={sid}")):
+        await asyncio.sleep(0.05)  # the server is now waiting for the probe
+        assert (await http.get(poll)).text == "6"
+    await http.post(poll, content="4after")
+    assert (await http.get(poll)).text == "4after"
+
+
+# --------------------------------------------------------------------------- enqueue
+
+
+async def test_enqueue(serve: Serve, http: httpx.AsyncClient) -> None:
+    from engineio import packet as eio_packet
+
+    served = await serve(ping_interval=10, ping_timeout=5)
+    sid = await open_polling(http, served)
+    pkt = eio_packet.Packet(eio_packet.MESSAGE, "queued")
+    assert served.eio.enqueue(sid, pkt)
+    assert served.eio.enqueue(sid, pkt)
+    assert not served.eio.enqueue("no such sid", pkt)
+    poll = served.path(f"EIO=4&transport=polling&sid={sid}")
+    assert packets((await http.get(poll)).text) == ["4queued", "4queued"]
+    await http.post(poll, content="1")
+    assert not served.eio.enqueue(sid, pkt)
+
+
+async def test_server_disconnect_of_an_idle_polling_session(
+    serve: Serve, http: httpx.AsyncClient
+) -> None:
+    # python-engineio's disconnect() waited for the next GET without a limit (for ever if the
+    # client is gone); now for at most one polling cycle (interval + timeout).
+    served = await serve(**FAST)
+    sid = await open_polling(http, served)
+    await asyncio.wait_for(served.eio.disconnect(sid), WAIT)
+    assert await served.disconnected(sid) == "server disconnect"
+    assert sid not in served.eio.sockets
