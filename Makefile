@@ -76,6 +76,11 @@ fuzz: venv ## fuzz the decoder for FUZZ_SECONDS (cargo-fuzz on nightly, else the
 	  FUZZ_SECONDS=$(FUZZ_SECONDS) cargo test --release --lib fuzzing::tests::fuzz_random_frames -- --ignored --nocapture; \
 	fi
 
+.PHONY: conformance
+conformance: dev ## run the public Socket.IO v5 protocol test-suite: make conformance SUITE=<extracted v5-test-suite dir>
+	@[ -n "$(SUITE)" ] || { echo "usage: make conformance SUITE=<dir> (see docs/server.md)"; exit 2; }
+	tools/conformance.sh "$(SUITE)"
+
 .PHONY: bench
 bench: dev ## codec benchmarks against python-socketio and orjson, with a ratio table
 	mkdir -p target/bench
