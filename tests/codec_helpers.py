@@ -1,0 +1,67 @@
+"""Shared helpers of the codec API tests (test_codec_packet/encode/decode)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from socketio_rs.codec import Decoder, Packet, PacketError, PacketType, encode
+
+StrictEqual = Callable[[object, object], bool]
+ErrorRule = Callable[[str, str], bool]
+
+# fmt: off
+RESERVED_EVENTS = [
+    "connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener",
+]
+# fmt: on
+
+
+def placeholder(num: int) -> str:
+    return f'{{"_placeholder":true,"num":{num}}}'
+
+
+def text_of(data: Any) -> str:
+    """The JSON part of an EVENT on "/" without id: everything after the type digit."""
+    frames = encode(Packet(PacketType.EVENT, "/", data))
+    assert len(frames) == 1 and frames[0][:1] == "2"
+    text = frames[0]
+    assert isinstance(text, str)
+    return text[1:]
+
+
+def stdlib_text(data: Any) -> str:
+    """What python-socketio sends, except for ensure_ascii (we write UTF-8 raw, like Node)."""
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+
+
+def nested_lists(depth: int) -> list[Any]:
+    """``depth`` lists, each inside the previous one: nested_lists(2) == [[]]."""
+    value: list[Any] = []
+    for _ in range(depth - 1):
+        value = [value]
+    return value
+
+
+def decode_one(text: str, **options: int) -> Packet:
+    """Decode a single non-binary text frame with a fresh decoder."""
+    packets = Decoder(**options).add(text)
+    assert len(packets) == 1
+    return packets[0]
+
+
+def decode_error(frame: Any, decoder: Decoder | None = None) -> str:
+    """Feed one frame that must fail; return the PacketError message."""
+    with pytest.raises(PacketError) as info:
+        (decoder or Decoder()).add(frame)
+    return str(info.value)
+
+
+def short_id(value: object) -> str | None:
+    """Readable test ids for long parameters (thousand-character literals)."""
+    if isinstance(value, str) and len(value) > 40:
+        return f"{value[:12]}...{value[-6:]}({len(value)}chars)"
+    return None  # pytest's own id
