@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -65,3 +66,33 @@ def short_id(value: object) -> str | None:
     if isinstance(value, str) and len(value) > 40:
         return f"{value[:12]}...{value[-6:]}({len(value)}chars)"
     return None  # pytest's own id
+
+
+# The reference parser's vectors (../shared/reference/parser-vectors.json, copied).
+DATA_FILE = Path(__file__).parent / "data" / "parser-vectors.json"
+# The shared folder lies beside the repository (``../shared``), on developer machines and in CI.
+REFERENCE_FILE = Path(__file__).resolve().parents[2] / "shared/reference/parser-vectors.json"
+VECTORS: dict[str, Any] = json.loads(DATA_FILE.read_text(encoding="utf-8"))
+
+
+def from_hex(value: Any) -> Any:
+    """Replace ``{"__binary_hex": h}`` anywhere in packet data with ``bytes``."""
+    if isinstance(value, dict):
+        if set(value) == {"__binary_hex"}:
+            return bytes.fromhex(value["__binary_hex"])
+        return {k: from_hex(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [from_hex(v) for v in value]
+    return value
+
+
+def frame_from_json(frame: Any) -> Any:
+    """A frame is a str, ``{"binary_hex": h}`` (bytes), or anything else (fed as is, e.g. 999)."""
+    if isinstance(frame, dict) and set(frame) == {"binary_hex"}:
+        return bytes.fromhex(frame["binary_hex"])
+    return frame
+
+
+def packet_from_json(obj: dict[str, Any]) -> Packet:
+    """The parser's object form; missing ``data`` and ``id`` mean None (``attachments`` unused)."""
+    return Packet(obj["type"], obj["nsp"], from_hex(obj.get("data")), obj.get("id"))

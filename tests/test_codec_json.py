@@ -14,7 +14,6 @@ import gc
 import json
 import weakref
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -22,35 +21,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from codec_helpers import VECTORS, frame_from_json, packet_from_json
 from socketio_rs.codec import RESERVED_EVENTS, Decoder, Packet, PacketError, PacketType, encode
 
 StrictEqual = Callable[[object, object], bool]
 COMPACT = (",", ":")
-# The reference vectors; test_vectors.py documents the format.
-VECTORS: dict[str, Any] = json.loads(
-    (Path(__file__).parent / "data" / "parser-vectors.json").read_text(encoding="utf-8")
-)
-
-
-def from_hex(value: Any) -> Any:
-    """``{"__binary_hex": h}`` anywhere in vector data as ``bytes``."""
-    if isinstance(value, dict):
-        if set(value) == {"__binary_hex"}:
-            return bytes.fromhex(value["__binary_hex"])
-        return {k: from_hex(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [from_hex(v) for v in value]
-    return value
-
-
-def frame_from_json(frame: Any) -> Any:
-    if isinstance(frame, dict) and set(frame) == {"binary_hex"}:
-        return bytes.fromhex(frame["binary_hex"])
-    return frame
-
-
-def packet_from_json(obj: dict[str, Any]) -> Packet:
-    return Packet(obj["type"], obj["nsp"], from_hex(obj.get("data")), obj.get("id"))
 
 
 class Counting:
