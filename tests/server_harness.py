@@ -300,7 +300,8 @@ def ensure_node_client() -> None:
         return
     node, npm = shutil.which("node"), shutil.which("npm")
     assert node and npm, "the interop tests need Node.js and npm on PATH"
-    if not (NODE_DIR / "node_modules" / "socket.io-client").is_dir():
+    packages = json.loads((NODE_DIR / "package.json").read_text())["dependencies"]
+    if not all((NODE_DIR / "node_modules" / name).is_dir() for name in packages):
         subprocess.run(
             [npm, "ci", "--prefix", str(NODE_DIR), "--no-audit", "--no-fund"],
             check=True,

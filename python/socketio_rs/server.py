@@ -19,6 +19,7 @@ from typing import Any, Callable, ClassVar, TypeVar
 from engineio import packet as eio_packet
 
 from . import _eager, exceptions
+from ._msgpack import MsgPackDecoder, MsgPackEncoder
 from ._engine import EngineServer
 from .async_namespace import AsyncNamespace
 from .codec import Decoder, Packet, PacketError, PacketType, encode
@@ -48,7 +49,7 @@ class _Client:
 
     __slots__ = ("closing", "decoder", "eio_sid", "sids")
 
-    def __init__(self, eio_sid: str, decoder: Decoder) -> None:
+    def __init__(self, eio_sid: str, decoder: Decoder | MsgPackDecoder) -> None:
         self.eio_sid = eio_sid
         self.decoder = decoder
         self.sids: dict[str, str] = {}  # namespace -> sid
@@ -69,7 +70,8 @@ class AsyncServer:
         namespaces with handlers are always accepted. Default ``["/"]``.
     :param always_connect: send the CONNECT reply before the connect handler
         runs (a rejection then arrives as a DISCONNECT).
-    :param serializer: ``"default"`` (the Socket.IO text format).
+    :param serializer: ``"default"`` (the Socket.IO text format) or ``"msgpack"``
+        (the socket.io-msgpack-parser format; needs the ``msgpack`` package).
     :param engineio_options: passed to python-engineio (``ping_interval``,
         ``ping_timeout``, ``max_http_buffer_size``, ``cors_allowed_origins``,
         ``transports``, ``async_mode``, ...); ``engineio_logger`` becomes its ``logger``.
@@ -89,10 +91,10 @@ class AsyncServer:
         serializer: str = "default",
         **engineio_options: Any,
     ) -> None:
-        if serializer != "default":
+        if serializer not in ("default", "msgpack"):
             raise ValueError(
-                f"serializer={serializer!r} is not supported: socketio-rs speaks the "
-                "default Socket.IO text format"
+                f"serializer={serializer!r} is not supported: use 'default' (the Socket.IO "
+                "text format) or 'msgpack' (socket.io-msgpack-parser)"
             )
         engineio_logger = engineio_options.pop("engineio_logger", None)
         if engineio_logger is not None:
@@ -115,10 +117,15 @@ class AsyncServer:
         self.namespaces = namespaces or ["/"]
         self.async_mode = self.eio.async_mode
         self.json = json
-        self._encode: Callable[[Packet], list[str | bytes]] = (
-            encode if json is None else functools.partial(encode, json=json)
-        )
-        self._decoder_options: dict[str, Any] = {} if json is None else {"json": json}
+        self._encode: Callable[[Packet], list[str | bytes]]
+        self._new_decoder: Callable[[], Any]
+        if serializer == "msgpack":
+            self._encode, self._new_decoder = MsgPackEncoder(), MsgPackDecoder
+        elif json is None:
+            self._encode, self._new_decoder = encode, Decoder
+        else:
+            self._encode = functools.partial(encode, json=json)
+            self._new_decoder = functools.partial(Decoder, json=json)
         self._clients: dict[str, _Client] = {}
 
     def is_asyncio_based(self) -> bool:
@@ -400,7 +407,7 @@ class AsyncServer:
             self.manager_initialized = True
             self.manager.initialize()
         self.environ[eio_sid] = environ
-        self._clients[eio_sid] = _Client(eio_sid, Decoder(**self._decoder_options))
+        self._clients[eio_sid] = _Client(eio_sid, self._new_decoder())
 
     async def _handle_eio_message(self, eio_sid: str, data: str | bytes) -> None:
         client = self._clients.get(eio_sid)

@@ -41,6 +41,9 @@ export function encode(value) {
 }
 
 export const options = decode(JSON.parse(process.env.SCENARIO_OPTIONS || "{}"));
+// options.parser "msgpack": the official socket.io-msgpack-parser instead of the default parser.
+const parser =
+  options.parser === "msgpack" ? (await import("socket.io-msgpack-parser")).default : undefined;
 export const transcript = [];
 
 export function record(kind, ...details) {
@@ -77,6 +80,7 @@ export function main(fn) {
 
 export function clientOptions(extra = {}) {
   const base = { reconnection: false, forceNew: true, timeout: WAIT_MS };
+  if (parser) base.parser = parser;
   if (transport === "websocket") base.transports = ["websocket"];
   else if (transport === "polling") base.transports = ["polling"];
   else if (transport !== "upgrade") throw new Error(`unknown transport ${transport}`);
