@@ -116,9 +116,26 @@ where
     F: FnOnce(&mut Vec<u8>) -> Result<usize, Error>,
 {
     let mut out = Vec::with_capacity(64);
+    encode_into(&mut out, packet_type, nsp, id, write_data)?;
+    Ok(out)
+}
+
+/// [`encode_with`] into a caller's buffer (cleared first), so that a caller
+/// encoding often allocates once.
+pub fn encode_into<F>(
+    out: &mut Vec<u8>,
+    packet_type: PacketType,
+    nsp: &str,
+    id: Option<u64>,
+    write_data: F,
+) -> Result<(), Error>
+where
+    F: FnOnce(&mut Vec<u8>) -> Result<usize, Error>,
+{
+    out.clear();
     out.push(packet_type.digit());
-    write_nsp_and_id(&mut out, nsp, id)?;
-    let attachments = write_data(&mut out)?;
+    write_nsp_and_id(out, nsp, id)?;
+    let attachments = write_data(out)?;
     let final_type = if attachments > 0 || packet_type.is_binary() {
         packet_type
             .with_binary()
@@ -134,7 +151,7 @@ where
             *first = final_type.digit();
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 fn write_nsp_and_id(out: &mut Vec<u8>, nsp: &str, id: Option<u64>) -> Result<(), Error> {
@@ -264,5 +281,21 @@ mod tests {
             enc(PacketType::Connect, "/", None, "{}", 1),
             Err(Error::BinaryNotSupported(PacketType::Connect))
         );
+    }
+
+    #[test]
+    fn encode_into_reuses_and_clears_the_buffer() {
+        let mut out = b"left over from the last packet".to_vec();
+        encode_into(&mut out, PacketType::Event, "/admin", Some(7), |out| {
+            out.extend_from_slice(b"[\"m\",{\"_placeholder\":true,\"num\":0}]");
+            Ok(1)
+        })
+        .unwrap();
+        assert_eq!(
+            out,
+            b"51-/admin,7[\"m\",{\"_placeholder\":true,\"num\":0}]".to_vec()
+        );
+        encode_into(&mut out, PacketType::Connect, "/", None, |_| Ok(0)).unwrap();
+        assert_eq!(out, b"0".to_vec());
     }
 }

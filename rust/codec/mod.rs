@@ -9,7 +9,7 @@ mod jsnum;
 mod validate;
 
 pub use decoder::{Decoded, Decoder, DecoderOptions, Host, Step};
-pub use header::{decode_header, encode_with, Header, MAX_ACK_ID};
+pub use header::{decode_header, encode_into, encode_with, Header, MAX_ACK_ID};
 pub use validate::{
     data_valid, is_reserved_event, payload_valid, placeholder_index, Kind, PayloadView,
     PlaceholderCheck, RESERVED_EVENTS,

@@ -3,10 +3,12 @@
 //! format (compact, raw UTF-8) where the wire demands it.
 
 mod parse;
+mod swar;
 mod value;
 mod write;
 
 pub use parse::{parse, parse_with, Scratch};
+pub use swar::same_text;
 pub use value::{encode_packet, Value, ValueBuilder};
 pub use write::{write_f64, write_i64, write_str, write_str_bytes};
 
@@ -45,6 +47,12 @@ pub trait Builder {
     /// Takes the items of a finished array, in order.
     fn array(&mut self, items: std::vec::Drain<'_, Self::Value>) -> Result<Self::Value, Error>;
     fn object_new(&mut self) -> Result<Self::Object, Error>;
+    /// The first item of the top-level array when it is a string: the event
+    /// name of EVENT packets, which repeats from packet to packet (a builder
+    /// may cache it, as keys).
+    fn event_name(&mut self, s: JsonStr<'_>) -> Result<Self::Value, Error> {
+        self.string(s)
+    }
     /// Makes a key (before its value is read).
     fn key(&mut self, s: JsonStr<'_>) -> Result<Self::Key, Error>;
     /// Sets a key; a repeated key keeps its first position and its last value,

@@ -5,6 +5,7 @@
 //! control characters in strings as `json.loads` does, and enforces the
 //! nesting and integer-length limits.
 
+use super::swar::find_stop;
 use super::{Builder, JsonStr, Limits};
 use crate::error::{Error, JsonError, JsonErrorKind};
 
@@ -206,8 +207,17 @@ impl<V> Parser<'_, V> {
         if self.peek() == Some(b']') {
             self.pos += 1;
         } else {
+            // The first item of the top-level array may be an event name.
+            let mut first = self.depth == 1;
             loop {
-                let item = self.value(b)?;
+                let item = if first && self.peek() == Some(b'"') {
+                    self.pos += 1;
+                    let t = self.string()?;
+                    b.event_name(self.json_str(t))?
+                } else {
+                    self.value(b)?
+                };
+                first = false;
                 self.stack.push(item);
                 if !self.next_or_close(b']')? {
                     break;
@@ -252,26 +262,37 @@ impl<V> Parser<'_, V> {
     }
 
     /// Reads a string whose opening quote was consumed.
+    #[inline]
     fn string(&mut self) -> Result<Text, Error> {
         let start = self.pos;
-        self.skip_plain_string_bytes();
-        loop {
-            match self.peek() {
-                Some(b'"') => {
-                    self.pos += 1;
-                    return Ok(Text::Slice(start, self.pos - 1));
-                }
-                Some(b'\\') => break,
-                Some(c) if c < 0x20 => return Err(self.err(JsonErrorKind::ControlCharacter)),
-                Some(_) => self.pos += 1,
-                None => return Err(self.err(JsonErrorKind::UnexpectedEnd)),
-            }
+        // Plain text (anything but `"`, `\\` and control characters) is
+        // skipped many bytes at a time; the input is already valid UTF-8.
+        self.pos = find_stop(self.bytes, self.pos, false);
+        if self.peek() == Some(b'"') {
+            self.pos += 1;
+            return Ok(Text::Slice(start, self.pos - 1));
+        }
+        self.string_slow(start)
+    }
+
+    /// The rest of a string that has escapes (or is broken), decoded into
+    /// the scratch buffer; `self.pos` is at the first byte to look at.
+    #[cold]
+    fn string_slow(&mut self, start: usize) -> Result<Text, Error> {
+        match self.peek() {
+            Some(b'\\') => {}
+            Some(_) => return Err(self.err(JsonErrorKind::ControlCharacter)),
+            None => return Err(self.err(JsonErrorKind::UnexpectedEnd)),
         }
         self.scratch.clear();
         self.scratch
             .extend_from_slice(self.bytes.get(start..self.pos).unwrap_or_default());
         let mut surrogates = false;
         loop {
+            let run = self.pos;
+            self.pos = find_stop(self.bytes, self.pos, false);
+            self.scratch
+                .extend_from_slice(self.bytes.get(run..self.pos).unwrap_or_default());
             match self.peek() {
                 Some(b'"') => {
                     self.pos += 1;
@@ -281,35 +302,9 @@ impl<V> Parser<'_, V> {
                     self.pos += 1;
                     surrogates |= self.escape()?;
                 }
-                Some(c) if c < 0x20 => return Err(self.err(JsonErrorKind::ControlCharacter)),
-                Some(c) => {
-                    self.scratch.push(c);
-                    self.pos += 1;
-                }
+                Some(_) => return Err(self.err(JsonErrorKind::ControlCharacter)),
                 None => return Err(self.err(JsonErrorKind::UnexpectedEnd)),
             }
-        }
-    }
-
-    /// Skips, eight bytes at a time, bytes that need no attention in a
-    /// string: anything but `"`, `\\` and control characters.
-    fn skip_plain_string_bytes(&mut self) {
-        const LOW: u64 = 0x0101_0101_0101_0101;
-        const HIGH: u64 = 0x8080_8080_8080_8080;
-        while let Some(chunk) = self.bytes.get(self.pos..self.pos + 8) {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            let w = u64::from_le_bytes(word);
-            // A zero byte in `x` sets its high bit in `(x - LOW) & !x & HIGH`.
-            let quote = w ^ (LOW * u64::from(b'"'));
-            let backslash = w ^ (LOW * u64::from(b'\\'));
-            let has_zero = |x: u64| x.wrapping_sub(LOW) & !x & HIGH;
-            // Bytes below 0x20: `w - 0x20` borrows into the high bit.
-            let control = w.wrapping_sub(LOW * 0x20) & !w & HIGH;
-            if has_zero(quote) | has_zero(backslash) | control != 0 {
-                return;
-            }
-            self.pos += 8;
         }
     }
 
@@ -456,130 +451,4 @@ impl<V> Parser<'_, V> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::json::{Value, ValueBuilder};
-
-    const LIMITS: Limits = Limits {
-        max_depth: 256,
-        max_int_digits: 100,
-    };
-
-    fn p(s: &str) -> Result<Value, Error> {
-        parse(s, &mut ValueBuilder, &LIMITS)
-    }
-
-    fn kind(s: &str) -> JsonErrorKind {
-        match p(s) {
-            Err(Error::InvalidJson(e)) => e.kind,
-            other => panic!("{s:?} gave {other:?}"),
-        }
-    }
-
-    #[test]
-    fn scalars() {
-        assert_eq!(p(" true ").unwrap(), Value::Bool(true));
-        assert_eq!(p("null").unwrap(), Value::Null);
-        assert_eq!(p("-0").unwrap(), Value::Int(0));
-        assert_eq!(p("1.5e3").unwrap(), Value::Float(1500.0));
-        assert_eq!(p("1E400").unwrap(), Value::Float(f64::INFINITY));
-        assert_eq!(p("-Infinity").unwrap(), Value::Float(f64::NEG_INFINITY));
-        assert!(matches!(p("NaN").unwrap(), Value::Float(f) if f.is_nan()));
-        assert_eq!(
-            p("123456789012345678901234567890").unwrap(),
-            Value::BigInt("123456789012345678901234567890".into())
-        );
-        assert_eq!(p("9223372036854775807").unwrap(), Value::Int(i64::MAX));
-    }
-
-    #[test]
-    fn strings_and_escapes() {
-        assert_eq!(
-            p(r#""a\"b\\c\/d\n""#).unwrap(),
-            Value::Str("a\"b\\c/d\n".into())
-        );
-        assert_eq!(
-            p(r#""\ud83d\ude00""#).unwrap(),
-            Value::Str("\u{1F600}".into())
-        );
-        assert_eq!(p(r#""\u00e9t\u00C9""#).unwrap(), Value::Str("étÉ".into()));
-        assert_eq!(
-            p(r#""\ud800""#).unwrap(),
-            Value::Wtf8(vec![0xed, 0xa0, 0x80])
-        );
-        assert_eq!(kind("\"a\u{1}\""), JsonErrorKind::ControlCharacter);
-        assert_eq!(kind(r#""\x""#), JsonErrorKind::InvalidEscape);
-        assert_eq!(kind(r#""\u12""#), JsonErrorKind::InvalidEscape);
-        assert_eq!(kind("\"abc"), JsonErrorKind::UnexpectedEnd);
-    }
-
-    #[test]
-    fn containers() {
-        assert_eq!(
-            p(r#"{"a":[1,{"b":null}],"a":2}"#).unwrap(),
-            Value::Object(vec![("a".into(), Value::Int(2))])
-        );
-        assert_eq!(p("[ ]").unwrap(), Value::Array(vec![]));
-        assert_eq!(kind("[1,]"), JsonErrorKind::ExpectedValue);
-        assert_eq!(kind("[1 2]"), JsonErrorKind::ExpectedCommaOrEnd);
-        assert_eq!(kind(r#"{"a" 1}"#), JsonErrorKind::ExpectedColon);
-        assert_eq!(kind("{1:2}"), JsonErrorKind::ExpectedKey);
-        assert_eq!(kind("[1] x"), JsonErrorKind::TrailingCharacters);
-        assert_eq!(kind("01"), JsonErrorKind::TrailingCharacters);
-    }
-
-    #[test]
-    fn numbers_outside_the_grammar_are_rejected() {
-        for bad in ["+1", ".5", "-", "--1", "0x10", "Infinityx", "nan"] {
-            assert!(p(bad).is_err(), "{bad}");
-        }
-        assert_eq!(kind("1."), JsonErrorKind::TrailingCharacters);
-        assert_eq!(kind("1e"), JsonErrorKind::TrailingCharacters);
-    }
-
-    #[test]
-    fn integer_length_limit_counts_the_sign() {
-        let hundred = "9".repeat(100);
-        assert!(p(&hundred).is_ok());
-        assert_eq!(
-            kind(&format!("-{hundred}")),
-            JsonErrorKind::IntegerTooLong(100)
-        );
-        assert!(
-            p(&format!("{hundred}.5")).is_ok(),
-            "floats have no digit limit"
-        );
-    }
-
-    #[test]
-    fn depth_limit() {
-        let ok = format!("{}{}", "[".repeat(256), "]".repeat(256));
-        assert!(p(&ok).is_ok());
-        let deep = format!("{}{}", "[".repeat(257), "]".repeat(257));
-        assert_eq!(kind(&deep), JsonErrorKind::TooDeep(256));
-        let deep_objects = "{\"a\":".repeat(300);
-        assert_eq!(kind(&deep_objects), JsonErrorKind::TooDeep(256));
-    }
-
-    #[test]
-    fn the_depth_ceiling_fits_a_small_thread_stack() {
-        let limits = Limits {
-            max_depth: crate::codec::DecoderOptions::DEPTH_CEILING,
-            max_int_digits: 100,
-        };
-        let n = limits.max_depth;
-        let text = format!("{}1{}", "[{\"a\":".repeat(n / 2), "}]".repeat(n / 2));
-        // Release builds (what Python loads) need under 256 KiB for this; an
-        // unoptimised build's frames are several times larger.
-        let stack = if cfg!(debug_assertions) {
-            8 << 20
-        } else {
-            256 << 10
-        };
-        let handle = std::thread::Builder::new()
-            .stack_size(stack)
-            .spawn(move || parse(&text, &mut ValueBuilder, &limits).is_ok())
-            .unwrap();
-        assert!(handle.join().unwrap());
-    }
-}
+mod tests;

@@ -1,6 +1,7 @@
 //! JSON text writers shared by the encoders: strings escaped as
 //! `JSON.stringify` does (non-ASCII written raw), floats as Python's `repr`.
 
+use super::swar::find_stop;
 use std::fmt::Write as _;
 
 /// The lowercase hex digit of the low four bits of `v`.
@@ -10,23 +11,6 @@ fn hex(v: u32) -> u8 {
         .copied()
         .unwrap_or(b'0')
 }
-
-/// Bytes the string writer must look at: control characters, `"`, `\\`,
-/// and 0xED (which may start a WTF-8 surrogate).
-// Built at compile time: an out-of-range index would fail the build, not run.
-#[allow(clippy::indexing_slicing)]
-static ATTENTION: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut c = 0;
-    while c < 0x20 {
-        t[c] = true;
-        c += 1;
-    }
-    t[b'"' as usize] = true;
-    t[b'\\' as usize] = true;
-    t[0xed] = true;
-    t
-};
 
 /// Writes a JSON string for UTF-8 text.
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
@@ -39,16 +23,19 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
 pub fn write_str_bytes(out: &mut Vec<u8>, s: &[u8]) {
     out.reserve(s.len() + 2);
     out.push(b'"');
+    let mut i = find_stop(s, 0, true);
+    if i == s.len() {
+        // The usual case: nothing to escape.
+        out.extend_from_slice(s);
+        out.push(b'"');
+        return;
+    }
     let mut run = 0;
-    let mut i = 0;
     loop {
-        // Most bytes need no attention: skip them with a table lookup each.
-        while s
-            .get(i)
-            .is_some_and(|&c| ATTENTION.get(usize::from(c)) == Some(&false))
-        {
-            i += 1;
-        }
+        // Most bytes need no attention: skip them a word at a time. The
+        // writer looks at control characters, `"`, `\\` and 0xED (which may
+        // start a WTF-8 surrogate).
+        i = find_stop(s, i, true);
         let Some(&c) = s.get(i) else { break };
         let escape: Option<&[u8]> = match c {
             b'"' => Some(b"\\\""),

@@ -4,16 +4,16 @@
 //! module's `loads` parses the payload instead, and the rules and
 //! reconstruction apply to what it returns.
 
-use super::ffi_ext::str_utf8;
+use super::ffi_ext::str_text;
 use super::json_module;
+use super::keys;
 use super::obj::Obj;
 use crate::codec::{self, Host, Kind, PacketType, PayloadView, PlaceholderCheck};
 use crate::error::Error;
 use crate::json::{self, Builder, JsonStr, Limits, Scratch};
-use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
-use std::cell::UnsafeCell;
+use pyo3::{ffi, intern};
 
 /// Builds values for one decoder call; keeps the first Python exception.
 pub struct PyBuilder<'py> {
@@ -68,6 +68,17 @@ impl<'py> PyBuilder<'py> {
         self.own(ptr)
     }
 
+    /// A str from the cache of keys and event names (short UTF-8 text), or
+    /// a new one.
+    fn cached_str(&mut self, s: JsonStr<'_>) -> Result<Obj, Error> {
+        if let JsonStr::Utf8(text) = s {
+            if let Some(hit) = keys::cached_str(self.py, text, || self.new_str(s))? {
+                return Ok(hit);
+            }
+        }
+        self.new_str(s)
+    }
+
     /// Replaces placeholders in `v` by attachments; `Some` when `v` itself is
     /// one. `depth` counts the containers around `v`.
     fn replace(
@@ -93,8 +104,10 @@ impl<'py> PyBuilder<'py> {
         self.enter(depth)?;
         // The reference tests `_placeholder === true`: the JSON `true` only.
         // SAFETY: Py_True is a static object.
-        let flag = matches!(dict.get_item("_placeholder"), Ok(Some(f)) if f.as_ptr() == unsafe { ffi::Py_True() });
-        let num = match dict.get_item("num") {
+        // Interned keys: their hash is computed once, not per lookup.
+        let py = self.py;
+        let flag = matches!(dict.get_item(intern!(py, "_placeholder")), Ok(Some(f)) if f.as_ptr() == unsafe { ffi::Py_True() });
+        let num = match dict.get_item(intern!(py, "num")) {
             Ok(Some(n)) if is_number(&n) => n.extract::<f64>().ok(),
             _ => None,
         };
@@ -106,7 +119,6 @@ impl<'py> PyBuilder<'py> {
             PlaceholderCheck::Illegal => Err(Error::IllegalPlaceholder),
             PlaceholderCheck::NotPlaceholder => {
                 let mut changes = Vec::new();
-                let py = self.py;
                 let (mut pos, mut key, mut value) = (0, std::ptr::null_mut(), std::ptr::null_mut());
                 // Not PyO3's dict iterator, which panics if the dict changes
                 // size: a value from a `json=` module's `loads` may run Python
@@ -224,22 +236,11 @@ impl Builder for PyBuilder<'_> {
     }
 
     fn key(&mut self, s: JsonStr<'_>) -> Result<Obj, Error> {
-        match s {
-            JsonStr::Utf8(text) if text.len() <= KEY_MAX_LEN => {
-                let slot = key_slot(text.as_bytes());
-                let py = self.py;
-                if let Some(hit) = KEYS.with(py, |cache| cache.lookup(slot, text.as_bytes(), py)) {
-                    return Ok(hit);
-                }
-                let key = self.new_str(s)?;
-                // SAFETY: hashing a str runs no Python code; the hash is then
-                // cached in the object for every dict this key goes into.
-                unsafe { ffi::PyObject_Hash(key.as_ptr()) };
-                KEYS.with(py, |cache| cache.store(slot, text.as_bytes(), &key, py));
-                Ok(key)
-            }
-            other => self.new_str(other),
-        }
+        self.cached_str(s)
+    }
+
+    fn event_name(&mut self, s: JsonStr<'_>) -> Result<Obj, Error> {
+        self.cached_str(s)
     }
 
     fn object_set(&mut self, object: &mut Obj, key: Obj, value: Obj) -> Result<(), Error> {
@@ -253,93 +254,6 @@ impl Builder for PyBuilder<'_> {
     fn object_finish(&mut self, object: Obj) -> Result<Obj, Error> {
         Ok(object)
     }
-}
-
-const KEY_SLOTS: usize = 512;
-const KEY_MAX_LEN: usize = 32;
-
-/// Recently seen dict keys, so the same key text becomes the same `str`
-/// object (hash already computed) instead of a new one each time.
-struct KeyCache {
-    slots: Vec<Option<CachedKey>>,
-}
-
-struct CachedKey {
-    len: u8,
-    text: [u8; KEY_MAX_LEN],
-    key: Obj,
-}
-
-impl KeyCache {
-    fn lookup(&mut self, slot: usize, text: &[u8], py: Python<'_>) -> Option<Obj> {
-        match self.slots.get(slot) {
-            Some(Some(c))
-                if usize::from(c.len) == text.len() && c.text.get(..text.len()) == Some(text) =>
-            {
-                Some(c.key.clone_ref(py))
-            }
-            _ => None,
-        }
-    }
-
-    fn store(&mut self, slot: usize, text: &[u8], key: &Obj, py: Python<'_>) {
-        if self.slots.is_empty() {
-            self.slots = (0..KEY_SLOTS).map(|_| None).collect();
-        }
-        let mut buf = [0u8; KEY_MAX_LEN];
-        let Some(dst) = buf.get_mut(..text.len()) else {
-            return;
-        };
-        dst.copy_from_slice(text);
-        if let Some(entry) = self.slots.get_mut(slot) {
-            // Dropping a replaced key frees a str at most: no Python code runs.
-            *entry = Some(CachedKey {
-                len: text.len() as u8,
-                text: buf,
-                key: key.clone_ref(py),
-            });
-        }
-    }
-}
-
-/// State shared by every decoder of the process and only touched while
-/// attached to the interpreter, whose lock serialises access (abi3 builds
-/// always have that lock). A plain static: no thread-local lookup per key.
-struct Attached<T>(UnsafeCell<T>);
-
-// SAFETY: see above; `with` requires the `Python` token.
-unsafe impl<T> Sync for Attached<T> {}
-
-impl<T> Attached<T> {
-    /// Runs `f` on the value. `f` must not run Python code (which could
-    /// re-enter); the key cache only compares, copies and counts references.
-    fn with<R>(&self, _py: Python<'_>, f: impl FnOnce(&mut T) -> R) -> R {
-        // SAFETY: attached, and `f` cannot re-enter (see above).
-        f(unsafe { &mut *self.0.get() })
-    }
-}
-
-static KEYS: Attached<KeyCache> = Attached(UnsafeCell::new(KeyCache { slots: Vec::new() }));
-
-/// A cheap slot hash for short keys: the length and up to the first and
-/// last eight bytes (collisions only cost a cache miss).
-fn key_slot(bytes: &[u8]) -> usize {
-    let word = |s: &[u8]| {
-        let mut w = [0u8; 8];
-        let n = s.len().min(8);
-        if let (Some(dst), Some(src)) = (w.get_mut(..n), s.get(..n)) {
-            dst.copy_from_slice(src);
-        }
-        u64::from_le_bytes(w)
-    };
-    let head = word(bytes);
-    let tail = word(
-        bytes
-            .get(bytes.len().saturating_sub(8)..)
-            .unwrap_or_default(),
-    );
-    let h = (head ^ tail.rotate_left(29) ^ bytes.len() as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    (h >> 40) as usize % KEY_SLOTS
 }
 
 impl Host for PyBuilder<'_> {
@@ -417,9 +331,6 @@ impl PayloadView for View<'_> {
             return false;
         }
         // SAFETY: a live str.
-        match unsafe { str_utf8(self.0.as_ptr()) } {
-            Some(bytes) => std::str::from_utf8(bytes).is_ok_and(codec::is_reserved_event),
-            None => false,
-        }
+        unsafe { str_text(self.0.as_ptr()) }.is_some_and(codec::is_reserved_event)
     }
 }

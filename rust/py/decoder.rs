@@ -2,7 +2,7 @@
 
 use super::build::PyBuilder;
 use super::errors::to_pyerr;
-use super::ffi_ext::str_utf8;
+use super::ffi_ext::str_text;
 use super::json_module;
 use super::obj::Obj;
 use super::packet::Packet;
@@ -61,7 +61,7 @@ impl Decoder {
     /// returns the packets it completed. Raises `PacketError` on bad input;
     /// the decoder is then reset and usable again.
     #[pyo3(signature = (frame, /))]
-    fn add<'py>(
+    pub(super) fn add<'py>(
         &mut self,
         py: Python<'py>,
         frame: &Bound<'py, PyAny>,
@@ -143,8 +143,7 @@ impl Decoder {
         // SAFETY: a type check on a live object.
         if unsafe { ffi::PyUnicode_Check(p) } != 0 {
             // SAFETY: a live str, borrowed for this call.
-            let bytes = unsafe { str_utf8(p) }.ok_or(Error::TextNotUtf8)?;
-            let text = std::str::from_utf8(bytes).map_err(|_| Error::TextNotUtf8)?;
+            let text = unsafe { str_text(p) }.ok_or(Error::TextNotUtf8)?;
             return self.inner.add_text(host, text);
         }
         if frame.is_instance_of::<PyBytes>() {

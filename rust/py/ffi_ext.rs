@@ -33,6 +33,19 @@ pub unsafe fn str_utf8<'a>(obj: *mut ffi::PyObject) -> Option<&'a [u8]> {
     Some(unsafe { std::slice::from_raw_parts(ptr.cast::<u8>(), len as usize) })
 }
 
+/// The text of a `str` as `&str`, borrowed from the object; `None` (with the
+/// Python error cleared) when it holds lone surrogates.
+///
+/// # Safety
+/// As [`str_utf8`].
+pub unsafe fn str_text<'a>(obj: *mut ffi::PyObject) -> Option<&'a str> {
+    // SAFETY: guaranteed by the caller.
+    let bytes = unsafe { str_utf8(obj) }?;
+    // SAFETY: CPython's UTF-8 encoder wrote these bytes from a str without
+    // surrogates (it fails on those): valid UTF-8, no need to check again.
+    Some(unsafe { std::str::from_utf8_unchecked(bytes) })
+}
+
 /// Whether `obj`'s type is exactly `tp`.
 ///
 /// # Safety

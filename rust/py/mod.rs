@@ -1,12 +1,15 @@
 //! The Python bindings: thin wrappers that move values between Python and
 //! the plain Rust codec. Everything here runs with the interpreter attached.
 
+mod attached;
 mod build;
 mod decoder;
 mod encode;
 mod errors;
+mod fastcall;
 mod ffi_ext;
 mod json_module;
+mod keys;
 mod obj;
 mod packet;
 
@@ -32,5 +35,6 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<decoder::Decoder>()?;
     m.add_function(wrap_pyfunction!(packet::encode, m)?)?;
     m.add_function(wrap_pyfunction!(packet::is_packet_valid, m)?)?;
+    fastcall::install(m)?;
     Ok(())
 }

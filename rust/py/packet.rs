@@ -1,9 +1,11 @@
 //! `Packet`, `encode()` and `is_packet_valid()`.
 
+use super::attached::Attached;
 use super::build::View;
 use super::encode::JsonEncoder;
 use super::errors::{to_pyerr, PacketError};
 use super::json_module::Dumps;
+use super::keys;
 use super::obj::Obj;
 use crate::codec::{self, Decoded, PacketType, MAX_ACK_ID};
 use crate::error::Error;
@@ -70,12 +72,24 @@ fn ack_id_from(obj: &Bound<'_, PyAny>) -> PyResult<u64> {
     }
 }
 
+fn new_str(py: Python<'_>, s: &str) -> Obj {
+    Obj::from_bound(PyString::new(py, s).as_any())
+}
+
 impl Packet {
     /// Wraps a decoded packet.
     pub fn from_decoded(py: Python<'_>, p: Decoded<Obj>) -> Packet {
+        // Namespaces repeat from packet to packet: short ones come from the
+        // cache of keys and event names.
         let nsp = match p.nsp.as_ref() {
             "/" => intern!(py, "/").clone().unbind(),
-            other => PyString::new(py, other).unbind(),
+            other => match keys::cached_str(py, other, || Ok(new_str(py, other))) {
+                // SAFETY: the cache holds only `str` objects.
+                Ok(Some(cached)) => {
+                    unsafe { cached.into_py(py).into_bound(py).cast_into_unchecked() }.unbind()
+                }
+                _ => PyString::new(py, other).unbind(),
+            },
         };
         Packet {
             packet_type: p.packet_type,
@@ -214,49 +228,72 @@ pub fn encode<'py>(
     packet: &Bound<'py, Packet>,
     json: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyList>> {
-    let p = packet.get();
+    // One output buffer for the process, taken for the call: a nested call
+    // (from a `json=` module's `dumps`) finds it empty and allocates its own.
+    let mut out = OUT.with(py, std::mem::take);
+    let frames = encode_into(py, &mut out, packet.get(), json);
+    if out.capacity() <= OUT_KEEP {
+        OUT.with(py, |kept| *kept = out);
+    }
+    frames
+}
+
+/// The encoder's reusable output buffer, and the capacity kept between calls.
+static OUT: Attached<Vec<u8>> = Attached::new(Vec::new());
+const OUT_KEEP: usize = 1 << 18;
+
+fn encode_into<'py>(
+    py: Python<'py>,
+    out: &mut Vec<u8>,
+    p: &Packet,
+    json: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyList>> {
     let nsp = p.nsp.bind(py).to_cow()?;
     let data = p.data.bind(py);
     let has_data = !data.is_none();
-    let (text, attachments) = match json {
+    let attachments = match json {
         None => {
             let mut encoder = JsonEncoder::new(py);
-            let text = codec::encode_with(p.packet_type, &nsp, p.id, |out| {
+            codec::encode_into(out, p.packet_type, &nsp, p.id, |out| {
                 if has_data {
                     encoder.write(out, data, 0)?;
                 }
                 Ok(encoder.attachments.len())
             })
             .map_err(|e| to_pyerr(py, e, encoder.err.take()))?;
-            let attachments = encoder.attachments.into_iter().map(|a| a.into_bound(py));
-            (text, attachments.collect::<Vec<_>>())
+            encoder.attachments
         }
         Some(module) => {
             let mut dumps = Dumps::new(py);
-            let text = codec::encode_with(p.packet_type, &nsp, p.id, |out| {
+            codec::encode_into(out, p.packet_type, &nsp, p.id, |out| {
                 if has_data {
                     dumps.write(out, module, data)?;
                 }
                 Ok(dumps.attachments.len())
             })
             .map_err(|e| to_pyerr(py, e, dumps.err.take()))?;
-            (text, dumps.attachments)
+            dumps.attachments.into_iter().map(Bound::unbind).collect()
         }
     };
     // SAFETY: the text is UTF-8 (our writer's, or checked from `dumps`); the
-    // C API validates it again.
-    let text = unsafe {
-        let ptr =
-            ffi::PyUnicode_FromStringAndSize(text.as_ptr().cast(), text.len() as ffi::Py_ssize_t);
-        if ptr.is_null() {
+    // C API validates it again. The list gets one new reference per slot.
+    unsafe {
+        let text =
+            ffi::PyUnicode_FromStringAndSize(out.as_ptr().cast(), out.len() as ffi::Py_ssize_t);
+        if text.is_null() {
             return Err(PyErr::fetch(py));
         }
-        Bound::from_owned_ptr(py, ptr)
-    };
-    let mut frames = Vec::with_capacity(1 + attachments.len());
-    frames.push(text);
-    frames.extend(attachments);
-    PyList::new(py, frames)
+        let list = ffi::PyList_New(1 + attachments.len() as ffi::Py_ssize_t);
+        if list.is_null() {
+            ffi::Py_DecRef(text);
+            return Err(PyErr::fetch(py));
+        }
+        ffi::PyList_SetItem(list, 0, text);
+        for (i, a) in attachments.into_iter().enumerate() {
+            ffi::PyList_SetItem(list, 1 + i as ffi::Py_ssize_t, a.into_ptr());
+        }
+        Ok(Bound::from_owned_ptr(py, list).cast_into_unchecked())
+    }
 }
 
 /// The reference's `isPacketValid` (P15): the namespace is a str without a

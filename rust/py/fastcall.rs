@@ -1,0 +1,240 @@
+//! METH_FASTCALL entry points for the two calls made per packet:
+//! `encode(packet)` and `Decoder.add(frame)`.
+//!
+//! An abi3-py39 build gets PyO3's METH_VARARGS wrappers, so every call
+//! builds (and PyO3 then parses) an argument tuple: 40-70 ns per call, a
+//! tenth of a small packet's decode. METH_FASTCALL is in the stable ABI from
+//! Python 3.10 only, so the one abi3 wheel decides when the module is
+//! imported: on 3.10 and later it replaces those two callables by
+//! METH_FASTCALL ones; on 3.9 PyO3's stay. The fast entry points take the
+//! usual call shapes (`encode(packet)`, `encode(packet, json=m)`,
+//! `decoder.add(frame)`) and hand any other to the PyO3 callable they
+//! replace, so argument errors stay PyO3's, word for word.
+//!
+//! The calls go through PyO3's own fastcall trampoline (attach count, panic
+//! trap, error restore), the one its macros use on 3.10+ builds. It is in
+//! PyO3's `impl_` module, outside its semver promise: Cargo.lock pins the
+//! version, and `tests/test_codec_fastcall.py` checks which entry points are in
+//! place, so an upgrade that moves it fails loudly.
+
+use super::decoder::Decoder;
+use super::packet::{self, Packet};
+use pyo3::ffi;
+use pyo3::impl_::trampoline::{fastcall_cfunction_with_keywords as fastcall, MethodDef};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyTuple};
+use std::ffi::{c_int, CStr};
+
+/// `METH_FASTCALL` (CPython's value since 3.7; in the limited API from 3.10).
+const METH_FASTCALL: c_int = 0x0080;
+
+type FastFn = unsafe extern "C" fn(
+    *mut ffi::PyObject,
+    *const *mut ffi::PyObject,
+    ffi::Py_ssize_t,
+    *mut ffi::PyObject,
+) -> *mut ffi::PyObject;
+
+static ORIGINAL_ENCODE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static ORIGINAL_ADD: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+const ENCODE_DOC: &CStr = c"encode(packet, /, *, json=None)\n--\n\nEncodes a packet: the text frame first, then each binary attachment.\nWith `json`, that module's `dumps` writes the payload text.";
+const ADD_DOC: &CStr = c"add($self, frame, /)\n--\n\nAdds one frame (`str` for text, `bytes`-like for an attachment) and\nreturns the packets it completed. Raises `PacketError` on bad input;\nthe decoder is then reset and usable again.";
+
+/// Whether the running interpreter takes METH_FASTCALL through the stable ABI.
+fn available(py: Python<'_>) -> bool {
+    py.version_info() >= (3, 10)
+}
+
+/// Puts the fast entry points in place of PyO3's (3.10 and later).
+pub fn install(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    // Which entry points are in place, for the tests (private: not in `__all__`).
+    m.setattr("_FASTCALL", available(py))?;
+    if !available(py) {
+        return Ok(());
+    }
+    ORIGINAL_ENCODE.get_or_try_init(py, || PyResult::Ok(m.getattr("encode")?.unbind()))?;
+    let def = method_def(c"encode", fastcall::<EncodeDef>, ENCODE_DOC);
+    let name = m.name()?;
+    // SAFETY: `def` lives for the process; the module is its `self`, as for
+    // PyO3's module functions. The result is a new reference or NULL.
+    let function = unsafe {
+        Bound::from_owned_ptr_or_err(py, ffi::PyCFunction_NewEx(def, m.as_ptr(), name.as_ptr()))?
+    };
+    m.setattr("encode", function)?;
+
+    let decoder = py.get_type::<Decoder>();
+    ORIGINAL_ADD.get_or_try_init(py, || PyResult::Ok(decoder.getattr("add")?.unbind()))?;
+    let def = method_def(c"add", fastcall::<AddDef>, ADD_DOC);
+    // SAFETY: `def` lives for the process; the result is a new method
+    // descriptor of `Decoder` or NULL.
+    let descriptor = unsafe {
+        Bound::from_owned_ptr_or_err(py, ffi::PyDescr_NewMethod(decoder.as_type_ptr(), def))?
+    };
+    decoder.setattr("add", descriptor)
+}
+
+fn method_def(name: &'static CStr, f: FastFn, doc: &'static CStr) -> *mut ffi::PyMethodDef {
+    let def = ffi::PyMethodDef {
+        ml_name: name.as_ptr(),
+        ml_meth: ffi::PyMethodDefPointer {
+            // SAFETY: a function pointer stored as another (same size), as C
+            // stores it; METH_FASTCALL tells CPython its real signature.
+            PyCFunction: unsafe { std::mem::transmute::<FastFn, ffi::PyCFunction>(f) },
+        },
+        ml_flags: METH_FASTCALL | ffi::METH_KEYWORDS,
+        ml_doc: doc.as_ptr(),
+    };
+    // Made once per process, at import, and referenced by the callables.
+    Box::leak(Box::new(def))
+}
+
+struct EncodeDef;
+impl MethodDef<fastcall::Func> for EncodeDef {
+    const METH: fastcall::Func = encode_fast;
+}
+
+struct AddDef;
+impl MethodDef<fastcall::Func> for AddDef {
+    const METH: fastcall::Func = add_fast;
+}
+
+/// The positional arguments and the keyword names (NULL: none) of a call.
+struct Call<'a> {
+    args: &'a [*mut ffi::PyObject],
+    nargs: usize,
+    kwnames: *mut ffi::PyObject,
+}
+
+impl Call<'_> {
+    /// # Safety
+    /// The METH_FASTCALL arguments CPython passed, attached.
+    unsafe fn new<'a>(
+        args: *const *mut ffi::PyObject,
+        nargs: ffi::Py_ssize_t,
+        kwnames: *mut ffi::PyObject,
+    ) -> Call<'a> {
+        let nargs = usize::try_from(nargs).unwrap_or(0);
+        // SAFETY: kwnames is NULL or a tuple of str.
+        let nkw = if kwnames.is_null() {
+            0
+        } else {
+            usize::try_from(unsafe { ffi::PyTuple_Size(kwnames) }).unwrap_or(0)
+        };
+        let args = if args.is_null() {
+            &[][..]
+        } else {
+            // SAFETY: CPython passes `nargs` positional values followed by
+            // one value per keyword name.
+            unsafe { std::slice::from_raw_parts(args, nargs + nkw) }
+        };
+        Call {
+            args,
+            nargs,
+            kwnames,
+        }
+    }
+
+    fn arg<'py>(&self, py: Python<'py>, i: usize) -> Option<Bound<'py, PyAny>> {
+        let p = *self.args.get(i)?;
+        // SAFETY: the caller's arguments are live for the call.
+        Some(unsafe { Bound::from_borrowed_ptr(py, p) })
+    }
+
+    /// The only keyword argument's name, if there is exactly one.
+    fn single_keyword<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyAny>> {
+        if self.kwnames.is_null() || self.args.len() != self.nargs + 1 {
+            return None;
+        }
+        // SAFETY: a live tuple of one str.
+        let names = unsafe { Bound::from_borrowed_ptr(py, self.kwnames) };
+        names.cast::<PyTuple>().ok()?.get_item(0).ok()
+    }
+
+    /// Calls `original` (PyO3's callable) with the same arguments, `slf` first.
+    fn forward(
+        &self,
+        py: Python<'_>,
+        original: &PyOnceLock<Py<PyAny>>,
+        slf: Option<*mut ffi::PyObject>,
+    ) -> PyResult<*mut ffi::PyObject> {
+        let Some(original) = original.get(py) else {
+            return Err(pyo3::exceptions::PyRuntimeError::new_err(
+                "socketio_rs._core: entry point not initialised",
+            ));
+        };
+        let mut positional: Vec<Bound<'_, PyAny>> = Vec::with_capacity(self.nargs + 1);
+        if let Some(s) = slf {
+            // SAFETY: the bound object of a method call, live for the call.
+            positional.push(unsafe { Bound::from_borrowed_ptr(py, s) });
+        }
+        positional.extend((0..self.nargs).filter_map(|i| self.arg(py, i)));
+        let kwargs = PyDict::new(py);
+        if !self.kwnames.is_null() {
+            // SAFETY: a live tuple of str.
+            let names = unsafe { Bound::from_borrowed_ptr(py, self.kwnames) };
+            for (k, name) in names.cast::<PyTuple>()?.iter().enumerate() {
+                if let Some(value) = self.arg(py, self.nargs + k) {
+                    kwargs.set_item(name, value)?;
+                }
+            }
+        }
+        let args = PyTuple::new(py, positional)?;
+        Ok(original.bind(py).call(args, Some(&kwargs))?.into_ptr())
+    }
+}
+
+/// `encode(packet, /, *, json=None)`.
+unsafe fn encode_fast(
+    py: Python<'_>,
+    _module: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargs: ffi::Py_ssize_t,
+    kwnames: *mut ffi::PyObject,
+) -> PyResult<*mut ffi::PyObject> {
+    // SAFETY: CPython's METH_FASTCALL arguments.
+    let call = unsafe { Call::new(args, nargs, kwnames) };
+    let json = match (call.nargs, call.args.len()) {
+        (1, 1) => None,
+        (1, 2) => match call.single_keyword(py) {
+            Some(name) if name.eq(pyo3::intern!(py, "json"))? => {
+                call.arg(py, 1).filter(|j| !j.is_none())
+            }
+            _ => return call.forward(py, &ORIGINAL_ENCODE, None),
+        },
+        _ => return call.forward(py, &ORIGINAL_ENCODE, None),
+    };
+    let Some(packet) = call.arg(py, 0) else {
+        return call.forward(py, &ORIGINAL_ENCODE, None);
+    };
+    let Ok(packet) = packet.cast::<Packet>() else {
+        return call.forward(py, &ORIGINAL_ENCODE, None);
+    };
+    Ok(packet::encode(py, packet, json.as_ref())?.into_ptr())
+}
+
+/// `Decoder.add(frame, /)`.
+unsafe fn add_fast(
+    py: Python<'_>,
+    slf: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargs: ffi::Py_ssize_t,
+    kwnames: *mut ffi::PyObject,
+) -> PyResult<*mut ffi::PyObject> {
+    // SAFETY: CPython's METH_FASTCALL arguments.
+    let call = unsafe { Call::new(args, nargs, kwnames) };
+    let (1, 1) = (call.nargs, call.args.len()) else {
+        return call.forward(py, &ORIGINAL_ADD, Some(slf));
+    };
+    let Some(frame) = call.arg(py, 0) else {
+        return call.forward(py, &ORIGINAL_ADD, Some(slf));
+    };
+    // SAFETY: the method descriptor checked that `slf` is a `Decoder`; the
+    // cast checks again.
+    let slf = unsafe { Bound::from_borrowed_ptr(py, slf) };
+    let decoder = slf.cast::<Decoder>()?;
+    let packets = decoder.try_borrow_mut()?.add(py, &frame)?;
+    Ok(packets.into_ptr())
+}
