@@ -19,8 +19,8 @@ from typing import Any, Callable, ClassVar, TypeVar
 from engineio import packet as eio_packet
 
 from . import _eager, exceptions
-from ._msgpack import MsgPackDecoder, MsgPackEncoder
 from ._engine import EngineServer
+from ._msgpack import MsgPackDecoder, MsgPackEncoder
 from .async_namespace import AsyncNamespace
 from .codec import Decoder, Packet, PacketError, PacketType, encode
 from .manager import AsyncManager, event_args
