@@ -3,7 +3,9 @@ from the Engine.IO v4 specification, plus the fast paths the Socket.IO layer
 uses.
 
 Owned by the engine work; the Socket.IO server only relies on the public
-python-engineio API and on :meth:`EngineServer.enqueue`.
+python-engineio API and on :meth:`EngineServer.enqueue`. When set,
+:attr:`EngineServer.observer` (the Admin UI, ``admin.py``) is told about sessions,
+HTTP and WebSocket traffic, heartbeats and upgrades.
 
 The corrections (the numbers are checks of the public Socket.IO v5 protocol
 test-suite, reference section 6.3, which python-engineio alone fails):
@@ -38,7 +40,7 @@ import contextlib
 import inspect
 import time
 import urllib.parse
-from typing import Any
+from typing import Any, Protocol
 
 import engineio
 from engineio import async_socket
@@ -51,6 +53,17 @@ _NOOP = eio_packet.NOOP
 _UPGRADE_POLL_HOLD = 0.1
 #: The refusal answered by accepting the WebSocket and closing it at once.
 _SECOND_WEBSOCKET = "Session already has a WebSocket"
+
+
+class EngineObserver(Protocol):
+    """What :attr:`EngineServer.observer` is told (the Admin UI's statistics, ``admin.py``)."""
+
+    def eio_connected(self, eio_sid: str) -> None: ...
+    def eio_disconnected(self, eio_sid: str) -> None: ...
+    def received(self, nbytes: int) -> None: ...
+    def sent(self, nbytes: int) -> None: ...
+    async def pinging(self, eio_sid: str) -> None: ...
+    def upgraded(self, eio_sid: str) -> None: ...
 
 
 def _already_translated(environ: dict[str, Any]) -> dict[str, Any]:
@@ -82,8 +95,12 @@ class EngineSocket(async_socket.AsyncSocket):  # type: ignore[misc]
     def upgrading(self, value: bool) -> None:
         if value:
             self._upgrade_settled.clear()
-        else:
-            self._upgrade_settled.set()
+            return
+        if not self._upgrade_settled.is_set() and self.upgraded:
+            observer = self.server.observer
+            if observer is not None:
+                observer.upgraded(self.sid)
+        self._upgrade_settled.set()
 
     def schedule_ping(self) -> None:
         """Start the next heartbeat cycle, after the handshake or a PONG."""
@@ -95,6 +112,9 @@ class EngineSocket(async_socket.AsyncSocket):  # type: ignore[misc]
             self._ping_task = asyncio.ensure_future(self._heartbeat())
 
     async def _heartbeat(self) -> None:
+        observer = self.server.observer
+        if observer is not None:  # where python-engineio's ping task starts (python-socketio)
+            await observer.pinging(self.sid)
         await asyncio.sleep(self.server.ping_interval)
         if self.closing or self.closed:
             return
@@ -131,7 +151,17 @@ class EngineSocket(async_socket.AsyncSocket):  # type: ignore[misc]
                 return self.server._bad_request("Unexpected HTTP request")
         return await super().handle_get_request(environ)
 
+    async def handle_post_request(self, environ: dict[str, Any]) -> None:
+        """Take the packets of a polling POST."""
+        await super().handle_post_request(environ)
+        observer = self.server.observer
+        if observer is not None:
+            observer.received(int(environ.get("CONTENT_LENGTH", 0)))
+
     async def _websocket_handler(self, ws: Any) -> None:
+        observer = self.server.observer
+        if observer is not None:
+            ws = _ObservedWebSocket(ws, observer)
         try:
             await super()._websocket_handler(ws)
         finally:
@@ -150,6 +180,9 @@ class EngineSocket(async_socket.AsyncSocket):  # type: ignore[misc]
         """
         if self.closing or self.closed:
             return
+        observer = self.server.observer
+        if observer is not None:
+            observer.eio_disconnected(self.sid)
         await super().close(wait=False, abort=abort, reason=reason)
         task = self._ping_task
         if task is not None and task is not asyncio.current_task():
@@ -166,6 +199,26 @@ class EngineSocket(async_socket.AsyncSocket):  # type: ignore[misc]
             cycle = self.server.ping_interval + self.server.ping_timeout
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self.queue.join(), cycle)
+
+
+class _ObservedWebSocket:
+    """A python-engineio WebSocket whose messages are counted for the observer."""
+
+    def __init__(self, ws: Any, observer: EngineObserver) -> None:
+        self._ws = ws
+        self._observer = observer
+
+    async def wait(self) -> Any:
+        data = await self._ws.wait()
+        self._observer.received(len(data or ""))
+        return data
+
+    async def send(self, data: Any) -> None:
+        self._observer.sent(len(data))
+        await self._ws.send(data)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._ws, name)
 
 
 def _is_upgrade_request(environ: dict[str, Any]) -> bool:
@@ -191,6 +244,8 @@ class EngineServer(engineio.AsyncServer):  # type: ignore[misc]
         super().__init__(*args, **kwargs)
         #: Whether overdue PONGs close the session on time (python-engineio's monitor_clients).
         self.monitors_clients = bool(self.start_service_task)
+        #: Told about sessions and traffic when set (the Admin UI); one check per hook point.
+        self.observer: EngineObserver | None = None
         # handle_request() translates the request itself, to check it against the
         # specification before python-engineio sees it; the base class then receives the
         # finished environ. A per-instance copy: the driver's table is shared by every server.
@@ -260,6 +315,8 @@ class EngineServer(engineio.AsyncServer):  # type: ignore[misc]
         socket = EngineSocket(self, sid)
         self.sockets[sid] = socket
         await socket.send(eio_packet.Packet(eio_packet.OPEN, self._handshake(sid, transport)))
+        if self.observer is not None:
+            self.observer.eio_connected(sid)
         accepted = await self._trigger_event("connect", sid, environ, run_async=False)
         if accepted is not None and accepted is not True:
             self.sockets.pop(sid, None)
@@ -277,6 +334,15 @@ class EngineServer(engineio.AsyncServer):  # type: ignore[misc]
         except eio_exceptions.QueueEmpty:
             return self._bad_request()
         return self._ok(packets, headers=self._cookie_headers(sid), jsonp_index=jsonp_index)
+
+    def _ok(
+        self, packets: Any = None, headers: Any = None, jsonp_index: int | None = None
+    ) -> dict[str, Any]:
+        """A 200 response (a polling GET's packets, or a POST's ``OK``)."""
+        response: dict[str, Any] = super()._ok(packets, headers=headers, jsonp_index=jsonp_index)
+        if self.observer is not None:
+            self.observer.sent(len(response["response"]))
+        return response
 
     def _handshake(self, sid: str, transport: str) -> dict[str, Any]:
         """The OPEN packet's payload."""

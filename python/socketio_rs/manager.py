@@ -170,6 +170,8 @@ class AsyncManager:
         if eio_sid is None:
             eio_sid = ns[CONNECTED][sid]
         ns.setdefault(room, {})[sid] = eio_sid
+        if self.server is not None and self.server._admin is not None:
+            self.server._admin.room_joined(sid, namespace, room)
 
     def basic_leave_room(self, sid: str, namespace: str, room: Any) -> None:
         """Take ``sid`` out of ``room``; empty rooms and namespaces are dropped."""
@@ -179,6 +181,8 @@ class AsyncManager:
         members = ns.get(room)
         if members is None or sid not in members:
             return
+        if self.server is not None and self.server._admin is not None:
+            self.server._admin.room_left(sid, namespace, room)
         del members[sid]
         if not members:
             del ns[room]
@@ -273,6 +277,8 @@ class AsyncManager:
                 ack_id = self._generate_ack_id(sid, callback)
                 for frame in server._encode_event(namespace, payload, ack_id):
                     server.eio.enqueue(eio_sid, frame)
+        if server._admin is not None:
+            server._admin.event_sent(namespace, targets, payload)
         return len(targets)
 
     async def trigger_callback(self, sid: str, id: int, data: list[Any]) -> None:

@@ -21,6 +21,7 @@ from engineio import packet as eio_packet
 from . import _eager, exceptions
 from ._engine import EngineServer
 from ._msgpack import MsgPackDecoder, MsgPackEncoder
+from .admin import Auth, InstrumentedAsyncServer
 from .async_namespace import AsyncNamespace
 from .codec import Decoder, Packet, PacketError, PacketType, encode
 from .manager import AsyncManager, event_args
@@ -127,6 +128,9 @@ class AsyncServer:
             self._encode = functools.partial(encode, json=json)
             self._new_decoder = functools.partial(Decoder, json=json)
         self._clients: dict[str, _Client] = {}
+        # The Admin UI's hooks (development mode); see admin.py. Each hook point costs one
+        # attribute check when the server is not instrumented.
+        self._admin: InstrumentedAsyncServer | None = None
 
     def is_asyncio_based(self) -> bool:
         """Always true: this is an asyncio server."""
@@ -341,6 +345,8 @@ class AsyncServer:
         eio_sid = self.manager.pre_disconnect(sid, namespace=ns)
         if eio_sid is not None:
             self._send(eio_sid, Packet(_DISCONNECT, ns))
+        if self._admin is not None:
+            await self._admin.socket_disconnected(sid, ns, self.reason.SERVER_DISCONNECT)
         await self._trigger_event("disconnect", ns, sid, self.reason.SERVER_DISCONNECT)
         await self.manager.disconnect(sid, namespace=ns, ignore_queue=True)
         client = self._clients.get(eio_sid) if eio_sid is not None else None
@@ -352,6 +358,8 @@ class AsyncServer:
     async def shutdown(self) -> None:
         """Stop the server's background activity (call before the web server stops)."""
         self.logger.info("Socket.IO is shutting down")
+        if isinstance(self.eio.observer, InstrumentedAsyncServer):
+            await self.eio.observer.shutdown()  # the Admin UI's statistics task
         await self.eio.shutdown()
 
     async def handle_request(self, *args: Any, **kwargs: Any) -> Any:
@@ -373,9 +381,37 @@ class AsyncServer:
         """``asyncio.sleep``."""
         await self.eio.sleep(seconds)
 
-    def instrument(self, *args: Any, **kwargs: Any) -> Any:
-        """The Socket.IO Admin UI is not available in socketio-rs yet."""
-        raise NotImplementedError("instrument() (the Admin UI) is not supported by socketio-rs yet")
+    def instrument(
+        self,
+        auth: Auth | None = None,
+        mode: str = "development",
+        read_only: bool = False,
+        server_id: str | None = None,
+        namespace: str = "/admin",
+        server_stats_interval: float = 2,
+    ) -> InstrumentedAsyncServer:
+        """Report to the `Socket.IO Admin UI <https://socket.io/docs/v4/admin-ui/>`_.
+
+        :param auth: the credentials the UI must send: a dict (usually ``username`` and
+            ``password``), a list of dicts, or a callable (sync or async) that receives the
+            UI's auth and returns whether it is accepted; ``False`` accepts everyone.
+        :param mode: ``"development"`` reports every socket, event and room change;
+            ``"production"`` only the server statistics.
+        :param read_only: refuse the UI's actions (emit, join, leave, disconnect).
+        :param server_id: the server's name in the UI (the manager's ``host_id`` or the
+            host name by default).
+        :param namespace: the namespace the UI connects to.
+        :param server_stats_interval: seconds between ``server_stats`` reports.
+        """
+        return InstrumentedAsyncServer(
+            self,
+            auth=auth,
+            mode=mode,
+            read_only=read_only,
+            server_id=server_id,
+            namespace=namespace,
+            server_stats_interval=server_stats_interval,
+        )
 
     # -- sending ----------------------------------------------------------
 
@@ -481,6 +517,8 @@ class AsyncServer:
         if self.always_connect:
             await self.manager.connect(sid, namespace)
             self._send(eio_sid, Packet(_CONNECT, namespace, {"sid": sid}))
+        if self._admin is not None:
+            await self._admin.socket_connected(sid, namespace, eio_sid)
         fail_reason = exceptions.ConnectionRefusedError().error_args
         try:
             success = await self._call_connect_handler(namespace, sid, eio_sid, auth)
@@ -538,6 +576,8 @@ class AsyncServer:
                 await self.manager.disconnect(sid, namespace, ignore_queue=True)
             return
         self.manager.pre_disconnect(sid, namespace=namespace)
+        if self._admin is not None:
+            await self._admin.socket_disconnected(sid, namespace, reason)
         await self._trigger_event("disconnect", namespace, sid, reason)
         await self.manager.disconnect(sid, namespace, ignore_queue=True)
 
@@ -571,6 +611,8 @@ class AsyncServer:
         data = pkt.data
         namespace = pkt.nsp
         self.logger.info('received event "%s" from %s [%s]', data[0], sid, namespace)
+        if self._admin is not None:
+            self._admin.event_received(namespace, sid, data)
         try:
             result = self._resolve(data[0], namespace, (sid, *data[1:]))
         except Exception:
@@ -594,6 +636,8 @@ class AsyncServer:
         if sid is None:
             return
         data = pkt.data
+        if self._admin is not None:
+            self._admin.event_received(pkt.nsp, sid, data)
         try:
             result = self._resolve(data[0], pkt.nsp, (sid, *data[1:]))
             if inspect.isawaitable(result):
