@@ -18,6 +18,7 @@ from engineio import packet as eio_packet
 
 from . import _eager, exceptions
 from ._engine import EngineServer
+from ._handlers import call_handler
 from ._msgpack import MsgPackDecoder
 from .codec import Decoder, Packet, PacketError, PacketType
 from .manager import event_args
@@ -338,21 +339,7 @@ class Dispatcher:
         (python-socketio's dispatch, used for connect and disconnect)."""
         handler, args = self._get_event_handler(event, namespace, args)
         if handler is not None:
-            try:
-                try:
-                    ret = handler(*args)
-                    if inspect.isawaitable(ret):
-                        ret = await ret
-                except TypeError:
-                    if event != "disconnect":
-                        raise
-                    # a legacy disconnect handler without the reason argument
-                    ret = handler(*args[:-1])
-                    if inspect.isawaitable(ret):
-                        ret = await ret
-            except asyncio.CancelledError:
-                ret = None
-            return ret
+            return await call_handler(handler, event, args)
         ns_handler, args = self._get_namespace_handler(namespace, args)
         if ns_handler is not None:
             return await ns_handler.trigger_event(event, *args)

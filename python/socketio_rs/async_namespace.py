@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 from typing import TYPE_CHECKING, Any, Callable
+
+from ._handlers import call_handler
 
 if TYPE_CHECKING:
     from .server import AsyncServer, _SessionContext
@@ -44,20 +44,7 @@ class AsyncNamespace:
         handler = getattr(self, f"on_{event or ''}", None)
         if handler is None:
             return None
-        try:
-            try:
-                ret = handler(*args)
-                if inspect.isawaitable(ret):
-                    ret = await ret
-            except TypeError:
-                if event != "disconnect":
-                    raise
-                ret = handler(*args[:-1])  # a legacy handler without the reason
-                if inspect.isawaitable(ret):
-                    ret = await ret
-        except asyncio.CancelledError:
-            ret = None
-        return ret
+        return await call_handler(handler, event, args)
 
     async def emit(
         self,
