@@ -48,6 +48,8 @@ from engineio import exceptions as eio_exceptions
 from engineio import packet as eio_packet
 
 _NOOP = eio_packet.NOOP
+#: ``asyncio.timeout`` (3.11+): a deadline without the task ``wait_for`` starts before 3.12.
+_TIMEOUT: Any = getattr(asyncio, "timeout", None)
 #: How long a polling GET waits for an upgrade in progress to settle before python-engineio
 #: answers it with a NOOP (seconds); the reference server answers such a GET every 100 ms.
 _UPGRADE_POLL_HOLD = 0.1
@@ -101,6 +103,49 @@ class EngineSocket(async_socket.AsyncSocket):  # type: ignore[misc]
             if observer is not None:
                 observer.upgraded(self.sid)
         self._upgrade_settled.set()
+
+    async def poll(self) -> list[Any]:
+        """Wait for packets to send, then take every queued one.
+
+        python-engineio's version wraps each wait in ``asyncio.wait_for``,
+        which on Python 3.11 and older starts a task per wait; a writer waits
+        once per message it sends, so this is on every outgoing message's
+        path. A packet already queued is taken without waiting at all.
+        """
+        queue = self.queue
+        try:
+            first = queue.get_nowait()
+        except asyncio.QueueEmpty:
+            first = await self._wait_for_packet()
+        else:
+            queue.task_done()
+        if first is None:
+            return []
+        packets = [first]
+        while True:
+            try:
+                pkt = queue.get_nowait()
+            except asyncio.QueueEmpty:
+                break
+            queue.task_done()
+            if pkt is None:
+                queue.put_nowait(None)  # the writer's stop signal stays for the next poll
+                break
+            packets.append(pkt)
+        return packets
+
+    async def _wait_for_packet(self) -> Any:
+        timeout = self.server.ping_interval + self.server.ping_timeout
+        try:
+            if _TIMEOUT is not None:
+                async with _TIMEOUT(timeout):
+                    pkt = await self.queue.get()
+            else:
+                pkt = await asyncio.wait_for(self.queue.get(), timeout)
+        except (asyncio.TimeoutError, asyncio.CancelledError):
+            raise eio_exceptions.QueueEmpty() from None
+        self.queue.task_done()
+        return pkt
 
     def schedule_ping(self) -> None:
         """Start the next heartbeat cycle, after the handshake or a PONG."""
