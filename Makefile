@@ -10,6 +10,8 @@ PIP := $(VENV)/bin/pip
 FUZZ_SECONDS ?= 60
 # Other Python versions the abi3 wheel is installed on and smoke-tested with.
 WHEEL_PYTHONS ?= python3.9 python3.13
+# A Python with eager asyncio tasks (3.12+), which the server uses there: the server tests run on it too.
+EAGER_PYTHON ?= python3.13
 
 .PHONY: help
 help: ## list the targets
@@ -40,11 +42,12 @@ lint: dev ## rustfmt, clippy (plain and with the bindings), ruff, mypy, stubtest
 	$(PY) -m mypy.stubtest socketio_rs._core
 
 .PHONY: test
-test: lint ## every test: cargo test, lint, pytest, wheel check, bounded fuzzing
+test: lint ## every test: lint, cargo test, pytest, wheel check, server tests on 3.13, bounded fuzzing
 	cargo test
 	cargo test --release --lib json::parse::tests::the_depth_ceiling
 	$(VENV)/bin/pytest tests
 	$(MAKE) wheel-check
+	$(MAKE) test-eager
 	$(MAKE) fuzz
 
 .PHONY: wheel-check
@@ -63,6 +66,22 @@ wheel-check: venv ## build the abi3 wheel and smoke-test codec and server on oth
 	  $$d/bin/python examples/server_smoke.py; \
 	  echo "wheel-check: $$($$d/bin/python -V) ok"; rm -rf $$d; found=$$((found+1)); \
 	done; [ $$found -ge 2 ] || echo "wheel-check: fewer than two Python versions on this machine"
+
+.PHONY: test-eager
+test-eager: venv ## the server tests again on Python 3.12+ (EAGER_PYTHON, from the wheel): eager asyncio tasks
+	rm -rf target/wheels
+	$(VENV)/bin/maturin build --release --quiet
+	@set -e; name=$(EAGER_PYTHON); py=""; \
+	if $$name -c "" >/dev/null 2>&1; then py=$$name; \
+	elif command -v pyenv >/dev/null 2>&1; then \
+	  for c in $$(pyenv root)/versions/*/bin/$$name; do [ -x "$$c" ] && py=$$c; done; \
+	fi; \
+	[ -n "$$py" ] || { echo "test-eager: $$name not found, skipped"; exit 0; }; \
+	d=$$(mktemp -d); trap 'rm -rf '$$d EXIT; $$py -m venv $$d; \
+	$$d/bin/pip install --quiet "$$(ls target/wheels/*.whl)[test]"; \
+	echo "test-eager: $$($$d/bin/python -V)"; \
+	$$d/bin/python -m pytest -q -p no:cacheprovider tests/test_server_*.py tests/test_interop_*.py \
+	  tests/test_dropin.py tests/test_engine.py tests/test_admin.py
 
 .PHONY: fuzz
 fuzz: venv ## fuzz the decoder for FUZZ_SECONDS (cargo-fuzz on nightly, else the stable harness)
