@@ -80,18 +80,21 @@ class Dispatcher:
 
     # -- sending ----------------------------------------------------------
 
+    def _frames(self, pkt: Packet) -> list[eio_packet.Packet]:
+        """The Engine.IO packets of one Socket.IO packet (several when it carries binary)."""
+        return [eio_packet.Packet(eio_packet.MESSAGE, frame) for frame in self._encode(pkt)]
+
     def _encode_event(
         self, namespace: str, payload: list[Any], ack_id: int | None
     ) -> list[eio_packet.Packet]:
-        """The Engine.IO packets of one EVENT (several when it carries binary)."""
-        frames = self._encode(Packet(_EVENT, namespace, payload, ack_id))
-        return [eio_packet.Packet(eio_packet.MESSAGE, frame) for frame in frames]
+        """The Engine.IO packets of one EVENT."""
+        return self._frames(Packet(_EVENT, namespace, payload, ack_id))
 
     def _send(self, eio_sid: str, pkt: Packet) -> None:
         """Queue one packet for one connection, now."""
         enqueue = self.eio.enqueue
-        for frame in self._encode(pkt):
-            enqueue(eio_sid, eio_packet.Packet(eio_packet.MESSAGE, frame))
+        for frame in self._frames(pkt):
+            enqueue(eio_sid, frame)
 
     async def _send_packet(self, eio_sid: str, pkt: Packet) -> None:
         """python-socketio's name for sending one packet to one connection."""
@@ -269,24 +272,29 @@ class Dispatcher:
             return ns_handler.trigger_event(event, *args)
         return self.not_handled
 
-    def _handle_event_eagerly(self, client: _Client, pkt: Packet) -> None:
+    def _call_event(self, client: _Client, pkt: Packet) -> Any:
+        """Start the handler of an incoming EVENT: its result (possibly an
+        awaitable), or ``_DROPPED`` when there is nothing to acknowledge."""
         sid = self._event_target(client, pkt)
         if sid is None:
-            return
+            return _DROPPED
         data = pkt.data
         namespace = pkt.nsp
         self.logger.info('received event "%s" from %s [%s]', data[0], sid, namespace)
         if self._admin is not None:
             self._admin.event_received(namespace, sid, data)
         try:
-            result = self._resolve(data[0], namespace, (sid, *data[1:]))
+            return self._resolve(data[0], namespace, (sid, *data[1:]))
         except Exception:
             self.logger.exception("event handler error")
+            return _DROPPED
+
+    def _handle_event_eagerly(self, client: _Client, pkt: Packet) -> None:
+        result = self._call_event(client, pkt)
+        if result is _DROPPED:
             return
         ack_id = pkt.id
-        done = (
-            _ignore if ack_id is None else functools.partial(self._ack, client, namespace, ack_id)
-        )
+        done = _ignore if ack_id is None else functools.partial(self._ack, client, pkt.nsp, ack_id)
         if inspect.iscoroutine(result):
             _eager.start(result, done, self._handler_failed)
         elif inspect.isawaitable(result):
@@ -297,14 +305,10 @@ class Dispatcher:
     async def _handle_event(self, client: _Client, pkt: Packet) -> None:
         """The ``async_handlers=False`` path: the handler runs to completion
         before the client's next packet is read."""
-        sid = self._event_target(client, pkt)
-        if sid is None:
+        result = self._call_event(client, pkt)
+        if result is _DROPPED:
             return
-        data = pkt.data
-        if self._admin is not None:
-            self._admin.event_received(pkt.nsp, sid, data)
         try:
-            result = self._resolve(data[0], pkt.nsp, (sid, *data[1:]))
             if inspect.isawaitable(result):
                 result = await result
         except asyncio.CancelledError:
@@ -317,9 +321,9 @@ class Dispatcher:
 
     def _ack(self, client: _Client, namespace: str, ack_id: int, result: Any) -> None:
         """Send a handler's return value as the ack (python-socketio's rule)."""
-        if result is self.not_handled:
-            return
-        if client.closing or self._clients.get(client.eio_sid) is not client:
+        # A connection that is gone or closing gets nothing (enqueue drops the
+        # packets of a closed session).
+        if result is self.not_handled or client.closing:
             return
         self._send(client.eio_sid, Packet(_ACK, namespace, event_args(result), ack_id))
 
@@ -380,6 +384,8 @@ class Dispatcher:
 
 
 _INVALID_NSP = {"message": "Invalid namespace"}
+#: An event that was dropped or whose handler failed: no ack.
+_DROPPED = object()
 
 
 def _ignore(result: Any) -> None:
