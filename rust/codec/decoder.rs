@@ -195,6 +195,7 @@ impl<V, B> Decoder<V, B> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::json::delegate_to_value_builder;
     use crate::json::{Value, ValueBuilder};
 
     type D = Decoder<Value, Vec<u8>>;
@@ -310,47 +311,7 @@ mod tests {
     }
 
     impl Builder for OwnParser {
-        type Value = Value;
-        type Key = String;
-        type Object = Vec<(String, Value)>;
-        fn null(&mut self) -> Result<Value, Error> {
-            ValueBuilder.null()
-        }
-        fn boolean(&mut self, v: bool) -> Result<Value, Error> {
-            ValueBuilder.boolean(v)
-        }
-        fn int(&mut self, v: i64) -> Result<Value, Error> {
-            ValueBuilder.int(v)
-        }
-        fn big_int(&mut self, literal: &str) -> Result<Value, Error> {
-            ValueBuilder.big_int(literal)
-        }
-        fn float(&mut self, v: f64) -> Result<Value, Error> {
-            ValueBuilder.float(v)
-        }
-        fn string(&mut self, s: json::JsonStr<'_>) -> Result<Value, Error> {
-            ValueBuilder.string(s)
-        }
-        fn array(&mut self, items: std::vec::Drain<'_, Value>) -> Result<Value, Error> {
-            ValueBuilder.array(items)
-        }
-        fn object_new(&mut self) -> Result<Self::Object, Error> {
-            ValueBuilder.object_new()
-        }
-        fn key(&mut self, s: json::JsonStr<'_>) -> Result<String, Error> {
-            ValueBuilder.key(s)
-        }
-        fn object_set(
-            &mut self,
-            object: &mut Self::Object,
-            key: String,
-            value: Value,
-        ) -> Result<(), Error> {
-            ValueBuilder.object_set(object, key, value)
-        }
-        fn object_finish(&mut self, object: Self::Object) -> Result<Value, Error> {
-            ValueBuilder.object_finish(object)
-        }
+        delegate_to_value_builder!();
     }
 
     impl Host for OwnParser {

@@ -9,6 +9,8 @@ mod write;
 
 pub use parse::{parse, parse_with, Scratch};
 pub use swar::same_text;
+#[cfg(test)]
+pub(crate) use value::delegate_to_value_builder;
 pub use value::{encode_packet, Value, ValueBuilder};
 pub use write::{write_f64, write_i64, write_str, write_str_bytes};
 

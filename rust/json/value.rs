@@ -121,6 +121,67 @@ impl Builder for ValueBuilder {
     }
 }
 
+/// The `Builder` items of a test builder that builds [`Value`]s exactly as
+/// [`ValueBuilder`] does and differs elsewhere (a hook such as
+/// `event_name`, or the `Host` side): `impl Builder for X { delegate_to_value_builder!(); }`.
+#[cfg(test)]
+macro_rules! delegate_to_value_builder {
+    () => {
+        type Value = $crate::json::Value;
+        type Key = String;
+        type Object = Vec<(String, $crate::json::Value)>;
+        fn null(&mut self) -> Result<Self::Value, $crate::error::Error> {
+            $crate::json::ValueBuilder.null()
+        }
+        fn boolean(&mut self, v: bool) -> Result<Self::Value, $crate::error::Error> {
+            $crate::json::ValueBuilder.boolean(v)
+        }
+        fn int(&mut self, v: i64) -> Result<Self::Value, $crate::error::Error> {
+            $crate::json::ValueBuilder.int(v)
+        }
+        fn big_int(&mut self, literal: &str) -> Result<Self::Value, $crate::error::Error> {
+            $crate::json::ValueBuilder.big_int(literal)
+        }
+        fn float(&mut self, v: f64) -> Result<Self::Value, $crate::error::Error> {
+            $crate::json::ValueBuilder.float(v)
+        }
+        fn string(
+            &mut self,
+            s: $crate::json::JsonStr<'_>,
+        ) -> Result<Self::Value, $crate::error::Error> {
+            $crate::json::ValueBuilder.string(s)
+        }
+        fn array(
+            &mut self,
+            items: std::vec::Drain<'_, Self::Value>,
+        ) -> Result<Self::Value, $crate::error::Error> {
+            $crate::json::ValueBuilder.array(items)
+        }
+        fn object_new(&mut self) -> Result<Self::Object, $crate::error::Error> {
+            $crate::json::ValueBuilder.object_new()
+        }
+        fn key(&mut self, s: $crate::json::JsonStr<'_>) -> Result<String, $crate::error::Error> {
+            $crate::json::ValueBuilder.key(s)
+        }
+        fn object_set(
+            &mut self,
+            object: &mut Self::Object,
+            key: String,
+            value: Self::Value,
+        ) -> Result<(), $crate::error::Error> {
+            $crate::json::ValueBuilder.object_set(object, key, value)
+        }
+        fn object_finish(
+            &mut self,
+            object: Self::Object,
+        ) -> Result<Self::Value, $crate::error::Error> {
+            $crate::json::ValueBuilder.object_finish(object)
+        }
+    };
+}
+#[cfg(test)]
+pub(crate) use delegate_to_value_builder;
+
 impl Host for ValueBuilder {
     type Buffer = Vec<u8>;
 

@@ -1,6 +1,7 @@
 //! The parser's tests (a child module, to keep `parse.rs` short).
 
 use super::*;
+use crate::json::delegate_to_value_builder;
 use crate::json::{Value, ValueBuilder};
 
 const LIMITS: Limits = Limits {
@@ -108,48 +109,13 @@ fn depth_limit() {
 struct Names(Vec<String>);
 
 impl Builder for Names {
-    type Value = Value;
-    type Key = String;
-    type Object = Vec<(String, Value)>;
-    fn null(&mut self) -> Result<Value, Error> {
-        ValueBuilder.null()
-    }
-    fn boolean(&mut self, v: bool) -> Result<Value, Error> {
-        ValueBuilder.boolean(v)
-    }
-    fn int(&mut self, v: i64) -> Result<Value, Error> {
-        ValueBuilder.int(v)
-    }
-    fn big_int(&mut self, literal: &str) -> Result<Value, Error> {
-        ValueBuilder.big_int(literal)
-    }
-    fn float(&mut self, v: f64) -> Result<Value, Error> {
-        ValueBuilder.float(v)
-    }
-    fn string(&mut self, s: JsonStr<'_>) -> Result<Value, Error> {
-        ValueBuilder.string(s)
-    }
+    delegate_to_value_builder!();
     fn event_name(&mut self, s: JsonStr<'_>) -> Result<Value, Error> {
         let v = ValueBuilder.string(s)?;
         if let Value::Str(name) = &v {
             self.0.push(name.clone());
         }
         Ok(v)
-    }
-    fn array(&mut self, items: std::vec::Drain<'_, Value>) -> Result<Value, Error> {
-        ValueBuilder.array(items)
-    }
-    fn object_new(&mut self) -> Result<Self::Object, Error> {
-        ValueBuilder.object_new()
-    }
-    fn key(&mut self, s: JsonStr<'_>) -> Result<String, Error> {
-        ValueBuilder.key(s)
-    }
-    fn object_set(&mut self, o: &mut Self::Object, k: String, v: Value) -> Result<(), Error> {
-        ValueBuilder.object_set(o, k, v)
-    }
-    fn object_finish(&mut self, o: Self::Object) -> Result<Value, Error> {
-        ValueBuilder.object_finish(o)
     }
 }
 
