@@ -46,14 +46,16 @@ test: lint ## every test: lint, cargo test, pytest, wheel check, server tests on
 	cargo test
 	cargo test --release --lib json::parse::tests::the_depth_ceiling
 	$(VENV)/bin/pytest tests
-	$(MAKE) wheel-check
-	$(MAKE) test-eager
+	$(MAKE) wheel-check test-eager
 	$(MAKE) fuzz
 
-.PHONY: wheel-check
-wheel-check: venv ## build the abi3 wheel and smoke-test codec and server on other Python versions
+.PHONY: wheel
+wheel: venv ## build the abi3 wheel into target/wheels
 	rm -rf target/wheels
 	$(VENV)/bin/maturin build --release --quiet
+
+.PHONY: wheel-check
+wheel-check: wheel ## smoke-test the abi3 wheel's codec and server on other Python versions
 	@set -e; found=0; for name in $(PYTHON) $(WHEEL_PYTHONS); do \
 	  py=""; \
 	  if $$name -c "" >/dev/null 2>&1; then py=$$name; \
@@ -68,9 +70,7 @@ wheel-check: venv ## build the abi3 wheel and smoke-test codec and server on oth
 	done; [ $$found -ge 2 ] || echo "wheel-check: fewer than two Python versions on this machine"
 
 .PHONY: test-eager
-test-eager: venv ## the server tests again on Python 3.12+ (EAGER_PYTHON, from the wheel): eager asyncio tasks
-	rm -rf target/wheels
-	$(VENV)/bin/maturin build --release --quiet
+test-eager: wheel ## the server tests again on Python 3.12+ (EAGER_PYTHON, from the wheel): eager asyncio tasks
 	@set -e; name=$(EAGER_PYTHON); py=""; \
 	if $$name -c "" >/dev/null 2>&1; then py=$$name; \
 	elif command -v pyenv >/dev/null 2>&1; then \
