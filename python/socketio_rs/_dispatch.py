@@ -16,12 +16,14 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
 from engineio import packet as eio_packet
 
-from . import _eager, exceptions
+from . import _eager
+from ._connect import ConnectFlow, _Client
 from ._engine import EngineServer
 from ._handlers import call_handler
-from ._msgpack import MsgPackDecoder
-from .codec import Decoder, Packet, PacketError, PacketType
+from .codec import Packet, PacketError, PacketType
 from .manager import event_args
+from .middleware import CLOSED, run_chain
+from .socket import Socket, _call_listener
 
 if TYPE_CHECKING:
     from .admin import InstrumentedAsyncServer
@@ -43,19 +45,7 @@ class Reason(EngineServer.reason):  # type: ignore[name-defined,misc]
     FORCED_CLOSE = "forced close"
 
 
-class _Client:
-    """One Engine.IO connection: its decoder and the namespaces it joined."""
-
-    __slots__ = ("closing", "decoder", "eio_sid", "sids")
-
-    def __init__(self, eio_sid: str, decoder: Decoder | MsgPackDecoder) -> None:
-        self.eio_sid = eio_sid
-        self.decoder = decoder
-        self.sids: dict[str, str] = {}  # namespace -> sid
-        self.closing: str | None = None  # the reason, once a close was decided
-
-
-class Dispatcher:
+class Dispatcher(ConnectFlow):
     """Receives Engine.IO events and runs the handlers they call for."""
 
     reserved_events: ClassVar[list[str]] = ["connect", "disconnect"]
@@ -73,6 +63,7 @@ class Dispatcher:
     async_handlers: bool
     always_connect: bool
     namespaces: list[str] | str
+    connect_timeout: float | None
     _encode: Callable[[Packet], list[str | bytes]]
     _new_decoder: Callable[[], Any]
     _clients: dict[str, _Client]
@@ -111,7 +102,8 @@ class Dispatcher:
             self.manager_initialized = True
             self.manager.initialize()
         self.environ[eio_sid] = environ
-        self._clients[eio_sid] = _Client(eio_sid, self._new_decoder())
+        client = self._clients[eio_sid] = _Client(eio_sid, self._new_decoder())
+        self._arm_connect_timeout(client, self.connect_timeout)
 
     async def _handle_eio_message(self, eio_sid: str, data: str | bytes) -> None:
         client = self._clients.get(eio_sid)
@@ -143,10 +135,13 @@ class Dispatcher:
     async def _handle_eio_disconnect(self, eio_sid: str, reason: str) -> None:
         client = self._clients.pop(eio_sid, None)
         if client is not None:
+            if client.timer is not None:
+                client.timer.cancel()
             client.decoder.reset()  # P11: a partial binary packet is dropped
+            node_reason = self._node_reason(client, reason)
             reason = client.closing or reason
-            for namespace in list(client.sids):
-                await self._handle_disconnect(client, namespace, reason)
+            for socket in list(client.sockets.values()):
+                await self._close_socket(socket, reason, node_reason)
         self.environ.pop(eio_sid, None)
 
     def _violation(self, client: _Client, why: str) -> None:
@@ -160,106 +155,27 @@ class Dispatcher:
 
     # -- Socket.IO packets ------------------------------------------------
 
-    def _namespace_accepted(self, namespace: str) -> bool:
-        return (
-            namespace in self.handlers
-            or namespace in self.namespace_handlers
-            or self.namespaces == "*"
-            or namespace in self.namespaces
-        )
-
-    async def _handle_connect(self, client: _Client, namespace: str, auth: Any) -> None:
-        if namespace in client.sids:
-            self._violation(client, f"a second CONNECT for {namespace}")  # N8
-            return
-        if not self._namespace_accepted(namespace):
-            # N9: the connection stays open for other namespaces.
-            self._send(client.eio_sid, Packet(PacketType.CONNECT_ERROR, namespace, _INVALID_NSP))
-            return
-        eio_sid = client.eio_sid
-        sid = await self.manager.pre_connect(eio_sid, namespace)
-        if sid is None:
-            self._violation(client, f"a second CONNECT for {namespace}")
-            return
-        client.sids[namespace] = sid
-        if self.always_connect:
-            await self.manager.connect(sid, namespace)
-            self._send(eio_sid, Packet(_CONNECT, namespace, {"sid": sid}))
-        if self._admin is not None:
-            await self._admin.socket_connected(sid, namespace, eio_sid)
-        fail_reason = exceptions.ConnectionRefusedError().error_args
-        try:
-            success = await self._call_connect_handler(namespace, sid, eio_sid, auth)
-        except exceptions.ConnectionRefusedError as exc:
-            fail_reason, success = exc.error_args, False
-        except ConnectionRefusedError:
-            fail_reason, success = {"message": "Connection refused by server"}, False
-        except Exception as exc:
-            error_args = getattr(exc, "error_args", None)  # e.g. python-socketio's class
-            if isinstance(error_args, dict) and "message" in error_args:
-                fail_reason = error_args
-            else:
-                self.logger.exception("connect handler error")
-            success = False
-        if client.closing or self._clients.get(eio_sid) is not client:
-            return  # the connection went away while the handler ran
-        if success is False:
-            if self.always_connect:
-                self.manager.pre_disconnect(sid, namespace)
-                self._send(eio_sid, Packet(_DISCONNECT, namespace, fail_reason))
-            else:
-                self._send(eio_sid, Packet(PacketType.CONNECT_ERROR, namespace, fail_reason))
-            await self.manager.disconnect(sid, namespace, ignore_queue=True)
-            client.sids.pop(namespace, None)
-        elif not self.always_connect:
-            # N13: registered as connected before the reply, so the client's
-            # first event after it is accepted.
-            await self.manager.connect(sid, namespace)
-            self._send(eio_sid, Packet(_CONNECT, namespace, {"sid": sid}))
-
-    async def _call_connect_handler(self, namespace: str, sid: str, eio_sid: str, auth: Any) -> Any:
-        """``connect(sid, environ, auth)``; without auth, ``connect(sid, environ,
-        None)`` and on ``TypeError`` ``connect(sid, environ)`` (python-socketio)."""
-        environ = self.environ.get(eio_sid)
-        if auth:
-            return await self._trigger_event("connect", namespace, sid, environ, auth)
-        try:
-            return await self._trigger_event("connect", namespace, sid, environ, None)
-        except TypeError as exc:
-            try:
-                return await self._trigger_event("connect", namespace, sid, environ)
-            except TypeError:
-                raise exc from None
-
     async def _handle_client_disconnect(self, client: _Client, namespace: str) -> None:
-        if namespace not in client.sids:
+        socket = client.sockets.get(namespace)
+        if socket is None:
             self._violation(client, f"DISCONNECT for {namespace}, which it has not joined")
             return
-        await self._handle_disconnect(client, namespace, self.reason.CLIENT_DISCONNECT)
+        await self._close_socket(
+            socket, self.reason.CLIENT_DISCONNECT, "client namespace disconnect"
+        )  # S21
 
-    async def _handle_disconnect(self, client: _Client, namespace: str, reason: str) -> None:
-        sid = client.sids.pop(namespace, None)
-        if sid is None or not self.manager.is_connected(sid, namespace):
-            if sid is not None:
-                await self.manager.disconnect(sid, namespace, ignore_queue=True)
-            return
-        self.manager.pre_disconnect(sid, namespace=namespace)
-        if self._admin is not None:
-            await self._admin.socket_disconnected(sid, namespace, reason)
-        await self._trigger_event("disconnect", namespace, sid, reason)
-        await self.manager.disconnect(sid, namespace, ignore_queue=True)
-
-    def _event_target(self, client: _Client, pkt: Packet) -> str | None:
-        """The sid an EVENT or ACK is for, or ``None`` when it must be dropped."""
+    def _event_target(self, client: _Client, pkt: Packet) -> Socket | None:
+        """The socket an EVENT or ACK is for, or ``None`` when it must be dropped."""
         namespace = pkt.nsp
-        sid = client.sids.get(namespace)
-        if sid is None:
-            self._violation(client, f"a packet for {namespace}, which it has not joined")  # N8
+        socket = client.sockets.get(namespace)
+        if socket is None:
+            if namespace not in client.joining:
+                self._violation(client, f"a packet for {namespace}, which it has not joined")  # N8
             return None
-        if not self.manager.is_connected(sid, namespace):
-            self.logger.warning("%s is not connected to namespace %s", sid, namespace)
+        if not socket.connected or socket._closing:
+            self.logger.warning("%s is not connected to namespace %s", socket.id, namespace)
             return None
-        return sid
+        return socket
 
     def _resolve(self, event: Any, namespace: str, args: tuple[Any, ...]) -> Any:
         """Call the handler of ``event``; its result, possibly a coroutine, or
@@ -273,21 +189,82 @@ class Dispatcher:
         return self.not_handled
 
     def _call_event(self, client: _Client, pkt: Packet) -> Any:
-        """Start the handler of an incoming EVENT: its result (possibly an
+        """Start the handlers of an incoming EVENT: the result (possibly an
         awaitable), or ``_DROPPED`` when there is nothing to acknowledge."""
-        sid = self._event_target(client, pkt)
-        if sid is None:
+        socket = self._event_target(client, pkt)
+        if socket is None:
             return _DROPPED
         data = pkt.data
         namespace = pkt.nsp
+        sid = socket.id
         self.logger.info('received event "%s" from %s [%s]', data[0], sid, namespace)
         if self._admin is not None:
             self._admin.event_received(namespace, sid, data)
+        if not socket._plain or socket.nsp._listeners(data[0]):
+            return self._dispatch(socket, data)
         try:
             return self._resolve(data[0], namespace, (sid, *data[1:]))
         except Exception:
             self.logger.exception("event handler error")
             return _DROPPED
+
+    async def _dispatch(self, socket: Socket, data: list[Any]) -> Any:
+        """An event for a socket with Node-style handlers, catch-alls or
+        middleware: ``on_any`` listeners (M14), the socket's middleware
+        (M10-M13), then python-socketio's handler, the namespace's handlers and
+        the socket's own. The first result that is not ``None`` is the ack."""
+        event, args = data[0], data[1:]
+        for fn in list(socket._any):
+            _call_listener(fn, event, *args)
+        if socket._fns:
+            packet = list(data)
+            error = await run_chain(list(socket._fns), packet, None)
+            if error is CLOSED or socket._closing:
+                return self.not_handled
+            if error is not None:
+                # M12: nothing goes to the client; the socket's "error" handlers get it.
+                if not socket._handlers.get("error"):
+                    self.logger.info("socket middleware refused an event: %s", error)
+                await self._run_listeners_of_socket(socket, "error", error)
+                return self.not_handled
+            if not packet:
+                return self.not_handled
+            event, args = packet[0], packet[1:]
+        found, ack = False, None
+        calls: list[tuple[Callable[..., Any], tuple[Any, ...]]] = []
+        calls.extend((fn, (socket, *args)) for fn in socket.nsp._listeners(event))
+        calls.extend((fn, tuple(args)) for fn in socket._handlers.get(event, ()))
+        try:
+            result = self._resolve(event, socket.nsp.name, (socket.id, *args))
+            if inspect.isawaitable(result):
+                result = await result
+        except Exception:
+            self.logger.exception("event handler error")
+            result = None
+            found = True
+        if result is not self.not_handled:
+            found, ack = True, result
+        for fn, call_args in calls:
+            found = True
+            try:
+                result = fn(*call_args)
+                if inspect.isawaitable(result):
+                    result = await result
+            except Exception:
+                self.logger.exception("event handler error")
+                continue
+            if ack is None:
+                ack = result
+        return ack if found else self.not_handled
+
+    async def _run_listeners_of_socket(self, socket: Socket, event: str, *args: Any) -> None:
+        for fn in list(socket._handlers.get(event, ())):
+            try:
+                ret = fn(*args)
+                if inspect.isawaitable(ret):
+                    await ret
+            except Exception:
+                self.logger.exception("%s handler error", event)
 
     def _handle_event_eagerly(self, client: _Client, pkt: Packet) -> None:
         result = self._call_event(client, pkt)
@@ -331,12 +308,12 @@ class Dispatcher:
         self.logger.error("event handler error", exc_info=exc)
 
     async def _handle_ack(self, client: _Client, pkt: Packet) -> None:
-        sid = self._event_target(client, pkt)
-        if sid is None:
+        socket = self._event_target(client, pkt)
+        if socket is None:
             return
-        self.logger.info("received ack from %s [%s]", sid, pkt.nsp)
+        self.logger.info("received ack from %s [%s]", socket.id, pkt.nsp)
         if pkt.id is not None:  # the codec never gives an ACK without an id
-            await self.manager.trigger_callback(sid, pkt.id, pkt.data)
+            await self.manager.trigger_callback(socket.id, pkt.id, pkt.data)
 
     async def _trigger_event(self, event: str, namespace: str, *args: Any) -> Any:
         """Run the handler of ``event`` and return its result, or ``not_handled``
@@ -383,7 +360,6 @@ class Dispatcher:
         return None, args
 
 
-_INVALID_NSP = {"message": "Invalid namespace"}
 #: An event that was dropped or whose handler failed: no ack.
 _DROPPED = object()
 

@@ -50,7 +50,15 @@ class ConnectionRefusedError(ConnectionError):  # python-socketio's name, shadow
 
 
 class TimeoutError(SocketIOError):  # python-socketio's name, shadowing the builtin
-    """An acknowledgement did not arrive in time."""
+    """An acknowledgement did not arrive in time.
+
+    After a broadcast's ``emit_with_ack``, ``responses`` holds the acks that
+    did arrive.
+    """
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.responses: list[Any] = []
 
 
 class BadNamespaceError(SocketIOError):

@@ -12,17 +12,23 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import re
 from collections.abc import Awaitable
 from typing import Any, Callable, TypeVar
 
 from . import exceptions
-from ._dispatch import _DISCONNECT, Dispatcher, _Client
+from ._connect import _Client
+from ._dispatch import _DISCONNECT, Dispatcher
 from ._engine import EngineServer
 from ._msgpack import MsgPackDecoder, MsgPackEncoder
+from ._router import RegexRouter
 from .admin import Auth, InstrumentedAsyncServer
 from .async_namespace import AsyncNamespace
 from .codec import Decoder, Packet, encode
 from .manager import AsyncManager
+from .namespace import Namespace, ParentNamespace
+from .operators import BroadcastOperator
+from .socket import Socket
 
 default_logger = logging.getLogger("socketio_rs.server")
 
@@ -45,6 +51,10 @@ class AsyncServer(Dispatcher):
         runs (a rejection then arrives as a DISCONNECT).
     :param serializer: ``"default"`` (the Socket.IO text format) or ``"msgpack"``
         (the socket.io-msgpack-parser format; needs the ``msgpack`` package).
+    :param connect_timeout: seconds an Engine.IO connection may stay without
+        joining a namespace before it is closed (45; ``None`` for never).
+    :param cleanup_empty_child_namespaces: remove a dynamic namespace's child
+        when its last socket leaves (it is re-created on the next connection).
     :param engineio_options: passed to python-engineio (``ping_interval``,
         ``ping_timeout``, ``max_http_buffer_size``, ``cors_allowed_origins``,
         ``transports``, ``async_mode``, ...); ``engineio_logger`` becomes its ``logger``.
@@ -66,6 +76,10 @@ class AsyncServer(Dispatcher):
                 f"serializer={serializer!r} is not supported: use 'default' (the Socket.IO "
                 "text format) or 'msgpack' (socket.io-msgpack-parser)"
             )
+        self.connect_timeout: float | None = engineio_options.pop("connect_timeout", 45)
+        self.cleanup_empty_child_namespaces = bool(
+            engineio_options.pop("cleanup_empty_child_namespaces", False)
+        )
         engineio_logger = engineio_options.pop("engineio_logger", None)
         if engineio_logger is not None:
             engineio_options["logger"] = engineio_logger
@@ -100,6 +114,15 @@ class AsyncServer(Dispatcher):
         # The Admin UI's hooks (development mode); see admin.py. Each hook point costs one
         # attribute check when the server is not instrumented.
         self._admin: InstrumentedAsyncServer | None = None
+        self._shutting_down = False
+        # Node-style namespaces (namespace.py): by name, and the dynamic parents.
+        self._nsps: dict[str, Namespace] = {}
+        self._regex_parents: list[ParentNamespace] = []  # index = the router's index
+        self._fn_parents: list[ParentNamespace] = []
+        self._parent_count = 0
+        self._router = RegexRouter()
+        #: The default namespace, ``sio.of("/")``.
+        self.sockets: Namespace = self.of("/")
 
     def is_asyncio_based(self) -> bool:
         """Always true: this is an asyncio server."""
@@ -145,6 +168,84 @@ class AsyncServer(Dispatcher):
             raise ValueError("Not a namespace instance")
         namespace_handler._set_server(self)
         self.namespace_handlers[namespace_handler.namespace] = namespace_handler
+
+    # -- Node-style namespaces -------------------------------------------
+
+    def of(
+        self, name: str | re.Pattern[str] | Callable[..., Any], fn: Callable[..., Any] | None = None
+    ) -> Any:
+        """The namespace ``name``, created on first use (a leading ``/`` is
+        added; the name is otherwise literal). A compiled regex or a function
+        ``fn(name, auth) -> bool`` (sync or async) creates a
+        :class:`ParentNamespace` whose children are the matching names.
+        ``fn``, when given, is registered as a ``"connection"`` handler.
+        """
+        nsp: Namespace
+        if isinstance(name, re.Pattern) or callable(name):
+            nsp = self._new_parent(name)
+        else:
+            name = str(name)
+            if not name.startswith("/"):
+                name = "/" + name
+            existing = self._nsps.get(name)
+            if existing is not None:
+                nsp = existing
+            else:
+                index = self._router.first_match(name) if self._regex_parents else None
+                if index is not None:  # N4: a name a regex parent matches is its child
+                    nsp = self._create_child(self._regex_parents[index], name)
+                else:
+                    nsp = Namespace(self, name)
+                    self._register_namespace(nsp)
+        if fn is not None:
+            nsp.on("connection", fn)
+        return nsp
+
+    def _new_parent(self, matcher: Any) -> ParentNamespace:
+        order = self._parent_count
+        self._parent_count += 1
+        if isinstance(matcher, re.Pattern):
+            self._router.add(matcher)  # TypeError for a bytes pattern
+            parent = ParentNamespace(self, f"/_{order}", matcher, order)
+            self._regex_parents.append(parent)
+        else:
+            parent = ParentNamespace(self, f"/_{order}", matcher, order)
+            self._fn_parents.append(parent)
+        return parent
+
+    def use(self, fn: Callable[..., Any]) -> Namespace:
+        """``sio.of("/").use(fn)``: middleware of the default namespace only."""
+        return self.sockets.use(fn)
+
+    def to(self, room: Any) -> BroadcastOperator:
+        """``sio.of("/").to(room)``."""
+        return self.sockets.to(room)
+
+    in_ = to
+
+    def except_(self, room: Any) -> BroadcastOperator:
+        """``sio.of("/").except_(room)``."""
+        return self.sockets.except_(room)
+
+    def timeout(self, seconds: float) -> BroadcastOperator:
+        """``sio.of("/").timeout(seconds)``."""
+        return self.sockets.timeout(seconds)
+
+    async def fetch_sockets(self) -> list[Socket]:
+        """The sockets of the default namespace."""
+        return await self.sockets.fetch_sockets()
+
+    async def sockets_join(self, rooms: Any) -> None:
+        """Make every socket of the default namespace join ``rooms``."""
+        await self.sockets.sockets_join(rooms)
+
+    async def sockets_leave(self, rooms: Any) -> None:
+        """Make every socket of the default namespace leave ``rooms``."""
+        await self.sockets.sockets_leave(rooms)
+
+    async def disconnect_sockets(self, close: bool = False) -> None:
+        """Disconnect every socket of the default namespace."""
+        await self.sockets.disconnect_sockets(close)
 
     # -- emitting ---------------------------------------------------------
 
@@ -311,22 +412,25 @@ class AsyncServer(Dispatcher):
         if not allowed:
             return
         self.logger.info("Disconnecting %s [%s]", sid, ns)
-        eio_sid = self.manager.pre_disconnect(sid, namespace=ns)
+        eio_sid = self.manager.eio_sid_from_sid(sid, ns)
+        client = self._clients.get(eio_sid) if eio_sid is not None else None
+        socket = client.sockets.get(ns) if client is not None else None
+        if socket is not None and socket.id == sid:
+            await self._server_disconnect(socket)
+            return
+        # Known to the manager but not to this server (a manager of another kind).
+        self.manager.pre_disconnect(sid, namespace=ns)
         if eio_sid is not None:
             self._send(eio_sid, Packet(_DISCONNECT, ns))
-        if self._admin is not None:
-            await self._admin.socket_disconnected(sid, ns, self.reason.SERVER_DISCONNECT)
         await self._trigger_event("disconnect", ns, sid, self.reason.SERVER_DISCONNECT)
         await self.manager.disconnect(sid, namespace=ns, ignore_queue=True)
-        client = self._clients.get(eio_sid) if eio_sid is not None else None
-        if client is not None and client.sids.get(ns) == sid:
-            del client.sids[ns]
 
     # -- server lifecycle and utilities -----------------------------------
 
     async def shutdown(self) -> None:
         """Stop the server's background activity (call before the web server stops)."""
         self.logger.info("Socket.IO is shutting down")
+        self._shutting_down = True
         if isinstance(self.eio.observer, InstrumentedAsyncServer):
             await self.eio.observer.shutdown()  # the Admin UI's statistics task
         await self.eio.shutdown()

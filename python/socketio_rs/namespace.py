@@ -1,0 +1,200 @@
+"""Node-style namespaces: ``sio.of("/admin")``, and dynamic parents
+``sio.of(re.compile(...))`` / ``sio.of(fn)`` whose children are created on
+the first matching connection."""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import re
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
+
+from .operators import BroadcastOperator
+
+if TYPE_CHECKING:
+    from .server import AsyncServer
+    from .socket import Socket
+
+F = TypeVar("F", bound=Callable[..., Any])
+logger = logging.getLogger("socketio_rs.namespace")
+
+#: ``on("connect")`` is the same as ``on("connection")`` (N5).
+_ALIASES = {"connect": "connection"}
+
+
+class Namespace:
+    """A namespace: its sockets, middleware and handlers.
+
+    ``sio.of(name)`` returns the same object on every call. The broadcast
+    methods (``emit``, ``to``, ``except_``, ``timeout``, ...) reach the
+    namespace's sockets on every process of the cluster.
+    """
+
+    def __init__(self, server: AsyncServer, name: str, parent: ParentNamespace | None = None):
+        self.name = name
+        self.server = server
+        #: For a child of a dynamic namespace, its parent.
+        self.parent = parent
+        #: The connected sockets, by id.
+        self.sockets: dict[str, Socket] = {}
+        self._pending: dict[str, Socket] = {}  # middleware still running
+        self._fns: list[Callable[..., Any]] = []
+        self._handlers: dict[Any, list[Callable[..., Any]]] = {}
+        self._outgoing: set[Socket] = set()  # sockets with on_any_outgoing listeners
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name}>"
+
+    # -- middleware and handlers ------------------------------------------
+
+    def use(self, fn: Callable[..., Any]) -> Namespace:
+        """Add a connection middleware ``fn(socket, next)`` (sync or async) or
+        ``fn(socket)``; middleware runs in registration order, one after the
+        other, for connections to this namespace only. Returns the namespace."""
+        self._fns.append(fn)
+        return self
+
+    def on(self, event: str, handler: Callable[..., Any] | None = None) -> Any:
+        """Handle ``event`` for every socket of the namespace.
+
+        ``"connection"`` (or ``"connect"``) handlers get the socket after the
+        CONNECT reply; ``"disconnecting"``/``"disconnect"`` handlers get
+        ``(socket, reason)``; other events ``(socket, *args)``, and the return
+        value is the ack. Sync or async. As a decorator it returns the
+        function; called with a handler it returns the namespace.
+        """
+        key = _ALIASES.get(event, event)
+
+        def register(fn: F) -> F:
+            self._handlers.setdefault(key, []).append(fn)
+            return fn
+
+        if handler is None:
+            return register
+        register(handler)
+        return self
+
+    def off(self, event: str, handler: Callable[..., Any] | None = None) -> Namespace:
+        """Remove one handler of ``event``, or all of them."""
+        key = _ALIASES.get(event, event)
+        if handler is None:
+            self._handlers.pop(key, None)
+        else:
+            handlers = self._handlers.get(key, [])
+            if handler in handlers:
+                handlers.remove(handler)
+            if not handlers:
+                self._handlers.pop(key, None)
+        return self
+
+    def listeners(self, event: str) -> list[Callable[..., Any]]:
+        """The handlers of ``event`` that apply here (a parent's first)."""
+        return list(self._listeners(_ALIASES.get(event, event)))
+
+    def _listeners(self, event: Any) -> list[Callable[..., Any]]:
+        own = self._handlers.get(event)
+        parent = self.parent
+        if parent is not None:
+            inherited = parent._handlers.get(event)
+            if inherited:
+                return inherited + own if own else inherited
+        return own or _NONE
+
+    def _middleware(self) -> list[Callable[..., Any]]:
+        """The parent's middleware, then this namespace's: read at each
+        connection, so a parent's later additions apply to existing children."""
+        parent = self.parent
+        if parent is not None and parent._fns:
+            return parent._fns + self._fns
+        return self._fns
+
+    def _has_handlers(self) -> bool:
+        parent = self.parent
+        return bool(self._handlers) or (parent is not None and bool(parent._handlers))
+
+    def _namespaces(self) -> list[Namespace]:
+        """The namespaces a broadcast from here reaches."""
+        return [self]
+
+    # -- broadcasting -----------------------------------------------------
+
+    def _operator(self) -> BroadcastOperator:
+        return BroadcastOperator(self)
+
+    def to(self, room: Any) -> BroadcastOperator:
+        """The sockets in ``room`` (or several rooms)."""
+        return self._operator().to(room)
+
+    in_ = to
+
+    def except_(self, room: Any) -> BroadcastOperator:
+        """All sockets but those in ``room`` (or several; a socket id is a room)."""
+        return self._operator().except_(room)
+
+    def timeout(self, seconds: float) -> BroadcastOperator:
+        """For ``emit_with_ack``: how long to wait for the acks."""
+        return self._operator().timeout(seconds)
+
+    async def emit(self, event: str, *args: Any) -> None:
+        """Send ``event`` with ``args`` to every socket of the namespace."""
+        await self._operator().emit(event, *args)
+
+    async def send(self, *args: Any) -> None:
+        """``emit("message", *args)``."""
+        await self._operator().emit("message", *args)
+
+    async def emit_with_ack(self, event: str, *args: Any) -> list[Any]:
+        """Emit to every socket and return the list of their ack results."""
+        return await self._operator().emit_with_ack(event, *args)
+
+    async def fetch_sockets(self) -> list[Socket]:
+        """The connected sockets."""
+        return await self._operator().fetch_sockets()
+
+    async def sockets_join(self, rooms: Any) -> None:
+        """Make every socket join ``rooms``."""
+        await self._operator().sockets_join(rooms)
+
+    async def sockets_leave(self, rooms: Any) -> None:
+        """Make every socket leave ``rooms``."""
+        await self._operator().sockets_leave(rooms)
+
+    async def disconnect_sockets(self, close: bool = False) -> None:
+        """Disconnect every socket (``close=True`` closes their connections)."""
+        await self._operator().disconnect_sockets(close)
+
+
+class ParentNamespace(Namespace):
+    """A dynamic namespace: ``sio.of(re.compile(...))`` or ``sio.of(fn)``.
+
+    A connection to a name that no namespace has is offered to the parents
+    in registration order; the first that accepts creates a child namespace
+    of that name. The parent's middleware and handlers apply to all its
+    children, live; its broadcasts reach all of them.
+    """
+
+    def __init__(self, server: AsyncServer, name: str, matcher: Any, order: int) -> None:
+        super().__init__(server, name)
+        #: The child namespaces that exist now.
+        self.children: set[Namespace] = set()
+        self.pattern: re.Pattern[str] | None = matcher if isinstance(matcher, re.Pattern) else None
+        self._fn: Callable[..., Any] | None = None if self.pattern is not None else matcher
+        self._order = order  # registration position among all parents
+
+    def _namespaces(self) -> list[Namespace]:
+        return list(self.children)
+
+    async def _accepts(self, name: str, auth: Any) -> bool:
+        """Whether the function matcher accepts ``name``; an error counts as no."""
+        assert self._fn is not None
+        try:
+            ok = self._fn(name, auth)
+            if inspect.isawaitable(ok):
+                ok = await ok
+        except Exception:
+            logger.exception("the matcher of %s failed for %s", self.name, name)
+            return False
+        return bool(ok)
+
+
+_NONE: list[Callable[..., Any]] = []
