@@ -370,3 +370,18 @@ async def run_node(
 def steps(transcript: Sequence[Any], kind: str) -> list[Any]:
     """The transcript entries ``[kind, ...]`` without their kind."""
     return [entry[1:] for entry in transcript if entry[0] == kind]
+
+
+async def node_steps(
+    url: str, transport: str, steps_: list[Any], *, noack: Sequence[str] = ()
+) -> list[Any]:
+    """Run ``tests/node/steps.mjs``: a scripted official client (see that file)."""
+    return await run_node(
+        "steps.mjs", url, transport, options={"steps": steps_, "noack": list(noack)}
+    )
+
+
+def rs_server(**options: Any) -> tuple[socketio_rs.AsyncServer, Any]:
+    """A socketio_rs server with the test options, and its ASGI app."""
+    sio = socketio_rs.AsyncServer(**{**SERVER_OPTIONS, **options})
+    return sio, socketio_rs.ASGIApp(sio)

@@ -246,7 +246,7 @@ class ConnectFlow:
         """The namespace a CONNECT to an unknown ``name`` creates, if any (N9, N10)."""
         if self._declared(name):
             return self.of(name)
-        parent = await self._match_parent(name, auth)
+        parent = await self._match_parent(name, {} if auth is None else auth)  # N17
         existing = self._nsps.get(name)  # created meanwhile by another connection (N22)
         if existing is not None:
             return existing

@@ -100,9 +100,11 @@ export function once(socket, event, ms = WAIT_MS) {
 
 // Connects `path` (a namespace, e.g. "/" or "/chat"); resolves with the socket on connect, or
 // with null after recording the connect_error. In upgrade mode it waits for the upgrade, so the
-// scenario then runs over the WebSocket it upgraded to.
-export async function connect(path = "/", extra = {}, label = null) {
+// scenario then runs over the WebSocket it upgraded to. `setup(socket)` runs before the
+// connection starts (listeners that must not miss an event sent along with the CONNECT reply).
+export async function connect(path = "/", extra = {}, label = null, setup = null) {
   const socket = io(url + (path === "/" ? "" : path), clientOptions(extra));
+  if (setup) setup(socket);
   const outcome = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no connect outcome for ${path}`)), WAIT_MS);
     socket.once("connect", () => {
