@@ -428,9 +428,14 @@ class AsyncServer(Dispatcher):
     # -- server lifecycle and utilities -----------------------------------
 
     async def shutdown(self) -> None:
-        """Stop the server's background activity (call before the web server stops)."""
+        """Stop the server's background activity (call before the web server stops).
+
+        Connected clients are disconnected first, with the reason
+        ``"server shutting down"`` for Node-style handlers (S22).
+        """
         self.logger.info("Socket.IO is shutting down")
         self._shutting_down = True
+        await self.eio.disconnect()
         if isinstance(self.eio.observer, InstrumentedAsyncServer):
             await self.eio.observer.shutdown()  # the Admin UI's statistics task
         await self.eio.shutdown()
