@@ -12,15 +12,22 @@ from .asgi import ASGIApp
 from .async_namespace import AsyncNamespace
 from .exceptions import ConnectionRefusedError, PacketError, SocketIOError
 from .manager import AsyncManager
+from .namespace import Namespace, ParentNamespace
+from .operators import BroadcastOperator
 from .server import AsyncServer
+from .socket import Socket
 
 __all__ = [
     "ASGIApp",
     "AsyncManager",
     "AsyncNamespace",
     "AsyncServer",
+    "BroadcastOperator",
     "ConnectionRefusedError",
+    "Namespace",
     "PacketError",
+    "ParentNamespace",
+    "Socket",
     "SocketIOError",
     "codec",
     "exceptions",
