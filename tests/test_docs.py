@@ -6,6 +6,7 @@ import asyncio
 import pathlib
 import re
 import runpy
+from typing import Any
 
 import pytest
 
@@ -59,3 +60,34 @@ async def test_readme_quickstart_serves_clients() -> None:
         finally:
             await alice.disconnect()
             await bob.disconnect()
+
+
+async def test_readme_namespaces_example_serves_clients() -> None:
+    """The README's namespace example, served: the admin middleware, the per-socket handler,
+    a workspace created on demand."""
+    import socketio
+
+    import socketio_rs
+    from server_harness import client, close_client, serve
+
+    [block] = [b for b in snippets(ROOT / "README.md") if 'sio.of("/admin")' in b]
+    namespace: dict[str, Any] = {}
+    exec(compile(block, "README.md", "exec"), namespace)
+    sio = namespace["sio"]
+    async with serve(socketio_rs.ASGIApp(sio)) as url:
+        refused, admin, tenant = client(), client(), client()
+        joined: asyncio.Queue[object] = asyncio.Queue()
+        tenant.on("joined", joined.put_nowait, namespace="/acme")
+        try:
+            with pytest.raises(socketio.exceptions.ConnectionError):
+                await refused.connect(url, namespaces=["/admin"], transports=["websocket"])
+            await admin.connect(
+                url, namespaces=["/admin"], transports=["websocket"], auth={"token": "let-me-in"}
+            )
+            assert await admin.call("delete user", 7, namespace="/admin", timeout=10) == "deleted"
+            await tenant.connect(url, namespaces=["/acme"], transports=["polling"])
+            assert await asyncio.wait_for(joined.get(), 10) == tenant.get_sid("/acme")
+            assert sio.of("/acme").parent is namespace["workspaces"]
+        finally:
+            for c in (refused, admin, tenant):
+                await close_client(c)
