@@ -223,9 +223,8 @@ class Dispatcher(ConnectFlow):
                 return self.not_handled
             if error is not None:
                 # M12: nothing goes to the client; the socket's "error" handlers get it.
-                if not socket._handlers.get("error"):
-                    self.logger.info("socket middleware refused an event: %s", error)
-                await self._run_listeners_of_socket(socket, "error", error)
+                self.logger.info("socket middleware refused an event: %s", error)
+                await self._run_listeners(socket, "error", error)
                 return self.not_handled
             if not packet:
                 return self.not_handled
@@ -256,15 +255,6 @@ class Dispatcher(ConnectFlow):
             if ack is None:
                 ack = result
         return ack if found else self.not_handled
-
-    async def _run_listeners_of_socket(self, socket: Socket, event: str, *args: Any) -> None:
-        for fn in list(socket._handlers.get(event, ())):
-            try:
-                ret = fn(*args)
-                if inspect.isawaitable(ret):
-                    await ret
-            except Exception:
-                self.logger.exception("%s handler error", event)
 
     def _handle_event_eagerly(self, client: _Client, pkt: Packet) -> None:
         result = self._call_event(client, pkt)
