@@ -59,11 +59,13 @@ class Handshake:
         "xdomain",
     )
 
-    def __init__(self, environ: Mapping[str, Any] | None, auth: Any) -> None:
+    def __init__(
+        self, environ: Mapping[str, Any] | None, auth: Any, created: float | None = None
+    ) -> None:
         environ = environ or {}
         scope = environ.get("asgi.scope")
         self.headers = Headers(_headers(environ, scope))
-        now = time.time()
+        now = time.time() if created is None else created
         self.time = _js_date(now)
         self.issued = int(now * 1000)
         self.address = _address(environ, scope)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Hashable
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
@@ -47,7 +48,9 @@ class Socket:
         #: The python-engineio environ of the first request; under ASGI it
         #: holds the scope as ``request["asgi.scope"]``.
         self.request = environ
-        self.handshake = Handshake(environ, auth)
+        self._auth = auth
+        self._created = time.time()
+        self._handshake: Handshake | None = None
         self.data: dict[str, Any] = {}
         #: True from the CONNECT reply until the disconnection.
         self.connected = False
@@ -65,6 +68,13 @@ class Socket:
         return f"<Socket {self.id} {self.nsp.name} connected={self.connected}>"
 
     # -- state ------------------------------------------------------------
+
+    @property
+    def handshake(self) -> Handshake:
+        """What the connection's first request carried (built on first use)."""
+        if self._handshake is None:
+            self._handshake = Handshake(self.request, self._auth, self._created)
+        return self._handshake
 
     @property
     def disconnected(self) -> bool:
