@@ -18,11 +18,12 @@ below the Rust answer. See docs/router.md.
 
 from __future__ import annotations
 
+import array
 import functools
 import re
 import sys
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Literal
 
 from ._core import Router
 
@@ -102,7 +103,7 @@ class _NeedsFancy(Exception):
     """The pattern needs lookarounds or backreferences: translate again for fancy-regex."""
 
 
-def translate(pattern: re.Pattern[str]) -> tuple[str, str] | None:
+def translate(pattern: re.Pattern[str]) -> tuple[Literal["regex", "fancy"], str] | None:
     """``(engine, source)`` for ``pattern``, or ``None`` when only Python's ``re`` is exact."""
     if pattern.flags & (re.LOCALE | getattr(re, "TEMPLATE", 0)):
         return None
@@ -132,10 +133,11 @@ def _search_charset(tree: Any, flags: int) -> tuple[Any, int] | None:
     try:
         if tree.getwidth()[0] == 0:
             return None
-        prefix, _, _ = _sc._get_literal_prefix(tree, flags)
+        compiler: Any = _sc  # private helpers that typeshed does not list
+        prefix, _, _ = compiler._get_literal_prefix(tree, flags)
         if prefix:
             return None
-        charset = _sc._get_charset_prefix(tree, flags)
+        charset = compiler._get_charset_prefix(tree, flags)
     except Exception as exc:  # a Python whose compiler differs: do not guess
         raise _Fallback from exc
     return None if charset is None else (charset, flags)
@@ -230,7 +232,7 @@ class _Translator:
             return r"(?-u:\b)" if boundary else r"(?-u:\B)"
         if not self.fancy:
             raise _NeedsFancy
-        w = _rust_class(_char_ranges(_c.IN, [(_c.CATEGORY, _c.CATEGORY_WORD)], flags))
+        w = _rust_class(_char_ranges(_c.IN, [(_c.CATEGORY, _c.CATEGORY_WORD)], flags & ~_I))
         if boundary:
             return f"(?:(?<={w})(?!{w})|(?<!{w})(?={w}))"
         if _EMPTY_NON_BOUNDARY:
@@ -257,7 +259,13 @@ def _char_ranges(op: Any, av: Any, flags: int) -> Ranges:
         and all(kind in (_c.LITERAL, _c.RANGE, _c.NEGATE) for kind, _ in av)
     ):
         ranges = _without_surrogates(
-            _union([(v, v) if kind is _c.LITERAL else tuple(v) for kind, v in av if kind is not _c.NEGATE])
+            _union(
+                [
+                    (v, v) if kind is _c.LITERAL else tuple(v)
+                    for kind, v in av
+                    if kind is not _c.NEGATE
+                ]
+            )
         )
         return _complement(ranges) if any(kind is _c.NEGATE for kind, _ in av) else ranges
     # Categories or IGNORECASE: ask Python's engine itself, over every code point.
@@ -288,7 +296,9 @@ def _python_source(op: Any, av: Any) -> str:
 @functools.lru_cache(maxsize=1)
 def _all_code_points() -> str:
     """Every code point but the surrogates, in order (about 4 MB, built once)."""
-    return "".join(map(chr, range(0xD800))) + "".join(map(chr, range(0xE000, _MAX + 1)))
+    points = array.array("I", range(0xD800))
+    points.extend(range(0xE000, _MAX + 1))
+    return points.tobytes().decode("utf-32-le" if sys.byteorder == "little" else "utf-32-be")
 
 
 @functools.lru_cache(maxsize=1024)
