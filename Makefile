@@ -101,10 +101,11 @@ conformance: dev ## run the public Socket.IO v5 protocol test-suite: make confor
 	tools/conformance.sh "$(SUITE)"
 
 .PHONY: bench
-bench: dev ## codec benchmarks against python-socketio and orjson, with a ratio table
+bench: dev ## codec benchmarks against python-socketio and orjson, then the namespace router against re, with ratio tables
 	mkdir -p target/bench
 	$(VENV)/bin/pytest benches --benchmark-only --benchmark-json=target/bench/codec.json -q -p no:randomly
 	$(PY) benches/report.py target/bench/codec.json
+	$(PY) benches/router_bench.py
 
 .PHONY: demo
 demo: dev ## the main job: today, the codec demo (the server comes with the next issues)

@@ -25,6 +25,7 @@ pub mod error;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod json;
+pub mod router;
 
 #[cfg(feature = "python")]
 mod py;

@@ -1,6 +1,9 @@
 """Type stubs of the native module (private: import from socketio_rs.codec)."""
 
-from typing import Any, Protocol, final
+import re
+from typing import Any, Literal, Protocol, final
+
+from typing_extensions import disjoint_base
 
 __all__ = [
     "DEFAULT_MAX_ATTACHMENTS",
@@ -12,6 +15,7 @@ __all__ = [
     "RESERVED_EVENTS",
     "Decoder",
     "Packet",
+    "Router",
     "encode",
     "is_packet_valid",
 ]
@@ -74,3 +78,23 @@ class Decoder:
 
 def encode(packet: Packet, /, *, json: _JsonModule | None = None) -> list[str | bytes]: ...
 def is_packet_valid(packet: Packet) -> bool: ...
+
+@disjoint_base
+class Router:
+    """The compiled regexes of parent namespaces (subclassed by ``_router.RegexRouter``)."""
+
+    def __new__(cls) -> Router: ...
+    def add_translated(
+        self,
+        pattern: re.Pattern[str],
+        /,
+        *,
+        engine: Literal["regex", "fancy", "python"],
+        source: str = "",
+    ) -> int: ...
+    def first_match(self, name: str, /) -> int | None: ...
+    def engine(self, index: int, /) -> str: ...
+    def build(self) -> None: ...
+    def __len__(self) -> int: ...
+    @staticmethod
+    def class_ranges(class_: str, /) -> list[tuple[int, int]]: ...

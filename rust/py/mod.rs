@@ -12,6 +12,7 @@ mod json_module;
 mod keys;
 mod obj;
 mod packet;
+mod router;
 
 use crate::codec::{DecoderOptions, PacketType, MAX_ACK_ID, RESERVED_EVENTS};
 use pyo3::prelude::*;
@@ -33,6 +34,7 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("DEPTH_CEILING", DecoderOptions::DEPTH_CEILING)?;
     m.add_class::<packet::Packet>()?;
     m.add_class::<decoder::Decoder>()?;
+    m.add_class::<router::Router>()?;
     m.add_function(wrap_pyfunction!(packet::encode, m)?)?;
     m.add_function(wrap_pyfunction!(packet::is_packet_valid, m)?)?;
     fastcall::install(m)?;
