@@ -81,7 +81,8 @@ test-eager: wheel ## the server tests again on Python 3.12+ (EAGER_PYTHON, from 
 	$$d/bin/pip install --quiet "$$(ls target/wheels/*.whl)[test]"; \
 	echo "test-eager: $$($$d/bin/python -V)"; \
 	$$d/bin/python -m pytest -q -p no:cacheprovider tests/test_server_*.py tests/test_interop_*.py \
-	  tests/test_dropin.py tests/test_engine.py tests/test_admin.py
+	  tests/test_dropin.py tests/test_engine.py tests/test_admin.py tests/test_namespaces.py \
+	  tests/test_middleware.py tests/test_socket_api.py tests/test_examples_namespaces.py
 
 .PHONY: fuzz
 fuzz: venv ## fuzz the decoder for FUZZ_SECONDS (cargo-fuzz on nightly, else the stable harness)
