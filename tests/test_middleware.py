@@ -420,3 +420,28 @@ async def test_a_packet_after_disconnection_is_dropped() -> None:  # M13
         finally:
             await close_client(c)
     assert seen.all("late") == []
+
+
+async def test_a_socket_in_middleware_gets_no_namespace_broadcast() -> None:  # M5
+    sio, app = rs_server()
+    entered, release = asyncio.Event(), asyncio.Event()
+
+    @sio.of("/slow").use
+    async def slow(socket: Socket, next_: Any) -> None:
+        entered.set()
+        await release.wait()
+        next_()
+
+    async with serve(app) as url:
+        raw = await RawSession.open(url)
+        try:
+            await raw.send("0/slow,")
+            await asyncio.wait_for(entered.wait(), WAIT)
+            await sio.of("/slow").emit("early")
+            release.set()
+            reply = await raw.recv()
+            assert isinstance(reply, str) and reply.startswith('0/slow,{"sid":'), reply
+            await sio.of("/slow").emit("late")
+            assert await raw.recv() == '2/slow,["late"]'
+        finally:
+            await raw.close()

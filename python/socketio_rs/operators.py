@@ -79,7 +79,10 @@ class BroadcastOperator:
         manager = self.nsp.server.manager
         room = list(self.rooms) if self.rooms else None
         for ns in self.nsp._namespaces():
-            skip = self._excluded(ns) if self.except_rooms else None
+            # Sockets still in middleware are not in the namespace yet (M5).
+            skip = (
+                self._excluded(ns) + list(ns._pending) if self.except_rooms or ns._pending else None
+            )
             if ns._outgoing:
                 targets = self._local_targets(ns)
                 for socket in list(ns._outgoing):
