@@ -12,12 +12,16 @@ from .asgi import ASGIApp
 from .async_namespace import AsyncNamespace
 from .exceptions import ConnectionRefusedError, PacketError, SocketIOError
 from .manager import AsyncManager
+from .pubsub_manager import AsyncPubSubManager
+from .redis_manager import AsyncRedisManager
 from .server import AsyncServer
 
 __all__ = [
     "ASGIApp",
     "AsyncManager",
     "AsyncNamespace",
+    "AsyncPubSubManager",
+    "AsyncRedisManager",
     "AsyncServer",
     "ConnectionRefusedError",
     "PacketError",
