@@ -45,6 +45,7 @@ lint: dev ## rustfmt, clippy (plain and with the bindings), ruff, mypy, stubtest
 test: lint ## every test: lint, cargo test, pytest, wheel check, server tests on 3.13, bounded fuzzing
 	cargo test
 	cargo test --release --lib json::parse::tests::the_depth_ceiling
+	tools/ensure-redis.sh
 	$(VENV)/bin/pytest tests
 	$(MAKE) wheel-check test-eager
 	$(MAKE) fuzz
