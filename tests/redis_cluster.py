@@ -49,18 +49,21 @@ class RedisServer:
     """``redis-server`` on 127.0.0.1, no persistence; ``kill`` and ``start`` again
     reuse the port."""
 
-    def __init__(self) -> None:
+    def __init__(self, unixsocket: Path | None = None) -> None:
         binary = shutil.which("redis-server")
         if binary is None:
             raise RuntimeError("redis-server is not installed: run tools/ensure-redis.sh")
         self.binary = binary
         self.port = free_port()
         self.url = f"redis://{HOST}:{self.port}/0"
+        self.unixsocket = unixsocket
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
         args = [self.binary, "--bind", HOST, "--port", str(self.port)]
         args += ["--save", "", "--appendonly", "no", "--loglevel", "warning"]
+        if self.unixsocket is not None:
+            args += ["--unixsocket", str(self.unixsocket), "--unixsocketperm", "700"]
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL)
         _wait_for_port(self.port, self.proc, "redis-server")
 
