@@ -107,6 +107,11 @@ bench: dev ## codec benchmarks against python-socketio and orjson, with a ratio 
 	$(VENV)/bin/pytest benches --benchmark-only --benchmark-json=target/bench/codec.json -q -p no:randomly
 	$(PY) benches/report.py target/bench/codec.json
 
+.PHONY: bench-redis
+bench-redis: dev ## broadcast deliveries/s across two processes through Redis, against python-socketio
+	tools/ensure-redis.sh
+	$(PY) benches/bench_redis.py --runs 3
+
 .PHONY: demo
 demo: dev ## the main job: today, the codec demo (the server comes with the next issues)
 	$(PY) examples/codec_demo.py
