@@ -15,7 +15,7 @@ import redis
 import socketio_rs
 from redis_cluster import HOST, RedisServer
 from server_harness import SERVER_OPTIONS, Inbox, connected, serve, wait_until
-from socketio_rs.pubsub_manager import PubSubError
+from socketio_rs.exceptions import PubSubError
 from socketio_rs.redis_manager import parse_sentinel_url
 
 

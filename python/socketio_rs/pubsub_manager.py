@@ -32,18 +32,13 @@ import uuid
 from collections.abc import AsyncGenerator
 from typing import Any, Callable
 
-from .exceptions import SocketIOError
+from ._pubsub_support import LocalAck, RemoteAck, deconstruct, reconstruct
+from .exceptions import PubSubError
 from .manager import AsyncManager, event_args
 
 #: The logger of the pub/sub managers when none is given. Not the server's:
 #: that one logs errors only by default, and an outage must never be silent.
 pubsub_logger = logging.getLogger("socketio_rs.pubsub")
-
-
-class PubSubError(SocketIOError, ConnectionError):
-    """A message could not be published: the backend stayed unreachable for
-    the manager's ``publish_timeout``. An emit that raises it has already
-    been delivered to this process's own clients."""
 
 
 class AsyncPubSubManager(AsyncManager):
@@ -117,10 +112,14 @@ class AsyncPubSubManager(AsyncManager):
         if self._closing or task.cancelled():
             return
         exc = task.exception()
+        if exc is not None and not isinstance(exc, Exception):  # SystemExit, KeyboardInterrupt
+            self._get_logger().critical("%s listener stopped", self.name, exc_info=exc)
+            return
         self._get_logger().critical(
             "%s listener stopped unexpectedly; restarting it", self.name, exc_info=exc
         )
-        self._start_listener()
+        # After a pause: a listener that failed at once must not spin.
+        asyncio.get_running_loop().call_later(self.reconnect_delay[0], self._start_listener)
 
     async def shutdown(self) -> None:
         """Stop listening and close the backend connections (``sio.shutdown()``
@@ -175,7 +174,7 @@ class AsyncPubSubManager(AsyncManager):
             self._start_listener()  # the acks of other hosts arrive through it
             ack_id = self._generate_ack_id(room, callback)
             remote_callback = [room, namespace, ack_id]
-            callback = _LocalAck(self, room, ack_id)
+            callback = LocalAck(self, room, ack_id)
         args = data if isinstance(data, tuple) else (data,)
         if self.server is not None:
             self.emit_local(event, event_args(data), namespace, room, skip_sid, callback)
@@ -289,7 +288,7 @@ class AsyncPubSubManager(AsyncManager):
             if not binary_field:
                 raise
             attachments: list[bytes] = []
-            stripped = _deconstruct(message[binary_field], attachments)
+            stripped = deconstruct(message[binary_field], attachments)
             if not attachments:
                 raise
             message[binary_field] = [
@@ -414,13 +413,13 @@ class AsyncPubSubManager(AsyncManager):
             data = [data]
         if message.get("binary"):
             attachments = [base64.b64decode(a) for a in data[1:]]
-            data = _reconstruct(data[0], attachments)
+            data = reconstruct(data[0], attachments)
         # python-socketio's reading: [x] is one argument x (so [null] is none).
         args = [] if data == [None] else data
         remote = message.get("callback")
         callback = None
         if isinstance(remote, list) and len(remote) == 3:
-            callback = _RemoteAck(self, message.get("host_id"), *remote)
+            callback = RemoteAck(self, message.get("host_id"), *remote)
         self.emit_local(
             message.get("event", ""),
             args,
@@ -436,7 +435,7 @@ class AsyncPubSubManager(AsyncManager):
         except KeyError:
             return
         if message.get("binary"):
-            args = _reconstruct(args[0], [base64.b64decode(a) for a in args[1:]])
+            args = reconstruct(args[0], [base64.b64decode(a) for a in args[1:]])
         await self.trigger_callback(sid, ack_id, args)
 
     async def _handle_disconnect(self, message: dict[str, Any]) -> None:
@@ -466,72 +465,6 @@ class AsyncPubSubManager(AsyncManager):
 
 #: The methods a host acts on when another host sent them (``callback`` is separate).
 _METHODS = frozenset({"emit", "disconnect", "enter_room", "leave_room", "close_room"})
-
-
-class _LocalAck:
-    """The ack of a local client for an emit made here: resolves the emit's
-    callback, registered under ``(room, ack_id)`` as python-socketio does."""
-
-    __slots__ = ("ack_id", "manager", "room")
-
-    def __init__(self, manager: AsyncPubSubManager, room: str, ack_id: int) -> None:
-        self.manager, self.room, self.ack_id = manager, room, ack_id
-
-    async def __call__(self, *args: Any) -> None:
-        await self.manager.trigger_callback(self.room, self.ack_id, list(args))
-
-
-class _RemoteAck:
-    """The ack of a local client for an emit made by another host: published
-    back to that host as a ``callback`` message."""
-
-    __slots__ = ("ack_id", "host_id", "manager", "namespace", "room")
-
-    def __init__(
-        self, manager: AsyncPubSubManager, host_id: Any, room: Any, namespace: Any, ack_id: Any
-    ) -> None:
-        self.manager, self.host_id = manager, host_id
-        self.room, self.namespace, self.ack_id = room, namespace, ack_id
-
-    async def __call__(self, *args: Any) -> None:
-        manager = self.manager
-        if self.host_id == manager.host_id:
-            await manager.trigger_callback(self.room, self.ack_id, list(args))
-            return
-        message = {
-            "method": "callback",
-            "host_id": self.host_id,
-            "sid": self.room,
-            "namespace": self.namespace,
-            "id": self.ack_id,
-            "args": list(args),
-        }
-        # Binary ack arguments get the emit's binary form and a "binary" flag,
-        # which python-socketio hosts ignore (they cannot carry bytes here at all).
-        await manager._publish_message(message, "args")
-
-
-def _deconstruct(data: Any, attachments: list[bytes]) -> Any:
-    """Replace bytes with placeholders, depth first (python-socketio's numbering)."""
-    if isinstance(data, (bytes, bytearray, memoryview)):
-        attachments.append(bytes(data))
-        return {"_placeholder": True, "num": len(attachments) - 1}
-    if isinstance(data, (list, tuple)):
-        return [_deconstruct(item, attachments) for item in data]
-    if isinstance(data, dict):
-        return {key: _deconstruct(value, attachments) for key, value in data.items()}
-    return data
-
-
-def _reconstruct(data: Any, attachments: list[bytes]) -> Any:
-    """Put the attachments back in place of their placeholders."""
-    if isinstance(data, list):
-        return [_reconstruct(item, attachments) for item in data]
-    if isinstance(data, dict):
-        if data.get("_placeholder") is True and isinstance(data.get("num"), int):
-            return attachments[data["num"]]
-        return {key: _reconstruct(value, attachments) for key, value in data.items()}
-    return data
 
 
 __all__ = ["AsyncPubSubManager", "PubSubError"]

@@ -16,7 +16,8 @@ from collections.abc import AsyncGenerator
 from typing import Any
 from urllib.parse import urlparse
 
-from .pubsub_manager import AsyncPubSubManager, PubSubError
+from .exceptions import PubSubError
+from .pubsub_manager import AsyncPubSubManager
 
 try:
     from redis import asyncio as aioredis
@@ -58,7 +59,7 @@ class AsyncRedisManager(AsyncPubSubManager):
     :param redis_options: keyword arguments for ``redis.asyncio.Redis.from_url()``
         (or ``Sentinel()``).
     :param publish_timeout: seconds a publish is retried while Redis is
-        unreachable before the emit raises :class:`~socketio_rs.pubsub_manager.PubSubError`.
+        unreachable before the emit raises :class:`~socketio_rs.exceptions.PubSubError`.
     :param reconnect_delay: ``(first, maximum)`` seconds between attempts to
         restore the subscription; doubles after each failure.
     :param ping_interval: seconds of silence on the subscription after which
