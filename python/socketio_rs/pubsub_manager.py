@@ -127,16 +127,24 @@ class AsyncPubSubManager(AsyncManager):
         self._closing = True
         task, self._listener = self._listener, None
         if task is not None:
-            task.cancel()
-            try:
-                await task
-            except asyncio.CancelledError:
-                pass
+            # A client library may swallow a cancellation that lands on its own
+            # read timeout, so the read is also unblocked, and the wait is bounded.
+            await self._interrupt_listener()
+            for _ in range(10):
+                task.cancel()
+                done, _ = await asyncio.wait({task}, timeout=0.5)
+                if done:
+                    break
+            else:
+                self._get_logger().warning("%s listener did not stop within 5 s", self.name)
         self.subscribed = False
         await self._close_backend()
 
     async def _close_backend(self) -> None:
         """Close the backend's connections (a subclass overrides it)."""
+
+    async def _interrupt_listener(self) -> None:
+        """Make a listener blocked in a read return (a subclass overrides it)."""
 
     # -- the API python-socketio's servers call ---------------------------
 
@@ -342,7 +350,7 @@ class AsyncPubSubManager(AsyncManager):
     async def _listen_forever(self) -> None:
         """Keep a subscription: every loss is logged and retried with back-off."""
         first, maximum = self.reconnect_delay
-        while True:
+        while not self._closing:
             messages = self._listen()
             try:
                 try:
@@ -354,6 +362,8 @@ class AsyncPubSubManager(AsyncManager):
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
+                if self._closing:
+                    return
                 self._lost(exc)
             delay = min(first * 2 ** (self._failures - 1), maximum)
             if self._failures > 1:

@@ -2,9 +2,9 @@
 redis-py's asyncio client, speaking python-socketio's message format.
 
 One ``SUBSCRIBE`` connection per process, kept alive by the base class's
-supervised listener plus a PING when the channel has been quiet (a connection
-that died without a reset is noticed too), and ``PUBLISH`` on the client's
-pool with a bounded retry. redis-py's own silent retries are turned off unless
+supervised listener plus a watchdog that PINGs a quiet channel (a connection
+that died without a reset is noticed too), and ``PUBLISH`` on a second
+client's pool with a bounded retry. redis-py's own silent retries are turned off unless
 ``redis_options`` sets ``retry``, so that every loss reaches the logs.
 """
 
@@ -99,6 +99,8 @@ class AsyncRedisManager(AsyncPubSubManager):
         self.redis_options = dict(redis_options or {})
         self.ping_interval = ping_interval
         self._redis: Any = None
+        self._subscriber: Any = None
+        self._pubsub: Any = None
         self._publish_failing = False
         self._receivers: int | None = None
 
@@ -111,10 +113,19 @@ class AsyncRedisManager(AsyncPubSubManager):
             self._redis = _connect(self.redis_url, self.redis_options, self.channel)
         return self._redis
 
+    def _subscriber_client(self) -> Any:
+        """The listener's client: its own pool, reads without a socket timeout."""
+        if self._subscriber is None:
+            options = dict(self.redis_options, socket_timeout=None)
+            self._subscriber = _connect(self.redis_url, options, self.channel)
+        return self._subscriber
+
     async def _close_backend(self) -> None:
-        client, self._redis = self._redis, None
-        if client is not None:
-            await _aclose(client)
+        clients = (self._redis, self._subscriber)
+        self._redis = self._subscriber = None
+        for client in clients:
+            if client is not None:
+                await _aclose(client)
 
     # -- publishing -------------------------------------------------------
 
@@ -171,31 +182,83 @@ class AsyncRedisManager(AsyncPubSubManager):
     # -- listening --------------------------------------------------------
 
     async def _listen(self) -> AsyncGenerator[bytes | str, None]:
-        pubsub = self._client().pubsub(ignore_subscribe_messages=True)
+        # Reads block without a timeout: a timeout inside the client's read can
+        # swallow a cancellation (asyncio.timeout on 3.11), and a socket_timeout
+        # would turn a quiet channel into errors. Liveness is the watchdog's job.
+        loop = asyncio.get_running_loop()
+        pubsub = self._subscriber_client().pubsub(ignore_subscribe_messages=True)
+        self._pubsub = pubsub
+        silence = _Silence(loop.time())
+        watchdog: asyncio.Task[None] | None = None
         try:
-            await pubsub.subscribe(self.channel)
+            await asyncio.wait_for(pubsub.subscribe(self.channel), max(5.0, self.ping_interval))
             self._subscribed()
+            watchdog = loop.create_task(self._watch(pubsub, silence))
             channels = (self.channel, self.channel.encode())
-            loop = asyncio.get_running_loop()
-            quiet_since = loop.time()
-            pinged = False
-            poll = min(1.0, self.ping_interval)
             while True:
-                message = await pubsub.get_message(timeout=poll)
-                now = loop.time()
-                if message is None:
-                    silent = now - quiet_since
-                    if silent > 3 * self.ping_interval:
-                        raise ConnectionError(f"no reply to PING in {silent:.0f} s")
-                    if silent > self.ping_interval and not pinged:
-                        await pubsub.ping()
-                        pinged = True
-                    continue
-                quiet_since, pinged = now, False
-                if message.get("type") == "message" and message.get("channel") in channels:
+                message = await pubsub.get_message(timeout=None)
+                silence.heard(loop.time())
+                if (
+                    message is not None
+                    and message.get("type") == "message"
+                    and message.get("channel") in channels
+                ):
                     yield message["data"]
+        except Exception as exc:
+            if silence.reason:
+                raise ConnectionError(silence.reason) from exc
+            raise
         finally:
+            self._pubsub = None
+            if watchdog is not None:
+                watchdog.cancel()
             await _aclose(pubsub)
+
+    async def _watch(self, pubsub: Any, silence: _Silence) -> None:
+        """PING a quiet subscription; close it when even that gets no reply for
+        ``3 * ping_interval`` (the blocked read then fails and it is restored)."""
+        loop = asyncio.get_running_loop()
+        interval = self.ping_interval
+        while True:
+            await asyncio.sleep(min(interval / 2, 1.0))
+            quiet = loop.time() - silence.last
+            if quiet > 3 * interval:
+                silence.reason = f"no reply to PING in {quiet:.0f} s"
+                await _disconnect(pubsub)
+                return
+            if quiet > interval and not silence.pinged:
+                silence.pinged = True
+                try:
+                    await pubsub.ping()
+                except Exception:  # the read fails too; it reports the loss
+                    return
+
+    async def _interrupt_listener(self) -> None:
+        if self._pubsub is not None:
+            await _disconnect(self._pubsub)
+
+
+class _Silence:
+    """When the subscription last heard from Redis, and why it was given up."""
+
+    __slots__ = ("last", "pinged", "reason")
+
+    def __init__(self, now: float) -> None:
+        self.last = now
+        self.pinged = False
+        self.reason = ""
+
+    def heard(self, now: float) -> None:
+        self.last, self.pinged = now, False
+
+
+async def _disconnect(pubsub: Any) -> None:
+    connection = pubsub.connection
+    if connection is not None:
+        try:
+            await connection.disconnect(nowait=True)
+        except Exception:
+            pass
 
 
 def _connect(url: str, options: dict[str, Any], channel: str) -> Any:
