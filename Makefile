@@ -45,6 +45,7 @@ lint: dev ## rustfmt, clippy (plain and with the bindings), ruff, mypy, stubtest
 test: lint ## every test: lint, cargo test, pytest, wheel check, server tests on 3.13, bounded fuzzing
 	cargo test
 	cargo test --release --lib json::parse::tests::the_depth_ceiling
+	tools/ensure-redis.sh
 	$(VENV)/bin/pytest tests
 	$(MAKE) wheel-check test-eager
 	$(MAKE) fuzz
@@ -107,6 +108,11 @@ bench: dev ## codec benchmarks against python-socketio and orjson, then the name
 	$(VENV)/bin/pytest benches --benchmark-only --benchmark-json=target/bench/codec.json -q -p no:randomly
 	$(PY) benches/report.py target/bench/codec.json
 	$(PY) benches/router_bench.py
+
+.PHONY: bench-redis
+bench-redis: dev ## broadcast deliveries/s across two processes through Redis, against python-socketio
+	tools/ensure-redis.sh
+	$(PY) benches/bench_redis.py --runs 3
 
 .PHONY: demo
 demo: dev ## the main job: today, the codec demo (the server comes with the next issues)

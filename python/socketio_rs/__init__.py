@@ -14,6 +14,8 @@ from .exceptions import ConnectionRefusedError, PacketError, SocketIOError
 from .manager import AsyncManager
 from .namespace import Namespace, ParentNamespace
 from .operators import BroadcastOperator
+from .pubsub_manager import AsyncPubSubManager
+from .redis_manager import AsyncRedisManager
 from .server import AsyncServer
 from .socket import Socket
 
@@ -21,6 +23,8 @@ __all__ = [
     "ASGIApp",
     "AsyncManager",
     "AsyncNamespace",
+    "AsyncPubSubManager",
+    "AsyncRedisManager",
     "AsyncServer",
     "BroadcastOperator",
     "ConnectionRefusedError",

@@ -13,6 +13,7 @@ __all__ = [
     "ConnectionRefusedError",
     "DisconnectedError",
     "PacketError",
+    "PubSubError",
     "SocketIOError",
     "TimeoutError",
 ]
@@ -76,3 +77,9 @@ class PacketError(SocketIOError, ValueError):
     (``invalid payload``, ``Illegal attachments``, ``too many attachments``,
     ...), followed by ``": "`` and a detail where there is one.
     """
+
+
+class PubSubError(SocketIOError):
+    """A pub/sub manager (``AsyncRedisManager``) could not publish: the backend
+    stayed unreachable for the manager's ``publish_timeout``. An emit that
+    raises it has already been delivered to this process's own clients."""

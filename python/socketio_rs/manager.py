@@ -60,6 +60,9 @@ class AsyncManager:
     def initialize(self) -> None:
         """Invoked before the first connection; subclasses start their work here."""
 
+    async def shutdown(self) -> None:
+        """Release the manager's resources; ``AsyncServer.shutdown`` awaits it."""
+
     def get_namespaces(self) -> Iterable[str]:
         """The namespaces with connected clients."""
         return self.rooms.keys()

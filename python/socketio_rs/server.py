@@ -439,6 +439,7 @@ class AsyncServer(Dispatcher):
         if isinstance(self.eio.observer, InstrumentedAsyncServer):
             await self.eio.observer.shutdown()  # the Admin UI's statistics task
         await self.eio.shutdown()
+        await self.manager.shutdown()  # e.g. a pub/sub manager's connections
 
     async def handle_request(self, *args: Any, **kwargs: Any) -> Any:
         """Handle an HTTP request (the Engine.IO entry point)."""

@@ -1,0 +1,120 @@
+"""The application of one server process in the Redis cluster tests and benchmark.
+
+Run as ``uvicorn --app-dir tests redis_app:app`` with the environment:
+``SIO_IMPL`` (``socketio_rs``, or ``socketio`` for python-socketio), ``REDIS_URL``,
+``SIO_CHANNEL``, ``SIO_NAME`` (how this process names itself), and for socketio-rs
+``SIO_PUBLISH_TIMEOUT`` / ``SIO_RECONNECT_DELAY`` (``first,max``).
+
+The handlers let a test client drive server-side operations that cross processes:
+``do_emit`` (emit with ``to``/``skip_sid``), ``do_call`` (emit with a callback to a
+client that may be on another process; returns the ack), ``do_enter``/``do_leave``
+(room changes of any sid), ``do_close``, ``do_disconnect`` and ``burst`` (the benchmark).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import os
+import time
+from typing import Any
+
+IMPL = os.environ.get("SIO_IMPL", "socketio_rs")
+NAME = os.environ.get("SIO_NAME", IMPL)
+sio_module: Any = importlib.import_module(IMPL)
+
+_options: dict[str, Any] = {"channel": os.environ.get("SIO_CHANNEL", "socketio")}
+if IMPL == "socketio_rs":
+    if "SIO_PUBLISH_TIMEOUT" in os.environ:
+        _options["publish_timeout"] = float(os.environ["SIO_PUBLISH_TIMEOUT"])
+    if "SIO_RECONNECT_DELAY" in os.environ:
+        first, maximum = os.environ["SIO_RECONNECT_DELAY"].split(",")
+        _options["reconnect_delay"] = (float(first), float(maximum))
+manager = sio_module.AsyncRedisManager(os.environ["REDIS_URL"], **_options)
+sio = sio_module.AsyncServer(
+    client_manager=manager, async_mode="asgi", ping_interval=5, ping_timeout=5
+)
+app = sio_module.ASGIApp(sio, on_shutdown=sio.shutdown)
+
+
+def _result(exc: BaseException | None = None) -> dict[str, Any]:
+    if exc is None:
+        return {"ok": True, "host": NAME}
+    return {"ok": False, "host": NAME, "error": f"{type(exc).__name__}: {exc}"}
+
+
+@sio.event
+async def whoami(sid: str) -> dict[str, Any]:
+    return {"host": NAME, "sid": sid, "impl": IMPL}
+
+
+@sio.event
+async def join(sid: str, room: str) -> bool:
+    await sio.enter_room(sid, room)
+    return True
+
+
+@sio.event
+async def rooms(sid: str) -> list[Any]:
+    return sorted(r for r in sio.rooms(sid) if r != sid)
+
+
+@sio.event
+async def do_emit(sid: str, spec: dict[str, Any]) -> dict[str, Any]:
+    skip = spec.get("skip_sid")
+    try:
+        await sio.emit(
+            spec["event"],
+            tuple(spec.get("args", ())),
+            to=spec.get("to"),
+            skip_sid=sid if skip == "self" else skip,
+        )
+    except Exception as exc:  # a Redis outage: the caller sees it
+        return _result(exc)
+    return _result()
+
+
+@sio.event
+async def do_call(sid: str, target: str, payload: Any) -> Any:
+    """Emit ``question`` to ``target`` with a callback; return what its ack carried."""
+    got: asyncio.Future[tuple[Any, ...]] = asyncio.get_running_loop().create_future()
+
+    def on_ack(*args: Any) -> None:
+        if not got.done():
+            got.set_result(args)
+
+    await sio.emit("question", payload, to=target, callback=on_ack)
+    return list(await asyncio.wait_for(got, 10))
+
+
+@sio.event
+async def do_enter(sid: str, target: str, room: str) -> dict[str, Any]:
+    await sio.enter_room(target, room)
+    return _result()
+
+
+@sio.event
+async def do_leave(sid: str, target: str, room: str) -> dict[str, Any]:
+    await sio.leave_room(target, room)
+    return _result()
+
+
+@sio.event
+async def do_close(sid: str, room: str) -> dict[str, Any]:
+    await sio.close_room(room)
+    return _result()
+
+
+@sio.event
+async def do_disconnect(sid: str, target: str) -> dict[str, Any]:
+    await sio.disconnect(target)
+    return _result()
+
+
+@sio.event
+async def burst(sid: str, count: int, payload: Any) -> dict[str, Any]:
+    """Broadcast ``tick`` ``count`` times, one emit after the other (the benchmark)."""
+    started = time.perf_counter()
+    for n in range(count):
+        await sio.emit("tick", (n, payload))
+    return {"seconds": time.perf_counter() - started}
