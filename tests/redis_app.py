@@ -118,3 +118,25 @@ async def burst(sid: str, count: int, payload: Any) -> dict[str, Any]:
     for n in range(count):
         await sio.emit("tick", (n, payload))
     return {"seconds": time.perf_counter() - started}
+
+
+if IMPL == "socketio_rs":
+
+    @sio.event
+    async def do_node(sid: str, spec: dict[str, Any]) -> dict[str, Any]:
+        """A Node-style operator action: ``sio.of(nsp).to(...).except_(...).<op>(...)``."""
+        operator = sio.of(spec.get("nsp", "/"))._operator()
+        if spec.get("to"):
+            operator = operator.to(spec["to"])
+        if spec.get("except"):
+            operator = operator.except_(spec["except"])
+        op = spec["op"]
+        if op == "emit":
+            await operator.emit(spec["event"], *spec.get("args", ()))
+        elif op == "join":
+            await operator.sockets_join(spec["rooms"])
+        elif op == "leave":
+            await operator.sockets_leave(spec["rooms"])
+        elif op == "disconnect":
+            await operator.disconnect_sockets(spec.get("close", False))
+        return _result()

@@ -167,6 +167,42 @@ async def test_rooms_and_skip_sid_across_processes(
         assert [p.inbox.all("to_d") for p in peers] == [[], [], [], [(4,)]]
 
 
+async def test_node_style_operators_across_processes(
+    cluster: list[ServerProcess], redis_server: RedisServer
+) -> None:
+    """Namespace operators (``to``, ``except_``) and ``sockets_join``/``sockets_leave``/
+    ``disconnect_sockets`` reach the sockets of every process."""
+    async with peers_on([cluster[0], cluster[1], cluster[2], cluster[2]]) as peers:
+        a, b, c, d = peers
+        await subscribed(redis_server, 3)
+        assert await b.call("join", "blue") is True
+        assert await c.call("join", "blue") is True
+        assert await d.call("join", "green") is True
+
+        async def node(spec: dict[str, Any]) -> None:
+            assert (await a.call("do_node", spec))["ok"]
+
+        await node(
+            {"op": "emit", "event": "x", "args": [1], "to": ["blue", "green"], "except": "blue"}
+        )
+        await node({"op": "emit", "event": "y", "args": [b"\x02"], "except": ["blue"]})
+        await node({"op": "join", "to": "green", "rooms": "red"})
+        await fenced(peers, a, "joined")
+        await node({"op": "emit", "event": "z", "to": "red"})
+        await node({"op": "leave", "rooms": ["blue"]})
+        await fenced(peers, a, "left")
+        await node({"op": "emit", "event": "w", "to": "blue"})
+        await fenced(peers, a, "emitted")
+        assert [p.inbox.all("x") for p in peers] == [[], [], [], [(1,)]]
+        assert [p.inbox.all("y") for p in peers] == [[(b"\x02",)], [], [], [(b"\x02",)]]
+        assert [p.inbox.all("z") for p in peers] == [[], [], [], [()]]
+        assert [p.inbox.all("w") for p in peers] == [[], [], [], []]
+        assert await c.call("rooms") == [] and await d.call("rooms") == ["green", "red"]
+        await node({"op": "disconnect", "to": "red"})
+        await d.inbox.first("disconnect")
+        assert b.sio.connected and c.sio.connected
+
+
 async def test_ack_callback_from_a_client_on_another_process(
     cluster: list[ServerProcess], redis_server: RedisServer
 ) -> None:

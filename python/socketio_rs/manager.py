@@ -246,9 +246,26 @@ class AsyncManager:
 
         Without a callback the packet is encoded once and the same Engine.IO
         packets are queued for every recipient; with one, each recipient gets
-        its own ack id.
+        its own ack id. ``except_rooms`` (a list, from the broadcast
+        operators) also excludes the members of those rooms and the sockets
+        still joining.
         """
-        self.emit_local(event, event_args(data), namespace, to or room, skip_sid, callback)
+        self.emit_local(
+            event,
+            event_args(data),
+            namespace,
+            to or room,
+            skip_sid,
+            callback,
+            except_rooms=kwargs.get("except_rooms"),
+        )
+
+    async def publish_sockets_op(
+        self, namespace: str, op: str, rooms: list[Any], except_rooms: list[Any], arg: Any
+    ) -> None:
+        """Ask the other processes to apply a broadcast operator's ``op``
+        (``"join"``, ``"leave"`` or ``"disconnect"``) to their sockets; a
+        single process has none."""
 
     def emit_local(
         self,
@@ -258,6 +275,7 @@ class AsyncManager:
         room: Any,
         skip_sid: Any,
         callback: Callable[..., Any] | None,
+        except_rooms: list[Any] | None = None,
     ) -> int:
         """Deliver to the local recipients now; returns how many there were."""
         server = self.server
@@ -266,6 +284,12 @@ class AsyncManager:
         if skip_sid is not None:
             for skipped in skip_sid if isinstance(skip_sid, list) else (skip_sid,):
                 targets.pop(skipped, None)
+        if except_rooms is not None and targets:
+            # A Node-style broadcast: sockets still joining are not in the namespace yet (M5).
+            for sid in self._targets(namespace, except_rooms):
+                targets.pop(sid, None)
+            for sid in self.pending_connect.get(namespace, ()):
+                targets.pop(sid, None)
         if not targets:
             return 0
         payload = [event, *args]

@@ -135,6 +135,11 @@ class Namespace:
         """For ``emit_with_ack``: how long to wait for the acks."""
         return self._operator().timeout(seconds)
 
+    @property
+    def local(self) -> BroadcastOperator:
+        """The namespace's sockets on this process only."""
+        return self._operator().local
+
     async def emit(self, event: str, *args: Any) -> None:
         """Send ``event`` with ``args`` to every socket of the namespace."""
         await self._operator().emit(event, *args)

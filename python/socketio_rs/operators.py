@@ -56,6 +56,8 @@ class BroadcastOperator:
     rooms: frozenset[Hashable] = field(default_factory=frozenset)
     except_rooms: frozenset[Hashable] = field(default_factory=frozenset)
     ack_timeout: float | None = None
+    #: Only this process's sockets (with a Redis manager, the others are left alone).
+    local_only: bool = False
 
     def to(self, room: Any) -> BroadcastOperator:
         """Also target ``room`` (or several)."""
@@ -71,6 +73,11 @@ class BroadcastOperator:
         """How long :meth:`emit_with_ack` waits for the acks."""
         return replace(self, ack_timeout=seconds)
 
+    @property
+    def local(self) -> BroadcastOperator:
+        """The same targets on this process only."""
+        return replace(self, local_only=True)
+
     # -- actions ----------------------------------------------------------
 
     async def emit(self, event: str, *args: Any) -> None:
@@ -78,17 +85,21 @@ class BroadcastOperator:
         check_reserved(event)
         manager = self.nsp.server.manager
         room = list(self.rooms) if self.rooms else None
+        except_rooms = list(self.except_rooms)
         for ns in self.nsp._namespaces():
-            # Sockets still in middleware are not in the namespace yet (M5).
-            skip = (
-                self._excluded(ns) + list(ns._pending) if self.except_rooms or ns._pending else None
-            )
             if ns._outgoing:
                 targets = self._local_targets(ns)
                 for socket in list(ns._outgoing):
                     if socket.id in targets:
                         socket._notify_outgoing(event, args)
-            await manager.emit(event, args, ns.name, room=room, skip_sid=skip)
+            await manager.emit(
+                event,
+                args,
+                ns.name,
+                room=room,
+                except_rooms=except_rooms,
+                ignore_queue=self.local_only,
+            )
 
     async def send(self, *args: Any) -> None:
         """``emit("message", *args)``."""
@@ -132,20 +143,33 @@ class BroadcastOperator:
         return found
 
     async def sockets_join(self, rooms: Any) -> None:
-        """Make every target join ``rooms``."""
+        """Make every target join ``rooms`` (on every process)."""
         for socket in await self.fetch_sockets():
             await socket.join(rooms)
+        await self._publish("join", list(room_set(rooms)))
 
     async def sockets_leave(self, rooms: Any) -> None:
-        """Make every target leave ``rooms``."""
+        """Make every target leave ``rooms`` (on every process)."""
         for socket in await self.fetch_sockets():
             for room in room_set(rooms):
                 await socket.leave(room)
+        await self._publish("leave", list(room_set(rooms)))
 
     async def disconnect_sockets(self, close: bool = False) -> None:
-        """Disconnect every target (``close=True`` closes their connections)."""
+        """Disconnect every target, on every process (``close=True`` closes
+        their connections)."""
         for socket in await self.fetch_sockets():
             await socket.disconnect(close)
+        await self._publish("disconnect", close)
+
+    async def _publish(self, op: str, arg: Any) -> None:
+        if self.local_only:
+            return
+        manager = self.nsp.server.manager
+        for ns in self.nsp._namespaces():
+            await manager.publish_sockets_op(
+                ns.name, op, list(self.rooms), list(self.except_rooms), arg
+            )
 
     # -- targets ----------------------------------------------------------
 

@@ -35,6 +35,7 @@ from typing import Any, Callable
 from ._pubsub_support import LocalAck, RemoteAck, deconstruct, reconstruct
 from .exceptions import PubSubError
 from .manager import AsyncManager, event_args
+from .operators import BroadcastOperator
 
 #: The logger of the pub/sub managers when none is given. Not the server's:
 #: that one logs errors only by default, and an outage must never be silent.
@@ -166,9 +167,16 @@ class AsyncPubSubManager(AsyncManager):
         """
         room = to or room
         namespace = namespace or "/"
+        except_rooms = kwargs.get("except_rooms")
         if kwargs.get("ignore_queue"):
             await super().emit(
-                event, data, namespace, room=room, skip_sid=skip_sid, callback=callback
+                event,
+                data,
+                namespace,
+                room=room,
+                skip_sid=skip_sid,
+                callback=callback,
+                except_rooms=except_rooms,
             )
             return
         remote_callback = None
@@ -185,8 +193,10 @@ class AsyncPubSubManager(AsyncManager):
             callback = LocalAck(self, room, ack_id)
         args = data if isinstance(data, tuple) else (data,)
         if self.server is not None:
-            self.emit_local(event, event_args(data), namespace, room, skip_sid, callback)
-        message = {
+            self.emit_local(
+                event, event_args(data), namespace, room, skip_sid, callback, except_rooms
+            )
+        message: dict[str, Any] = {
             "method": "emit",
             "event": event,
             "data": list(args),
@@ -197,7 +207,28 @@ class AsyncPubSubManager(AsyncManager):
             "callback": remote_callback,
             "host_id": self.host_id,
         }
+        if except_rooms is not None:
+            # A Node-style operator's emit: an addition python-socketio hosts ignore.
+            message["except_rooms"] = except_rooms
         await self._publish_message(message, "data")
+
+    async def publish_sockets_op(
+        self, namespace: str, op: str, rooms: list[Any], except_rooms: list[Any], arg: Any
+    ) -> None:
+        """Ask the other hosts to apply ``sockets_join``/``sockets_leave``/
+        ``disconnect_sockets`` to their sockets (a ``sockets_op`` message,
+        which python-socketio hosts ignore)."""
+        await self._publish_message(
+            {
+                "method": "sockets_op",
+                "op": op,
+                "namespace": namespace,
+                "rooms": rooms,
+                "except_rooms": except_rooms,
+                "arg": arg,
+                "host_id": self.host_id,
+            }
+        )
 
     async def can_disconnect(self, sid: str, namespace: str) -> bool:
         """True for a local client; for another host's, ask it to disconnect
@@ -430,6 +461,7 @@ class AsyncPubSubManager(AsyncManager):
         callback = None
         if isinstance(remote, list) and len(remote) == 3:
             callback = RemoteAck(self, message.get("host_id"), *remote)
+        except_rooms = message.get("except_rooms")
         self.emit_local(
             message.get("event", ""),
             args,
@@ -437,6 +469,7 @@ class AsyncPubSubManager(AsyncManager):
             message.get("room"),
             message.get("skip_sid"),
             callback,
+            except_rooms if isinstance(except_rooms, list) else None,
         )
 
     async def _handle_callback(self, message: dict[str, Any]) -> None:
@@ -469,12 +502,30 @@ class AsyncPubSubManager(AsyncManager):
     async def _handle_close_room(self, message: dict[str, Any]) -> None:
         await super().close_room(message.get("room"), message.get("namespace") or "/")
 
+    async def _handle_sockets_op(self, message: dict[str, Any]) -> None:
+        nsp = self.server._nsps.get(message.get("namespace") or "/") if self.server else None
+        if nsp is None:
+            return
+        operator = BroadcastOperator(
+            nsp,
+            rooms=frozenset(message.get("rooms") or ()),
+            except_rooms=frozenset(message.get("except_rooms") or ()),
+            local_only=True,
+        )
+        op, arg = message.get("op"), message.get("arg")
+        if op == "join":
+            await operator.sockets_join(arg)
+        elif op == "leave":
+            await operator.sockets_leave(arg)
+        elif op == "disconnect":
+            await operator.disconnect_sockets(bool(arg))
+
     def _get_logger(self) -> logging.Logger:
         return self.logger or pubsub_logger
 
 
 #: The methods a host acts on when another host sent them (``callback`` is separate).
-_METHODS = frozenset({"emit", "disconnect", "enter_room", "leave_room", "close_room"})
+_METHODS = frozenset({"emit", "disconnect", "enter_room", "leave_room", "close_room", "sockets_op"})
 
 
 __all__ = ["AsyncPubSubManager", "PubSubError"]
