@@ -382,3 +382,9 @@ async def test_utility_methods() -> None:  # S16, utility-methods.ts
         finally:
             for c in cs:
                 await close_client(c)
+
+
+async def test_shutdown_without_clients() -> None:
+    sio, app = rs_server()
+    async with serve(app):
+        await sio.shutdown()

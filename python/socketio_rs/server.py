@@ -435,7 +435,8 @@ class AsyncServer(Dispatcher):
         """
         self.logger.info("Socket.IO is shutting down")
         self._shutting_down = True
-        await self.eio.disconnect()
+        if self.eio.sockets:  # python-engineio's disconnect() fails with no session
+            await self.eio.disconnect()
         if isinstance(self.eio.observer, InstrumentedAsyncServer):
             await self.eio.observer.shutdown()  # the Admin UI's statistics task
         await self.eio.shutdown()
