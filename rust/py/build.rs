@@ -4,7 +4,7 @@
 //! module's `loads` parses the payload instead, and the rules and
 //! reconstruction apply to what it returns.
 
-use super::ffi_ext::str_text;
+use super::ffi_ext::{incref, str_text};
 use super::json_module;
 use super::keys;
 use super::obj::Obj;
@@ -179,7 +179,7 @@ impl Builder for PyBuilder<'_> {
     fn null(&mut self) -> Result<Obj, Error> {
         // SAFETY: Py_None is a static object; IncRef makes the new reference.
         unsafe {
-            ffi::Py_IncRef(ffi::Py_None());
+            incref(ffi::Py_None());
             self.own(ffi::Py_None())
         }
     }
