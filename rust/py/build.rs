@@ -393,6 +393,9 @@ impl Host for PyBuilder<'_> {
     }
 
     fn check_payload(&self, packet_type: PacketType, value: &Obj) -> Result<(), &'static str> {
+        if self.loads.is_none() {
+            return codec::payload_valid(packet_type, &Parsed(value.as_ptr()));
+        }
         codec::payload_valid(packet_type, &View(value.bind(self.py)))
     }
 
@@ -451,5 +454,57 @@ impl PayloadView for View<'_> {
         }
         // SAFETY: a live str.
         unsafe { str_text(self.0.as_ptr()) }.is_some_and(codec::is_reserved_event)
+    }
+}
+
+/// [`View`] for a value this crate's parser built, borrowed from it: the
+/// parser makes only exact types, so the kind is a comparison of the type
+/// pointer (no `PyType_GetFlags` call) and nothing is reference counted.
+struct Parsed(*mut ffi::PyObject);
+
+impl PayloadView for Parsed {
+    fn kind(&self) -> Kind {
+        let p = self.0;
+        // SAFETY: `p` is borrowed from a live value (see `check_payload`);
+        // reading its type runs no Python code.
+        unsafe {
+            if p == ffi::Py_None() {
+                Kind::Null
+            } else if is_type(p, &raw mut ffi::PyUnicode_Type) {
+                Kind::String
+            } else if is_type(p, &raw mut ffi::PyList_Type) {
+                Kind::Array
+            } else if is_type(p, &raw mut ffi::PyDict_Type) {
+                Kind::Object
+            } else if is_type(p, &raw mut ffi::PyLong_Type)
+                || is_type(p, &raw mut ffi::PyFloat_Type)
+            {
+                Kind::Number
+            } else if is_type(p, &raw mut ffi::PyBool_Type) {
+                Kind::Bool
+            } else {
+                Kind::Other
+            }
+        }
+    }
+
+    fn first(&self) -> Option<Self> {
+        // SAFETY: as in `kind`; the item is borrowed from the list, which
+        // outlives this view.
+        unsafe {
+            if !is_type(self.0, &raw mut ffi::PyList_Type) || ffi::PyList_Size(self.0) < 1 {
+                return None;
+            }
+            let item = ffi::PyList_GetItem(self.0, 0);
+            (!item.is_null()).then_some(Parsed(item))
+        }
+    }
+
+    fn is_reserved_name(&self) -> bool {
+        // SAFETY: as in `kind`.
+        unsafe {
+            is_type(self.0, &raw mut ffi::PyUnicode_Type)
+                && str_text(self.0).is_some_and(codec::is_reserved_event)
+        }
     }
 }
