@@ -1,12 +1,12 @@
 //! `Packet`, `encode()` and `is_packet_valid()`.
 
 use super::attached::Attached;
-use super::build::View;
 use super::encode::JsonEncoder;
 use super::errors::{to_pyerr, PacketError};
 use super::json_module::Dumps;
 use super::keys;
 use super::obj::Obj;
+use super::view::View;
 use crate::codec::{self, Decoded, PacketType, MAX_ACK_ID};
 use crate::error::Error;
 use pyo3::basic::CompareOp;
