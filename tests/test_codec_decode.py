@@ -114,6 +114,44 @@ def test_decoder_bad_placeholder_fails_on_the_attachment(
     assert decoder.pending is False
 
 
+PH = '"_placeholder":true'
+
+
+@pytest.mark.parametrize(
+    ("payload", "expected"),
+    [
+        # Any number equal to an attachment index, as JavaScript compares it.
+        (f'["ev",{{{PH},"num":0.0}}]', ["ev", b"x"]),
+        (f'["ev",{{"num":0,{PH}}}]', ["ev", b"x"]),
+        # A placeholder is replaced whole: what is inside it is not looked at.
+        (f'["ev",{{{PH},"num":0,"in":{{{PH},"num":9}}}}]', ["ev", b"x"]),
+        # Repeated keys: the last value decides, as in JSON.parse.
+        (f'["ev",{{"_placeholder":1,{PH},"num":0}}]', ["ev", b"x"]),
+        (f'["ev",{{{PH},"_placeholder":1,"num":0}}]', ["ev", {"_placeholder": 1, "num": 0}]),
+        (f'["ev",{{{PH},"num":7,"num":0}}]', ["ev", b"x"]),
+        ('["ev",{"_placeholder":false,"num":0}]', ["ev", {"_placeholder": False, "num": 0}]),
+        (
+            f'["ev",[[{{"a":[1,{{{PH},"num":0}},{{"b":null}}]}}]],{{"c":{{{PH},"num":0}}}}]',
+            ["ev", [[{"a": [1, b"x", {"b": None}]}]], {"c": b"x"}],
+        ),
+    ],
+)
+def test_decoder_placeholder_rules(payload: str, expected: Any) -> None:
+    """P7 on values the parser built: what is a placeholder, and what is left alone."""
+    decoder = Decoder()
+    assert decoder.add(f"51-{payload}") == []
+    assert decoder.add(b"x") == [Packet(2, "/", expected)]
+
+
+@pytest.mark.parametrize("num", ["0.5", "1e400", "-0.5", str(10**30), '"0"'])
+def test_decoder_placeholder_numbers_that_are_not_indexes(
+    num: str, reference_error: ErrorRule
+) -> None:
+    decoder = Decoder()
+    assert decoder.add(f'51-["ev",{{{PH},"num":{num}}}]') == []
+    assert reference_error(decode_error(b"x", decoder), "illegal attachments")
+
+
 def test_decoders_are_independent() -> None:
     busy, failing = Decoder(), Decoder()
     assert busy.add(f'52-["ev",{placeholder(0)},{placeholder(1)}]') == []

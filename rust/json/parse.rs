@@ -377,14 +377,6 @@ impl<V> Parser<'_, V> {
         }
     }
 
-    fn digits(&mut self) -> usize {
-        let start = self.pos;
-        while self.peek().is_some_and(|c| c.is_ascii_digit()) {
-            self.pos += 1;
-        }
-        self.pos - start
-    }
-
     /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?`, as `json.loads`.
     fn number<B: Builder<Value = V>>(&mut self, b: &mut B) -> Result<V, Error> {
         let start = self.pos;
@@ -392,62 +384,126 @@ impl<V> Parser<'_, V> {
         if negative {
             self.pos += 1;
         }
-        // The integer part's value, exact while it has at most 18 digits.
-        let mut magnitude: u64 = 0;
+        // The decimal digits read as one integer (integer part, then the
+        // fraction), exact while it has at most 19 digits.
+        let mut mantissa: u64 = 0;
+        let mut digits = 0usize;
         match self.peek() {
             Some(b'0') => self.pos += 1,
             Some(b'1'..=b'9') => {
                 let digits_start = self.pos;
                 while let Some(d @ b'0'..=b'9') = self.peek() {
-                    magnitude = magnitude.wrapping_mul(10).wrapping_add(u64::from(d - b'0'));
+                    mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(d - b'0'));
                     self.pos += 1;
                 }
-                if self.pos - digits_start > 18 {
-                    magnitude = u64::MAX;
-                }
+                digits = self.pos - digits_start;
             }
             None => return Err(self.err(JsonErrorKind::UnexpectedEnd)),
             Some(_) => return Err(self.err(JsonErrorKind::InvalidNumber)),
         }
         let mut is_float = false;
+        // Power of ten to apply to `mantissa`.
+        let mut exp10: i64 = 0;
         if self.peek() == Some(b'.') && self.bytes.get(self.pos + 1).is_some_and(u8::is_ascii_digit)
         {
             self.pos += 1;
-            self.digits();
+            let fraction_start = self.pos;
+            while let Some(d @ b'0'..=b'9') = self.peek() {
+                mantissa = mantissa.wrapping_mul(10).wrapping_add(u64::from(d - b'0'));
+                self.pos += 1;
+            }
+            let fraction = self.pos - fraction_start;
+            // Leading zeros of "0.0…" add no significant digit.
+            digits = if digits == 0 {
+                fraction.saturating_sub(leading_zeros(self.bytes, fraction_start))
+            } else {
+                digits + fraction
+            };
+            exp10 = -(fraction as i64);
             is_float = true;
         }
         if let Some(b'e' | b'E') = self.peek() {
             let save = self.pos;
             self.pos += 1;
-            if let Some(b'+' | b'-') = self.peek() {
+            let exp_negative = match self.peek() {
+                Some(b'-') => {
+                    self.pos += 1;
+                    true
+                }
+                Some(b'+') => {
+                    self.pos += 1;
+                    false
+                }
+                _ => false,
+            };
+            let mut exp: i64 = 0;
+            let exp_start = self.pos;
+            while let Some(d @ b'0'..=b'9') = self.peek() {
+                // Saturates far beyond any float's range.
+                exp = (exp * 10 + i64::from(d - b'0')).min(1 << 20);
                 self.pos += 1;
             }
-            if self.digits() == 0 {
+            if self.pos == exp_start {
                 // Like json.loads's regex: the exponent is not part of the number.
                 self.pos = save;
             } else {
+                exp10 += if exp_negative { -exp } else { exp };
                 is_float = true;
             }
         }
-        let literal = self.text.get(start..self.pos).unwrap_or("0");
         if is_float {
+            if digits <= 19 {
+                if let Some(v) = exact_float(mantissa, exp10) {
+                    return b.float(if negative { -v } else { v });
+                }
+            }
+            let literal = self.text.get(start..self.pos).unwrap_or("0");
             let v = literal
                 .parse::<f64>()
                 .map_err(|_| self.err(JsonErrorKind::InvalidNumber))?;
             return b.float(v);
         }
+        let literal = self.text.get(start..self.pos).unwrap_or("0");
         if literal.len() > self.max_int_digits {
             self.pos = start;
             return Err(self.err(JsonErrorKind::IntegerTooLong(self.max_int_digits)));
         }
-        if let Ok(v) = i64::try_from(magnitude) {
-            return b.int(if negative { -v } else { v });
+        if digits <= 18 {
+            if let Ok(v) = i64::try_from(mantissa) {
+                return b.int(if negative { -v } else { v });
+            }
         }
         match literal.parse::<i64>() {
             Ok(v) => b.int(v),
             Err(_) => b.big_int(literal),
         }
     }
+}
+
+/// How many `0` bytes start `bytes[at..]`.
+fn leading_zeros(bytes: &[u8], at: usize) -> usize {
+    bytes
+        .get(at..)
+        .map_or(0, |rest| rest.iter().take_while(|&&c| c == b'0').count())
+}
+
+/// Exact powers of ten as `f64` (10^22 is the largest one).
+const POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// `mantissa * 10^exp10` when one IEEE operation on two exact operands gives
+/// it, hence correctly rounded (Clinger's fast path, the first step of Rust's
+/// own `str::parse::<f64>`): a mantissa of at most 2^53 and a power of ten
+/// of at most 10^22. `None`: parse the text the long way.
+fn exact_float(mantissa: u64, exp10: i64) -> Option<f64> {
+    if mantissa > 1 << 53 {
+        return None;
+    }
+    let m = mantissa as f64;
+    let power = POW10.get(usize::try_from(exp10.unsigned_abs()).ok()?)?;
+    Some(if exp10 < 0 { m / power } else { m * power })
 }
 
 #[cfg(test)]

@@ -4,15 +4,16 @@
 //! module's `loads` parses the payload instead, and the rules and
 //! reconstruction apply to what it returns.
 
-use super::ffi_ext::str_text;
+use super::ffi_ext::{incref, is_type};
 use super::json_module;
 use super::keys;
 use super::obj::Obj;
-use crate::codec::{self, Host, Kind, PacketType, PayloadView, PlaceholderCheck};
+use super::view::{Parsed, View};
+use crate::codec::{self, Host, PacketType, PlaceholderCheck};
 use crate::error::Error;
 use crate::json::{self, Builder, JsonStr, Limits, Scratch};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList, PyTuple};
+use pyo3::types::{PyDict, PyList};
 use pyo3::{ffi, intern};
 
 /// Builds values for one decoder call; keeps the first Python exception.
@@ -147,6 +148,83 @@ impl<'py> PyBuilder<'py> {
         }
     }
 
+    /// [`Self::replace`] for a value this crate's parser built: only exact
+    /// `list`, `dict`, `str` keys and scalars, so no Python code can run
+    /// during the walk and borrowed references stay valid. Values are
+    /// replaced in place (a dict's keys do not change, which `PyDict_Next`
+    /// allows). Without PyO3's owned handles and checked casts this costs a
+    /// fifth of the general walk.
+    ///
+    /// # Safety
+    /// `v` is a live object built by the parser (the decoder's own packet,
+    /// never seen by Python code yet); attached.
+    unsafe fn replace_parsed(
+        &mut self,
+        v: *mut ffi::PyObject,
+        buffers: &[Obj],
+        depth: usize,
+    ) -> Result<Option<Obj>, Error> {
+        // SAFETY (whole body): see above; every pointer is borrowed from the
+        // tree, which only this walk changes.
+        unsafe {
+            if is_type(v, &raw mut ffi::PyList_Type) {
+                self.enter(depth)?;
+                for i in 0..ffi::PyList_Size(v) {
+                    let item = ffi::PyList_GetItem(v, i);
+                    if item.is_null() || !is_container(item) {
+                        continue;
+                    }
+                    if let Some(new) = self.replace_parsed(item, buffers, depth + 1)? {
+                        // Steals `new`, releases the placeholder dict.
+                        if ffi::PyList_SetItem(v, i, new.into_ptr()) < 0 {
+                            return Err(self.fetch());
+                        }
+                    }
+                }
+                return Ok(None);
+            }
+            if !is_type(v, &raw mut ffi::PyDict_Type) {
+                return Ok(None);
+            }
+            self.enter(depth)?;
+            let py = self.py;
+            // The reference tests `_placeholder === true`: the JSON `true` only.
+            let flag = ffi::PyDict_GetItemWithError(v, intern!(py, "_placeholder").as_ptr());
+            let check = if flag == ffi::Py_True() {
+                let num = ffi::PyDict_GetItemWithError(v, intern!(py, "num").as_ptr());
+                codec::placeholder_index(true, as_number(num), buffers.len())
+            } else {
+                PlaceholderCheck::NotPlaceholder
+            };
+            if !ffi::PyErr_Occurred().is_null() {
+                return Err(self.fetch());
+            }
+            match check {
+                PlaceholderCheck::Index(n) => match buffers.get(n) {
+                    Some(b) => Ok(Some(b.clone_ref(py))),
+                    None => Err(Error::IllegalPlaceholder),
+                },
+                PlaceholderCheck::Illegal => Err(Error::IllegalPlaceholder),
+                PlaceholderCheck::NotPlaceholder => {
+                    let (mut pos, mut key, mut value) =
+                        (0, std::ptr::null_mut(), std::ptr::null_mut());
+                    while ffi::PyDict_Next(v, &mut pos, &mut key, &mut value) != 0 {
+                        if !is_container(value) {
+                            continue;
+                        }
+                        if let Some(new) = self.replace_parsed(value, buffers, depth + 1)? {
+                            // An existing key: the dict keeps its size and order.
+                            if ffi::PyDict_SetItem(v, key, new.as_ptr()) < 0 {
+                                return Err(self.fetch());
+                            }
+                        }
+                    }
+                    Ok(None)
+                }
+            }
+        }
+    }
+
     /// A container inside `depth` others: within `max_depth`, as the parser
     /// allows (a circular value from `loads` stops here too).
     fn enter(&self, depth: usize) -> Result<(), Error> {
@@ -159,6 +237,43 @@ impl<'py> PyBuilder<'py> {
     fn keep(&mut self, e: PyErr) -> Error {
         self.err = Some(e);
         Error::Host
+    }
+}
+
+/// Whether the parser's value `p` is a list or a dict.
+///
+/// # Safety
+/// `p` is a live object.
+#[inline]
+unsafe fn is_container(p: *mut ffi::PyObject) -> bool {
+    // SAFETY: guaranteed by the caller.
+    unsafe { is_type(p, &raw mut ffi::PyList_Type) || is_type(p, &raw mut ffi::PyDict_Type) }
+}
+
+/// A parsed `num` read as a number (`None` when absent, not a number, or an
+/// int too large for a float), as `extract::<f64>()` of [`is_number`] values.
+///
+/// # Safety
+/// `p` is NULL or a live object; attached.
+unsafe fn as_number(p: *mut ffi::PyObject) -> Option<f64> {
+    // SAFETY: guaranteed by the caller.
+    unsafe {
+        if p.is_null() {
+            return None;
+        }
+        if is_type(p, &raw mut ffi::PyFloat_Type) {
+            return Some(ffi::PyFloat_AsDouble(p));
+        }
+        if !is_type(p, &raw mut ffi::PyLong_Type) {
+            return None;
+        }
+        let v = ffi::PyLong_AsDouble(p);
+        if v == -1.0 && !ffi::PyErr_Occurred().is_null() {
+            // Too large for a float: not an attachment index.
+            ffi::PyErr_Clear();
+            return None;
+        }
+        Some(v)
     }
 }
 
@@ -179,7 +294,7 @@ impl Builder for PyBuilder<'_> {
     fn null(&mut self) -> Result<Obj, Error> {
         // SAFETY: Py_None is a static object; IncRef makes the new reference.
         unsafe {
-            ffi::Py_IncRef(ffi::Py_None());
+            incref(ffi::Py_None());
             self.own(ffi::Py_None())
         }
     }
@@ -279,58 +394,19 @@ impl Host for PyBuilder<'_> {
     }
 
     fn check_payload(&self, packet_type: PacketType, value: &Obj) -> Result<(), &'static str> {
+        if self.loads.is_none() {
+            return codec::payload_valid(packet_type, &Parsed(value.as_ptr()));
+        }
         codec::payload_valid(packet_type, &View(value.bind(self.py)))
     }
 
     fn reconstruct(&mut self, value: Obj, buffers: &[Obj]) -> Result<Obj, Error> {
-        let bound = value.bind(self.py);
-        Ok(self.replace(&bound, buffers, 0)?.unwrap_or(value))
-    }
-}
-
-/// A Python value seen by the payload rules: lists and tuples are arrays,
-/// dicts are objects, ints (not bools) and floats are numbers.
-pub struct View<'py>(pub Bound<'py, PyAny>);
-
-impl PayloadView for View<'_> {
-    fn kind(&self) -> Kind {
-        let p = self.0.as_ptr();
-        // SAFETY: `p` is live; type checks run no Python code.
-        unsafe {
-            if p == ffi::Py_None() {
-                Kind::Null
-            } else if ffi::PyUnicode_Check(p) != 0 {
-                Kind::String
-            } else if ffi::PyBool_Check(p) != 0 {
-                Kind::Bool
-            } else if ffi::PyLong_Check(p) != 0 || ffi::PyFloat_Check(p) != 0 {
-                Kind::Number
-            } else if ffi::PyList_Check(p) != 0 || ffi::PyTuple_Check(p) != 0 {
-                Kind::Array
-            } else if ffi::PyDict_Check(p) != 0 {
-                Kind::Object
-            } else {
-                Kind::Other
-            }
-        }
-    }
-
-    fn first(&self) -> Option<Self> {
-        if let Ok(list) = self.0.cast::<PyList>() {
-            return list.get_item(0).ok().map(View);
-        }
-        if let Ok(tuple) = self.0.cast::<PyTuple>() {
-            return tuple.get_item(0).ok().map(View);
-        }
-        None
-    }
-
-    fn is_reserved_name(&self) -> bool {
-        // SAFETY: a type check on a live object.
-        if unsafe { ffi::PyUnicode_Check(self.0.as_ptr()) } == 0 {
-            return false;
-        }
-        // SAFETY: a live str.
-        unsafe { str_text(self.0.as_ptr()) }.is_some_and(codec::is_reserved_event)
+        let replaced = if self.loads.is_none() {
+            // SAFETY: without `json=` the value is the parser's own.
+            unsafe { self.replace_parsed(value.as_ptr(), buffers, 0)? }
+        } else {
+            self.replace(&value.bind(self.py), buffers, 0)?
+        };
+        Ok(replaced.unwrap_or(value))
     }
 }

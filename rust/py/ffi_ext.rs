@@ -5,6 +5,9 @@ use pyo3::ffi;
 use std::os::raw::c_char;
 
 extern "C" {
+    // In the stable ABI (ABI only): what the limited API's own `Py_DECREF`
+    // calls when a count reaches zero.
+    fn _Py_Dealloc(op: *mut ffi::PyObject);
     // Part of the stable ABI since 3.10 and exported by CPython since 3.3, so
     // present in every interpreter an abi3-py39 wheel loads into. It returns
     // the str's cached UTF-8 buffer: no bytes object per string.
@@ -54,4 +57,35 @@ pub unsafe fn str_text<'a>(obj: *mut ffi::PyObject) -> Option<&'a str> {
 pub unsafe fn is_type(obj: *mut ffi::PyObject, tp: *mut ffi::PyTypeObject) -> bool {
     // SAFETY: guaranteed by the caller.
     unsafe { ffi::Py_TYPE(obj) == tp }
+}
+
+/// `Py_INCREF` as the limited API's headers inline it for a 3.9 target: the
+/// count is a field of the stable ABI's `PyObject`. PyO3 calls `Py_IncRef`
+/// instead (a call per reference, measurable per JSON value). Immortal
+/// objects (3.12+) are meant to take such plain increments from older
+/// stable-ABI extensions (PEP 683).
+///
+/// # Safety
+/// `op` must be a live object and the interpreter attached (abi3 builds only
+/// load into interpreters with a GIL, whose holder alone touches counts).
+#[inline(always)]
+pub unsafe fn incref(op: *mut ffi::PyObject) {
+    // SAFETY: guaranteed by the caller.
+    unsafe { (*op).ob_refcnt += 1 }
+}
+
+/// `Py_DECREF` as the limited API's headers inline it for a 3.9 target (see
+/// [`incref`]).
+///
+/// # Safety
+/// As [`incref`], and the caller owns the reference it gives up.
+#[inline(always)]
+pub unsafe fn decref(op: *mut ffi::PyObject) {
+    // SAFETY: guaranteed by the caller.
+    unsafe {
+        (*op).ob_refcnt -= 1;
+        if (*op).ob_refcnt == 0 {
+            _Py_Dealloc(op);
+        }
+    }
 }

@@ -13,6 +13,7 @@ mod keys;
 mod obj;
 mod packet;
 mod router;
+mod view;
 
 use crate::codec::{DecoderOptions, PacketType, MAX_ACK_ID, RESERVED_EVENTS};
 use pyo3::prelude::*;

@@ -6,6 +6,7 @@
 //! while attached (its methods run attached, and a pending packet is dropped
 //! with its `Decoder` in `tp_dealloc`, also attached), so `Obj` skips that.
 
+use super::ffi_ext::{decref, incref};
 use pyo3::ffi;
 use pyo3::prelude::*;
 use std::ptr::NonNull;
@@ -36,7 +37,7 @@ impl Obj {
         let ptr = b.as_ptr();
         // SAFETY: a `Bound` is never NULL and is live; attached.
         unsafe {
-            ffi::Py_IncRef(ptr);
+            incref(ptr);
             Obj(NonNull::new_unchecked(ptr))
         }
     }
@@ -58,7 +59,7 @@ impl Obj {
     #[inline]
     pub fn clone_ref(&self, _py: Python<'_>) -> Obj {
         // SAFETY: a live object; attached (witnessed by `_py`).
-        unsafe { ffi::Py_IncRef(self.0.as_ptr()) };
+        unsafe { incref(self.0.as_ptr()) };
         Obj(self.0)
     }
 
@@ -81,6 +82,6 @@ impl Drop for Obj {
     #[inline]
     fn drop(&mut self) {
         // SAFETY: see the module comment: always attached here.
-        unsafe { ffi::Py_DecRef(self.0.as_ptr()) }
+        unsafe { decref(self.0.as_ptr()) }
     }
 }

@@ -1,12 +1,12 @@
 //! `Packet`, `encode()` and `is_packet_valid()`.
 
 use super::attached::Attached;
-use super::build::View;
 use super::encode::JsonEncoder;
 use super::errors::{to_pyerr, PacketError};
 use super::json_module::Dumps;
 use super::keys;
 use super::obj::Obj;
+use super::view::View;
 use crate::codec::{self, Decoded, PacketType, MAX_ACK_ID};
 use crate::error::Error;
 use pyo3::basic::CompareOp;
@@ -21,8 +21,11 @@ use pyo3::{ffi, intern};
 #[pyclass(frozen, freelist = 128, module = "socketio_rs._core", name = "Packet")]
 pub struct Packet {
     packet_type: PacketType,
-    nsp: Py<PyString>,
-    data: Py<PyAny>,
+    /// A `str`. `Obj`, not `Py<...>`: dropping a `Py` checks a thread-local
+    /// for the attached state, and a packet is always freed attached (in its
+    /// `tp_dealloc`).
+    nsp: Obj,
+    data: Obj,
     id: Option<u64>,
 }
 
@@ -76,27 +79,35 @@ fn new_str(py: Python<'_>, s: &str) -> Obj {
     Obj::from_bound(PyString::new(py, s).as_any())
 }
 
+fn none(py: Python<'_>) -> Obj {
+    Obj::from_bound(&py.None().into_bound(py))
+}
+
 impl Packet {
     /// Wraps a decoded packet.
     pub fn from_decoded(py: Python<'_>, p: Decoded<Obj>) -> Packet {
         // Namespaces repeat from packet to packet: short ones come from the
         // cache of keys and event names.
         let nsp = match p.nsp.as_ref() {
-            "/" => intern!(py, "/").clone().unbind(),
+            "/" => Obj::from_bound(intern!(py, "/").as_any()),
             other => match keys::cached_str(py, other, || Ok(new_str(py, other))) {
-                // SAFETY: the cache holds only `str` objects.
-                Ok(Some(cached)) => {
-                    unsafe { cached.into_py(py).into_bound(py).cast_into_unchecked() }.unbind()
-                }
-                _ => PyString::new(py, other).unbind(),
+                // The cache holds only `str` objects.
+                Ok(Some(cached)) => cached,
+                _ => new_str(py, other),
             },
         };
         Packet {
             packet_type: p.packet_type,
             nsp,
-            data: p.data.map_or_else(|| py.None(), |d| d.into_py(py)),
+            data: p.data.unwrap_or_else(|| none(py)),
             id: p.id,
         }
+    }
+
+    /// The namespace, a `str`.
+    fn nsp_str<'py>(&self, py: Python<'py>) -> Bound<'py, PyString> {
+        // SAFETY: `nsp` only ever holds a `str` (see the constructors).
+        unsafe { self.nsp.bind(py).cast_into_unchecked() }
     }
 
     fn fields<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
@@ -104,8 +115,8 @@ impl Packet {
             py,
             [
                 type_member(py, self.packet_type)?,
-                self.nsp.bind(py).clone().into_any(),
-                self.data.bind(py).clone(),
+                self.nsp.bind(py),
+                self.data.bind(py),
                 self.id.into_pyobject(py)?.into_any(),
             ],
         )
@@ -124,12 +135,12 @@ impl Packet {
         id: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let packet_type = packet_type_from(r#type)?;
-        let nsp = nsp.map_or_else(|| intern!(py, "/").clone().unbind(), Bound::unbind);
+        let nsp = Obj::from_bound(nsp.as_ref().map_or(intern!(py, "/"), |n| n).as_any());
         let id = id.map(ack_id_from).transpose()?;
         Ok(Packet {
             packet_type,
             nsp,
-            data: data.unwrap_or_else(|| py.None()),
+            data: data.map_or_else(|| none(py), |d| Obj::from_bound(d.bind(py))),
             id,
         })
     }
@@ -142,14 +153,14 @@ impl Packet {
 
     /// The namespace, `"/"` for the main one.
     #[getter]
-    fn nsp(&self, py: Python<'_>) -> Py<PyString> {
-        self.nsp.clone_ref(py)
+    fn nsp<'py>(&self, py: Python<'py>) -> Bound<'py, PyString> {
+        self.nsp_str(py)
     }
 
     /// The payload; None when the packet has none.
     #[getter]
-    fn data(&self, py: Python<'_>) -> Py<PyAny> {
-        self.data.clone_ref(py)
+    fn data<'py>(&self, py: Python<'py>) -> Bound<'py, PyAny> {
+        self.data.bind(py)
     }
 
     /// The ack id, or None.
@@ -167,7 +178,7 @@ impl Packet {
         let equal = || -> PyResult<bool> {
             Ok(self.packet_type == other.packet_type
                 && self.id == other.id
-                && self.nsp.bind(py).as_any().eq(other.nsp.bind(py))?
+                && self.nsp.bind(py).eq(other.nsp.bind(py))?
                 && self.data.bind(py).eq(other.data.bind(py))?)
         };
         match op {
@@ -211,8 +222,8 @@ impl Packet {
             slf.get_type().into_any(),
             (
                 me.packet_type as u8,
-                me.nsp.clone_ref(py),
-                me.data.clone_ref(py),
+                me.nsp_str(py).unbind(),
+                me.data.bind(py).unbind(),
                 me.id,
             ),
         ))
@@ -248,7 +259,8 @@ fn encode_into<'py>(
     p: &Packet,
     json: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyList>> {
-    let nsp = p.nsp.bind(py).to_cow()?;
+    let nsp = p.nsp_str(py);
+    let nsp = nsp.to_cow()?;
     let data = p.data.bind(py);
     let has_data = !data.is_none();
     let attachments = match json {
@@ -256,7 +268,7 @@ fn encode_into<'py>(
             let mut encoder = JsonEncoder::new(py);
             codec::encode_into(out, p.packet_type, &nsp, p.id, |out| {
                 if has_data {
-                    encoder.write(out, data, 0)?;
+                    encoder.write(out, &data, 0)?;
                 }
                 Ok(encoder.attachments.len())
             })
@@ -267,7 +279,7 @@ fn encode_into<'py>(
             let mut dumps = Dumps::new(py);
             codec::encode_into(out, p.packet_type, &nsp, p.id, |out| {
                 if has_data {
-                    dumps.write(out, module, data)?;
+                    dumps.write(out, module, &data)?;
                 }
                 Ok(dumps.attachments.len())
             })
@@ -301,7 +313,7 @@ fn encode_into<'py>(
 #[pyfunction]
 pub fn is_packet_valid(py: Python<'_>, packet: &Bound<'_, Packet>) -> PyResult<bool> {
     let p = packet.get();
-    if p.nsp.bind(py).to_cow()?.contains(',') {
+    if p.nsp_str(py).to_cow()?.contains(',') {
         return Ok(false);
     }
     let data = p.data.bind(py);

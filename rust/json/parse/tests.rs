@@ -184,3 +184,79 @@ fn the_depth_ceiling_fits_a_small_thread_stack() {
         .unwrap();
     assert!(handle.join().unwrap());
 }
+
+#[test]
+fn floats_are_read_as_str_parse_reads_them() {
+    // The fast path (exact mantissa and power of ten) and the long way must agree
+    // with Rust's correctly rounded parser on every shape of literal.
+    let mut literals: Vec<String> = [
+        "0.0",
+        "-0.0",
+        "0e5",
+        "-0e-5",
+        "0.038",
+        "1717171717.123",
+        "1717171000.5",
+        "1.5e3",
+        "9007199254740993.0",
+        "9007199254740992.0",
+        "9007199254740991.5",
+        "1e22",
+        "1e23",
+        "1e-22",
+        "1e-23",
+        "123456789012345678.9",
+        "1234567890123456789.0",
+        "12345678901234567890.0",
+        "0.1",
+        "0.2",
+        "0.30000000000000004",
+        "2.2250738585072014e-308",
+        "1.7976931348623157e308",
+        "1e308",
+        "1e309",
+        "4.9e-324",
+        "1e-400",
+        "0.000001",
+        "1E+2",
+        "1e0000000000000000000001",
+        "100000000000000000000000e-10",
+        "0.00000000000000000000000000001",
+        "1.00000000000000000000000000001",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    // A deterministic spread of mantissas and exponents around the fast path's edges.
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    for _ in 0..20_000 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let digits = (x % 20) as usize + 1;
+        let m = (x >> 8) % 10u64.pow(digits.min(19) as u32);
+        let point = (x >> 40) as usize % (digits + 1);
+        let exp = (x >> 48) as i64 % 60 - 30;
+        let text = format!("{m:0digits$}");
+        let (int, frac) = text.split_at(point);
+        let int = if int.is_empty() { "0" } else { int };
+        let int = int.trim_start_matches('0');
+        let int = if int.is_empty() { "0" } else { int };
+        let frac = if frac.is_empty() { "0" } else { frac };
+        let sign = if x & 1 == 1 { "-" } else { "" };
+        literals.push(format!("{sign}{int}.{frac}"));
+        literals.push(format!("{sign}{int}.{frac}e{exp}"));
+        literals.push(format!("{sign}{int}e{exp}"));
+    }
+    for lit in literals {
+        let expected: f64 = lit.parse().unwrap();
+        match p(&lit).unwrap() {
+            Value::Float(v) => assert_eq!(
+                v.to_bits(),
+                expected.to_bits(),
+                "{lit}: {v:?} != {expected:?}"
+            ),
+            other => panic!("{lit}: {other:?}"),
+        }
+    }
+}
