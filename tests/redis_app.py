@@ -139,4 +139,29 @@ if IMPL == "socketio_rs":
             await operator.sockets_leave(spec["rooms"])
         elif op == "disconnect":
             await operator.disconnect_sockets(spec.get("close", False))
+        elif op == "fetch":
+            return {
+                "ok": True,
+                "sockets": [
+                    {
+                        "id": s.id,
+                        "remote": type(s).__name__ == "RemoteSocket",
+                        "rooms": sorted(str(r) for r in s.rooms if r != s.id),
+                        "data": s.data,
+                        "eio": s.handshake.query["EIO"],
+                    }
+                    for s in await operator.fetch_sockets()
+                ],
+            }
+        elif op == "fetch_emit":
+            for s in await operator.fetch_sockets():
+                await s.emit(spec["event"], s.id)
+            for s in await operator.fetch_sockets():
+                if spec.get("join"):
+                    await s.join(spec["join"])
         return _result()
+
+    @sio.event
+    async def set_data(sid: str, data: Any) -> bool:
+        sio.sockets.sockets[sid].data.update(data)
+        return True

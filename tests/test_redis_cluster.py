@@ -203,6 +203,35 @@ async def test_node_style_operators_across_processes(
         assert b.sio.connected and c.sio.connected
 
 
+async def test_fetch_sockets_across_processes(
+    cluster: list[ServerProcess], redis_server: RedisServer
+) -> None:
+    """``fetch_sockets()`` asks the other processes on socketio-rs's own request channel and
+    returns their sockets as RemoteSocket snapshots that can emit, join and disconnect."""
+    async with peers_on([cluster[0], cluster[1], cluster[2]]) as peers:
+        a, b, c = peers
+        await subscribed(redis_server, 3)
+        await wait_until(lambda: redis_server.numsub(CHANNEL + "#requests") == 3)
+        assert await b.call("join", "blue") is True
+        assert await b.call("set_data", {"name": "bee"}) is True
+        fetched = await a.call("do_node", {"op": "fetch"})
+        by_id = {s["id"]: s for s in fetched["sockets"]}
+        assert set(by_id) == {a.sid, b.sid, c.sid}
+        assert by_id[a.sid]["remote"] is False and by_id[b.sid]["remote"] is True
+        assert by_id[b.sid]["rooms"] == ["blue"] and by_id[b.sid]["data"] == {"name": "bee"}
+        assert by_id[c.sid]["eio"] == "4"
+        only_blue = await a.call("do_node", {"op": "fetch", "to": "blue"})
+        assert [s["id"] for s in only_blue["sockets"]] == [b.sid]
+        await a.call(
+            "do_node", {"op": "fetch_emit", "event": "you", "except": "blue", "join": "red"}
+        )
+        assert await c.inbox.first("you") == (c.sid,)
+        await wait_until(lambda: a.inbox.all("you") == [(a.sid,)])
+        await fenced(peers, a, "emitted")
+        assert b.inbox.all("you") == []
+        assert await c.call("rooms") == ["red"]
+
+
 async def test_ack_callback_from_a_client_on_another_process(
     cluster: list[ServerProcess], redis_server: RedisServer
 ) -> None:

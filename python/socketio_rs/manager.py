@@ -260,6 +260,13 @@ class AsyncManager:
             except_rooms=kwargs.get("except_rooms"),
         )
 
+    async def fetch_remote_sockets(
+        self, namespace: str, rooms: list[Any], except_rooms: list[Any]
+    ) -> list[Any]:
+        """The matching sockets of the other processes (``RemoteSocket``
+        objects); a single process has none."""
+        return []
+
     async def publish_sockets_op(
         self, namespace: str, op: str, rooms: list[Any], except_rooms: list[Any], arg: Any
     ) -> None:

@@ -152,7 +152,7 @@ class Namespace:
         """Emit to every socket and return the list of their ack results."""
         return await self._operator().emit_with_ack(event, *args)
 
-    async def fetch_sockets(self) -> list[Socket]:
+    async def fetch_sockets(self) -> list[Any]:
         """The connected sockets."""
         return await self._operator().fetch_sockets()
 

@@ -114,7 +114,7 @@ class BroadcastOperator:
         no longer counts).
         """
         sent: list[tuple[Socket, asyncio.Future[Any]]] = [
-            (socket, socket._send_with_ack(event, args)) for socket in await self.fetch_sockets()
+            (socket, socket._send_with_ack(event, args)) for socket in self._local_sockets()
         ]
         if not sent:
             return []
@@ -134,8 +134,22 @@ class BroadcastOperator:
             raise error
         return responses
 
-    async def fetch_sockets(self) -> list[Socket]:
-        """The connected targets on this process, as :class:`Socket` objects."""
+    async def fetch_sockets(self) -> list[Any]:
+        """The connected targets: this process's as :class:`Socket` objects,
+        then (with a Redis manager, unless :attr:`local`) the other processes'
+        as :class:`~socketio_rs.remote_socket.RemoteSocket` snapshots."""
+        found: list[Any] = list(self._local_sockets())
+        if not self.local_only:
+            manager = self.nsp.server.manager
+            for ns in self.nsp._namespaces():
+                found.extend(
+                    await manager.fetch_remote_sockets(
+                        ns.name, list(self.rooms), list(self.except_rooms)
+                    )
+                )
+        return found
+
+    def _local_sockets(self) -> list[Socket]:
         found: list[Socket] = []
         for ns in self.nsp._namespaces():
             sockets = ns.sockets
@@ -144,13 +158,13 @@ class BroadcastOperator:
 
     async def sockets_join(self, rooms: Any) -> None:
         """Make every target join ``rooms`` (on every process)."""
-        for socket in await self.fetch_sockets():
+        for socket in self._local_sockets():
             await socket.join(rooms)
         await self._publish("join", list(room_set(rooms)))
 
     async def sockets_leave(self, rooms: Any) -> None:
         """Make every target leave ``rooms`` (on every process)."""
-        for socket in await self.fetch_sockets():
+        for socket in self._local_sockets():
             for room in room_set(rooms):
                 await socket.leave(room)
         await self._publish("leave", list(room_set(rooms)))
@@ -158,7 +172,7 @@ class BroadcastOperator:
     async def disconnect_sockets(self, close: bool = False) -> None:
         """Disconnect every target, on every process (``close=True`` closes
         their connections)."""
-        for socket in await self.fetch_sockets():
+        for socket in self._local_sockets():
             await socket.disconnect(close)
         await self._publish("disconnect", close)
 

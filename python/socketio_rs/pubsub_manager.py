@@ -32,17 +32,17 @@ import uuid
 from collections.abc import AsyncGenerator
 from typing import Any, Callable
 
+from ._pubsub_nodeops import NodeOps, _Request
 from ._pubsub_support import LocalAck, RemoteAck, deconstruct, reconstruct
 from .exceptions import PubSubError
 from .manager import AsyncManager, event_args
-from .operators import BroadcastOperator
 
 #: The logger of the pub/sub managers when none is given. Not the server's:
 #: that one logs errors only by default, and an outage must never be silent.
 pubsub_logger = logging.getLogger("socketio_rs.pubsub")
 
 
-class AsyncPubSubManager(AsyncManager):
+class AsyncPubSubManager(NodeOps, AsyncManager):
     """Share the clients of several server processes through a pub/sub backend.
 
     :param channel: the channel every process of the cluster uses.
@@ -56,6 +56,8 @@ class AsyncPubSubManager(AsyncManager):
         the backend is unreachable before :class:`PubSubError` is raised.
     :param reconnect_delay: ``(first, maximum)`` seconds between attempts to
         restore a lost subscription; the delay doubles after each failure.
+    :param request_timeout: how long ``fetch_sockets()`` waits for the other
+        processes' answers before raising ``TimeoutError``.
     """
 
     name = "asyncpubsub"
@@ -69,9 +71,15 @@ class AsyncPubSubManager(AsyncManager):
         *,
         publish_timeout: float = 5.0,
         reconnect_delay: tuple[float, float] = (0.5, 30.0),
+        request_timeout: float = 5.0,
     ) -> None:
         super().__init__()
         self.channel = channel
+        #: socketio-rs's own request/response channel (``fetch_sockets``), kept
+        #: apart from python-socketio's so that mixed clusters are unaffected.
+        self.request_channel = channel + "#requests"
+        self.request_timeout = request_timeout
+        self._requests: dict[str, _Request] = {}
         self.write_only = write_only
         self.host_id = uuid.uuid4().hex
         self.logger = logger
@@ -212,24 +220,6 @@ class AsyncPubSubManager(AsyncManager):
             message["except_rooms"] = except_rooms
         await self._publish_message(message, "data")
 
-    async def publish_sockets_op(
-        self, namespace: str, op: str, rooms: list[Any], except_rooms: list[Any], arg: Any
-    ) -> None:
-        """Ask the other hosts to apply ``sockets_join``/``sockets_leave``/
-        ``disconnect_sockets`` to their sockets (a ``sockets_op`` message,
-        which python-socketio hosts ignore)."""
-        await self._publish_message(
-            {
-                "method": "sockets_op",
-                "op": op,
-                "namespace": namespace,
-                "rooms": rooms,
-                "except_rooms": except_rooms,
-                "arg": arg,
-                "host_id": self.host_id,
-            }
-        )
-
     async def can_disconnect(self, sid: str, namespace: str) -> bool:
         """True for a local client; for another host's, ask it to disconnect
         the client and return False."""
@@ -318,7 +308,9 @@ class AsyncPubSubManager(AsyncManager):
             return self.server.json
         return stdlib_json
 
-    async def _publish_message(self, message: dict[str, Any], binary_field: str = "") -> None:
+    async def _publish_message(
+        self, message: dict[str, Any], binary_field: str = "", channel: str | None = None
+    ) -> None:
         """Serialize and publish; ``binary_field`` names the list that may hold bytes."""
         try:
             text = self._dumps(message)
@@ -336,7 +328,7 @@ class AsyncPubSubManager(AsyncManager):
             ]
             message["binary"] = True
             text = self._dumps(message)
-        await self._publish(text)
+        await self._publish(text, channel)
 
     async def _wait_subscribed(self, timeout: float) -> None:
         """While this process's own subscription is being restored, the other
@@ -350,9 +342,10 @@ class AsyncPubSubManager(AsyncManager):
         except asyncio.TimeoutError:
             pass
 
-    async def _publish(self, data: str | bytes) -> None:
-        """Publish one serialized message, retrying for up to
-        ``publish_timeout``; raise :class:`PubSubError` after that."""
+    async def _publish(self, data: str | bytes, channel: str | None = None) -> None:
+        """Publish one serialized message (on :attr:`channel` unless another is
+        given), retrying for up to ``publish_timeout``; raise
+        :class:`PubSubError` after that."""
         raise NotImplementedError
 
     def _listen(self) -> AsyncGenerator[bytes | str, None]:
@@ -502,30 +495,23 @@ class AsyncPubSubManager(AsyncManager):
     async def _handle_close_room(self, message: dict[str, Any]) -> None:
         await super().close_room(message.get("room"), message.get("namespace") or "/")
 
-    async def _handle_sockets_op(self, message: dict[str, Any]) -> None:
-        nsp = self.server._nsps.get(message.get("namespace") or "/") if self.server else None
-        if nsp is None:
-            return
-        operator = BroadcastOperator(
-            nsp,
-            rooms=frozenset(message.get("rooms") or ()),
-            except_rooms=frozenset(message.get("except_rooms") or ()),
-            local_only=True,
-        )
-        op, arg = message.get("op"), message.get("arg")
-        if op == "join":
-            await operator.sockets_join(arg)
-        elif op == "leave":
-            await operator.sockets_leave(arg)
-        elif op == "disconnect":
-            await operator.disconnect_sockets(bool(arg))
-
     def _get_logger(self) -> logging.Logger:
         return self.logger or pubsub_logger
 
 
 #: The methods a host acts on when another host sent them (``callback`` is separate).
-_METHODS = frozenset({"emit", "disconnect", "enter_room", "leave_room", "close_room", "sockets_op"})
+_METHODS = frozenset(
+    {
+        "emit",
+        "disconnect",
+        "enter_room",
+        "leave_room",
+        "close_room",
+        "sockets_op",
+        "fetch_sockets",
+        "fetch_sockets_response",
+    }
+)
 
 
 __all__ = ["AsyncPubSubManager", "PubSubError"]

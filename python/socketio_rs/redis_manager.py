@@ -129,14 +129,14 @@ class AsyncRedisManager(AsyncPubSubManager):
 
     # -- publishing -------------------------------------------------------
 
-    async def _publish(self, data: str | bytes) -> None:
+    async def _publish(self, data: str | bytes, channel: str | None = None) -> None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.publish_timeout
         delay = 0.05
         while True:
             await self._wait_subscribed(deadline - loop.time())
             try:
-                receivers = await self._client().publish(self.channel, data)
+                receivers = await self._client().publish(channel or self.channel, data)
                 break
             except asyncio.CancelledError:
                 raise
@@ -165,6 +165,10 @@ class AsyncRedisManager(AsyncPubSubManager):
             self._get_logger().warning("%s: publishing to Redis again", self.name)
         self._note_receivers(int(receivers))
 
+    async def _count_subscribers(self, channel: str) -> int:
+        counts = await self._client().pubsub_numsub(channel)
+        return int(counts[0][1]) if counts else 0
+
     def _note_receivers(self, receivers: int) -> None:
         """PUBLISH says how many subscribers got the message: a drop means a
         process stopped or lost its subscription, and it is logged once."""
@@ -191,10 +195,12 @@ class AsyncRedisManager(AsyncPubSubManager):
         silence = _Silence(loop.time())
         watchdog: asyncio.Task[None] | None = None
         try:
-            await asyncio.wait_for(pubsub.subscribe(self.channel), max(5.0, self.ping_interval))
+            subscribe = pubsub.subscribe(self.channel, self.request_channel)
+            await asyncio.wait_for(subscribe, max(5.0, self.ping_interval))
             self._subscribed()
             watchdog = loop.create_task(self._watch(pubsub, silence))
-            channels = (self.channel, self.channel.encode())
+            channels = {self.channel, self.channel.encode()}
+            channels |= {self.request_channel, self.request_channel.encode()}
             while True:
                 message = await pubsub.get_message(timeout=None)
                 silence.heard(loop.time())

@@ -28,7 +28,6 @@ from .codec import Decoder, Packet, encode
 from .manager import AsyncManager
 from .namespace import Namespace, ParentNamespace
 from .operators import BroadcastOperator
-from .socket import Socket
 
 default_logger = logging.getLogger("socketio_rs.server")
 
@@ -231,7 +230,7 @@ class AsyncServer(Dispatcher):
         """``sio.of("/").timeout(seconds)``."""
         return self.sockets.timeout(seconds)
 
-    async def fetch_sockets(self) -> list[Socket]:
+    async def fetch_sockets(self) -> list[Any]:
         """The sockets of the default namespace."""
         return await self.sockets.fetch_sockets()
 
