@@ -4,7 +4,36 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
+Table = dict[Any, list[Callable[..., Any]]]
+
+
+def on(table: Table, key: Any, handler: Callable[..., Any] | None, owner: Any) -> Any:
+    """``owner.on(key)`` as a decorator (returns the function) or
+    ``owner.on(key, handler)`` (returns ``owner``, for chaining)."""
+
+    def register(fn: F) -> F:
+        table.setdefault(key, []).append(fn)
+        return fn
+
+    if handler is None:
+        return register
+    register(handler)
+    return owner
+
+
+def off(table: Table, key: Any, handler: Callable[..., Any] | None) -> None:
+    """Remove one handler of ``key``, or all of them."""
+    if handler is None:
+        table.pop(key, None)
+        return
+    handlers = table.get(key, [])
+    if handler in handlers:
+        handlers.remove(handler)
+    if not handlers:
+        table.pop(key, None)
 
 
 async def call_handler(handler: Callable[..., Any], event: str, args: tuple[Any, ...]) -> Any:

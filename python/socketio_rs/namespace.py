@@ -7,15 +7,15 @@ from __future__ import annotations
 import inspect
 import logging
 import re
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable
 
+from . import _handlers
 from .operators import BroadcastOperator
 
 if TYPE_CHECKING:
     from .server import AsyncServer
     from .socket import Socket
 
-F = TypeVar("F", bound=Callable[..., Any])
 logger = logging.getLogger("socketio_rs.namespace")
 
 #: ``on("connect")`` is the same as ``on("connection")`` (N5).
@@ -63,28 +63,11 @@ class Namespace:
         value is the ack. Sync or async. As a decorator it returns the
         function; called with a handler it returns the namespace.
         """
-        key = _ALIASES.get(event, event)
-
-        def register(fn: F) -> F:
-            self._handlers.setdefault(key, []).append(fn)
-            return fn
-
-        if handler is None:
-            return register
-        register(handler)
-        return self
+        return _handlers.on(self._handlers, _ALIASES.get(event, event), handler, self)
 
     def off(self, event: str, handler: Callable[..., Any] | None = None) -> Namespace:
         """Remove one handler of ``event``, or all of them."""
-        key = _ALIASES.get(event, event)
-        if handler is None:
-            self._handlers.pop(key, None)
-        else:
-            handlers = self._handlers.get(key, [])
-            if handler in handlers:
-                handlers.remove(handler)
-            if not handlers:
-                self._handlers.pop(key, None)
+        _handlers.off(self._handlers, _ALIASES.get(event, event), handler)
         return self
 
     def listeners(self, event: str) -> list[Callable[..., Any]]:

@@ -6,9 +6,9 @@ import asyncio
 import logging
 import time
 from collections.abc import Hashable
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable
 
-from . import _eager, exceptions
+from . import _eager, _handlers, exceptions
 from .codec import Packet, PacketType
 from .handshake import Handshake
 from .middleware import Waiter
@@ -19,7 +19,6 @@ if TYPE_CHECKING:
     from .namespace import Namespace
     from .server import AsyncServer
 
-F = TypeVar("F", bound=Callable[..., Any])
 logger = logging.getLogger("socketio_rs.socket")
 
 
@@ -204,26 +203,11 @@ class Socket:
         its return value is the ack. ``"disconnecting"``/``"disconnect"``
         handlers receive the reason; ``"error"`` handlers the error of a
         per-packet middleware. As a decorator, returns the function."""
-
-        def register(fn: F) -> F:
-            self._handlers.setdefault(event, []).append(fn)
-            return fn
-
-        if handler is None:
-            return register
-        register(handler)
-        return self
+        return _handlers.on(self._handlers, event, handler, self)
 
     def off(self, event: str, handler: Callable[..., Any] | None = None) -> Socket:
         """Remove one handler of ``event``, or all of them."""
-        if handler is None:
-            self._handlers.pop(event, None)
-        else:
-            handlers = self._handlers.get(event, [])
-            if handler in handlers:
-                handlers.remove(handler)
-            if not handlers:
-                self._handlers.pop(event, None)
+        _handlers.off(self._handlers, event, handler)
         return self
 
     def use(self, fn: Callable[..., Any]) -> Socket:
