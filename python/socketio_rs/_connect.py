@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+from collections import deque
 from typing import TYPE_CHECKING, Any, Callable
 
 from . import _eager, exceptions
@@ -47,7 +48,7 @@ _NODE_REASONS = {
 class _Client:
     """One Engine.IO connection: its decoder and its sockets, one per namespace."""
 
-    __slots__ = ("closing", "decoder", "eio_sid", "joining", "sockets", "timer")
+    __slots__ = ("closing", "deadline", "decoder", "eio_sid", "joining", "sockets")
 
     def __init__(self, eio_sid: str, decoder: Any) -> None:
         self.eio_sid = eio_sid
@@ -55,7 +56,7 @@ class _Client:
         self.sockets: dict[str, Socket] = {}  # namespace -> socket (joining or connected)
         self.joining: set[str] = set()  # namespaces whose CONNECT is being resolved
         self.closing: str | None = None  # the reason, once a close was decided
-        self.timer: asyncio.TimerHandle | None = None  # connect_timeout (N23)
+        self.deadline = 0.0  # loop time by which it must have joined a namespace (N23)
 
 
 class ConnectFlow:
@@ -79,6 +80,8 @@ class ConnectFlow:
     _router: RegexRouter
     _shutting_down: bool
     _admin: InstrumentedAsyncServer | None
+    _joins_due: deque[_Client]
+    _joins_timer: asyncio.TimerHandle | None
 
     # Defined by AsyncServer / Dispatcher.
     def of(self, name: Any, fn: Callable[..., Any] | None = None) -> Namespace:
@@ -195,13 +198,10 @@ class ConnectFlow:
                 raise exc from None
 
     def _accept(self, socket: Socket) -> None:
-        nsp, client = socket.nsp, socket._client
+        nsp = socket.nsp
         nsp._pending.pop(socket.id, None)
         nsp.sockets[socket.id] = socket
         socket.connected = True
-        if client.timer is not None:
-            client.timer.cancel()
-            client.timer = None
         for fn in nsp._listeners("connection"):
             self._start_listener(fn, socket)
 
@@ -300,13 +300,26 @@ class ConnectFlow:
     # -- connect timeout --------------------------------------------------
 
     def _arm_connect_timeout(self, client: _Client, seconds: float | None) -> None:
-        if seconds:
-            loop = asyncio.get_running_loop()
-            client.timer = loop.call_later(seconds, self._connect_timed_out, client)
+        """Every connection gets the same timeout, so deadlines come in order:
+        one queue and one timer for the earliest serve them all, with no timer
+        to create or cancel per connection."""
+        if not seconds:
+            return
+        loop = asyncio.get_running_loop()
+        client.deadline = loop.time() + seconds
+        self._joins_due.append(client)
+        if self._joins_timer is None:
+            self._joins_timer = loop.call_at(client.deadline, self._expire_joins)
+
+    def _expire_joins(self) -> None:
+        loop = asyncio.get_running_loop()
+        due, now = self._joins_due, loop.time()
+        while due and due[0].deadline <= now:
+            self._connect_timed_out(due.popleft())
+        self._joins_timer = loop.call_at(due[0].deadline, self._expire_joins) if due else None
 
     def _connect_timed_out(self, client: _Client) -> None:
         """N23: a connection that joined no namespace in time is closed."""
-        client.timer = None
         if self._gone(client) or any(s.connected for s in client.sockets.values()):
             return
         self.logger.info("%s joined no namespace in time: closing it", client.eio_sid)
@@ -338,15 +351,18 @@ class ConnectFlow:
         socket.connected = False
         nsp.sockets.pop(sid, None)
         nsp._outgoing.discard(socket)
-        for future in list(socket._acks.values()):
-            if not future.done():
-                future.set_exception(exceptions.DisconnectedError("the socket disconnected"))
+        if socket._acks:
+            for future in list(socket._acks.values()):
+                if not future.done():
+                    future.set_exception(exceptions.DisconnectedError("the socket disconnected"))
         await self._run_listeners(socket, "disconnect", node_reason)
         self._remove_empty_child(nsp)
 
     async def _run_listeners(self, socket: Socket, event: str, *args: Any) -> None:
         """Namespace-level handlers ``fn(socket, *args)``, then the socket's own
         ``fn(*args)``, each awaited in turn."""
+        if not socket._handlers and not socket.nsp._has_handlers():
+            return
         calls: list[tuple[Callable[..., Any], tuple[Any, ...]]] = [
             (fn, (socket, *args)) for fn in socket.nsp._listeners(event)
         ]

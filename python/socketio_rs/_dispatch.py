@@ -135,8 +135,6 @@ class Dispatcher(ConnectFlow):
     async def _handle_eio_disconnect(self, eio_sid: str, reason: str) -> None:
         client = self._clients.pop(eio_sid, None)
         if client is not None:
-            if client.timer is not None:
-                client.timer.cancel()
             client.decoder.reset()  # P11: a partial binary packet is dropped
             node_reason = self._node_reason(client, reason)
             reason = client.closing or reason

@@ -13,6 +13,7 @@ import asyncio
 import functools
 import logging
 import re
+from collections import deque
 from collections.abc import Awaitable
 from typing import Any, Callable, TypeVar
 
@@ -114,6 +115,8 @@ class AsyncServer(Dispatcher):
         # attribute check when the server is not instrumented.
         self._admin: InstrumentedAsyncServer | None = None
         self._shutting_down = False
+        self._joins_due: deque[_Client] = deque()  # connect_timeout, in deadline order
+        self._joins_timer: asyncio.TimerHandle | None = None
         # Node-style namespaces (namespace.py): by name, and the dynamic parents.
         self._nsps: dict[str, Namespace] = {}
         self._regex_parents: list[ParentNamespace] = []  # index = the router's index
