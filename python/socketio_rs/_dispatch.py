@@ -198,7 +198,13 @@ class Dispatcher(ConnectFlow):
         self.logger.info('received event "%s" from %s [%s]', data[0], sid, namespace)
         if self._admin is not None:
             self._admin.event_received(namespace, sid, data)
-        if not socket._plain or socket.nsp._listeners(data[0]):
+        nsp = socket.nsp
+        if (
+            socket._handlers
+            or socket._fns
+            or socket._any
+            or ((nsp._handlers or nsp.parent is not None) and nsp._listeners(data[0]))
+        ):
             return self._dispatch(socket, data)
         try:
             return self._resolve(data[0], namespace, (sid, *data[1:]))

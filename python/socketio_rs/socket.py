@@ -90,11 +90,6 @@ class Socket:
         transport: str = self.server.eio.transport(self._eio_sid)
         return transport
 
-    @property
-    def _plain(self) -> bool:
-        """No per-socket handler, middleware or catch-all: events take the fast path."""
-        return not (self._handlers or self._fns or self._any)
-
     # -- emitting ---------------------------------------------------------
 
     async def emit(self, event: str, *args: Any) -> None:
