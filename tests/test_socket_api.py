@@ -388,3 +388,59 @@ async def test_shutdown_without_clients() -> None:
     sio, app = rs_server()
     async with serve(app):
         await sio.shutdown()
+
+
+@pytest.mark.parametrize("transport", NODE_TRANSPORTS)
+async def test_emits_to_rooms_avoiding_dupes(transport: str) -> None:  # messaging-many, S15
+    sio, app = rs_server()
+
+    @sio.sockets.on("go")
+    async def go(socket: Socket) -> None:
+        await socket.join(["room1", "room2"])
+        await sio.to("room1").to("room2").emit("once")
+        await sio.in_(["room1", "room2", "room3"]).emit("again")
+        await socket.emit("done")
+
+    async with serve(app) as url:
+        transcript = await node_steps(
+            url, transport, [["connect", "c", ""], ["emit", "c", "go"], ["wait", "c", "done"]]
+        )
+    assert [e[1] for e in steps(transcript, "event")] == ["once", "again", "done"]
+
+
+async def test_catch_all_listeners_prepend_and_remove() -> None:  # socket.ts onAny series, S17/S18
+    sio, app = rs_server()
+    order: list[Any] = []
+
+    @sio.sockets.on("connection")
+    async def on_connection(socket: Socket) -> None:
+        def first(event: str, *args: Any) -> None:
+            order.append(("first", event))
+
+        def second(event: str, *args: Any) -> None:
+            order.append(("second", event))
+
+        socket.on_any(second).prepend_any(first)
+        assert socket.listeners_any() == [first, second]
+        out: list[Any] = []
+        socket.on_any_outgoing(lambda e, *a: out.append(("out", e, *a)))
+        socket.prepend_any_outgoing(lambda e, *a: out.append(("pre", e, *a)))
+        await sio.sockets.emit("bin", b"\x00")  # broadcasts reach the outgoing listeners
+        order.append(out)
+        socket.on("clear", lambda: socket.off_any() and None)
+
+    async with serve(app) as url:
+        async with connected(url, ["websocket"]) as c:
+            await connection_of(sio, c)
+            await c.emit("one")
+            await wait_until(lambda: ("second", "one") in order)
+            await c.call("clear", timeout=WAIT)
+            await c.emit("two")
+            await asyncio.sleep(0.05)
+    assert order[0] == [("pre", "bin", b"\x00"), ("out", "bin", b"\x00")]
+    assert order[1:] == [
+        ("first", "one"),
+        ("second", "one"),
+        ("first", "clear"),
+        ("second", "clear"),
+    ]
