@@ -52,6 +52,10 @@ class AsyncManager:
         self.pending_disconnect: dict[str, set[str]] = {}
         # eio_sid -> sid per namespace: the inverse of rooms[namespace][None].
         self._sids: dict[str, dict[str, str]] = {}
+        # The rooms of each sid per namespace (insertion-ordered): the inverse of
+        # rooms, so that leaving every room and listing them do not scan the
+        # namespace's rooms.
+        self._member_of: dict[str, dict[str, dict[Any, None]]] = {}
 
     def set_server(self, server: AsyncServer) -> None:
         """Attach the manager to its server."""
@@ -143,7 +147,8 @@ class AsyncManager:
         if ns is None:
             return
         eio_sid = ns.get(CONNECTED, {}).get(sid)
-        for room in [r for r, members in ns.items() if sid in members]:
+        joined = self._member_of.get(namespace, {}).get(sid)
+        for room in list(joined) if joined else ():
             self.basic_leave_room(sid, namespace, room)
         if eio_sid is not None:
             sids = self._sids.get(namespace)
@@ -173,6 +178,14 @@ class AsyncManager:
         if eio_sid is None:
             eio_sid = ns[CONNECTED][sid]
         ns.setdefault(room, {})[sid] = eio_sid
+        member_of = self._member_of.get(namespace)
+        if member_of is None:
+            member_of = self._member_of[namespace] = {}
+        joined = member_of.get(sid)
+        if joined is None:
+            member_of[sid] = {room: None}
+        else:
+            joined[room] = None
         if self.server is not None and self.server._admin is not None:
             self.server._admin.room_joined(sid, namespace, room)
 
@@ -187,6 +200,13 @@ class AsyncManager:
         if self.server is not None and self.server._admin is not None:
             self.server._admin.room_left(sid, namespace, room)
         del members[sid]
+        member_of = self._member_of[namespace]
+        joined = member_of[sid]
+        del joined[room]
+        if not joined:
+            del member_of[sid]
+            if not member_of:
+                del self._member_of[namespace]
         if not members:
             del ns[room]
             if not ns:
@@ -201,11 +221,8 @@ class AsyncManager:
 
     def get_rooms(self, sid: str, namespace: str) -> list[Any]:
         """The rooms ``sid`` is in, its own room included."""
-        return [
-            name
-            for name, members in self.rooms.get(namespace, {}).items()
-            if name is not CONNECTED and sid in members
-        ]
+        joined = self._member_of.get(namespace, {}).get(sid, {})
+        return [name for name in joined if name is not CONNECTED]
 
     # -- asynchronous API (python-socketio's AsyncManager) -----------------
 
