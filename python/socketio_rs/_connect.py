@@ -14,6 +14,7 @@ from collections import deque
 from typing import TYPE_CHECKING, Any, Callable
 
 from . import _eager, exceptions
+from ._handlers import start_listener
 from .codec import Packet, PacketType
 from .middleware import CLOSED, connect_error_data, run_chain
 from .namespace import Namespace, ParentNamespace
@@ -83,18 +84,15 @@ class ConnectFlow:
     _joins_due: deque[_Client]
     _joins_timer: asyncio.TimerHandle | None
 
-    # Defined by AsyncServer / Dispatcher.
-    def of(self, name: Any, fn: Callable[..., Any] | None = None) -> Namespace:
-        raise NotImplementedError
+    if TYPE_CHECKING:  # defined by AsyncServer / Dispatcher
 
-    def _send(self, eio_sid: str, pkt: Packet) -> None:
-        raise NotImplementedError
+        def of(self, name: Any, fn: Callable[..., Any] | None = None) -> Namespace: ...
 
-    def _violation(self, client: _Client, why: str) -> None:
-        raise NotImplementedError
+        def _send(self, eio_sid: str, pkt: Packet) -> None: ...
 
-    async def _trigger_event(self, event: str, namespace: str, *args: Any) -> Any:
-        raise NotImplementedError
+        def _violation(self, client: _Client, why: str) -> None: ...
+
+        async def _trigger_event(self, event: str, namespace: str, *args: Any) -> Any: ...
 
     # -- connecting -------------------------------------------------------
 
@@ -203,17 +201,21 @@ class ConnectFlow:
         nsp.sockets[socket.id] = socket
         socket.connected = True
         for fn in nsp._listeners("connection"):
-            self._start_listener(fn, socket)
+            start_listener(self.logger, fn, socket)
 
     async def _refuse(
         self, socket: Socket, payload: dict[str, Any], packet_type: PacketType = _CONNECT_ERROR
     ) -> None:
         """Refuse a joining socket: it leaves its rooms (M5), then the client
         gets CONNECT_ERROR (or DISCONNECT with ``always_connect``)."""
-        self._forget_socket(socket)
-        await self.manager.disconnect(socket.id, socket.nsp.name, ignore_queue=True)
+        await self._drop_joining(socket)
         self._send(socket._eio_sid, Packet(packet_type, socket.nsp.name, payload))
         self._remove_empty_child(socket.nsp)
+
+    async def _drop_joining(self, socket: Socket) -> None:
+        """A socket that never got connected leaves its rooms and the registries."""
+        self._forget_socket(socket)
+        await self.manager.disconnect(socket.id, socket.nsp.name, ignore_queue=True)
 
     def _forget_socket(self, socket: Socket) -> None:
         socket._closing = True
@@ -221,16 +223,6 @@ class ConnectFlow:
         if client.sockets.get(nsp.name) is socket:
             del client.sockets[nsp.name]
         nsp._pending.pop(socket.id, None)
-
-    def _start_listener(self, fn: Callable[..., Any], *args: Any) -> None:
-        """Call a Node-style listener; an async one starts eagerly and runs on."""
-        try:
-            ret = fn(*args)
-        except Exception:
-            self.logger.exception("handler error")
-            return
-        if inspect.iscoroutine(ret):
-            _eager.start(ret, _ignore, self._join_failed)
 
     # -- resolving names --------------------------------------------------
 
@@ -284,7 +276,7 @@ class ConnectFlow:
             default = self._nsps.get("/")
             if default is not None:
                 for fn in default._listeners("new_namespace"):
-                    self._start_listener(fn, nsp)
+                    start_listener(self.logger, fn, nsp)
 
     def _remove_empty_child(self, nsp: Namespace) -> None:
         """``cleanup_empty_child_namespaces`` (N21): a child with no socket goes."""
@@ -336,9 +328,8 @@ class ConnectFlow:
             return
         nsp, sid = socket.nsp, socket.id
         if not socket.connected:  # still joining: dropped silently (M7)
-            self._forget_socket(socket)
             socket._waiter.close()
-            await self.manager.disconnect(sid, nsp.name, ignore_queue=True)
+            await self._drop_joining(socket)
             self._remove_empty_child(nsp)
             return
         self._forget_socket(socket)

@@ -19,11 +19,11 @@ from engineio import packet as eio_packet
 from . import _eager
 from ._connect import ConnectFlow, _Client
 from ._engine import EngineServer
-from ._handlers import call_handler
+from ._handlers import call_handler, start_listener
 from .codec import Packet, PacketError, PacketType
 from .manager import event_args
 from .middleware import CLOSED, run_chain
-from .socket import Socket, _call_listener
+from .socket import Socket
 
 if TYPE_CHECKING:
     from .admin import InstrumentedAsyncServer
@@ -219,7 +219,7 @@ class Dispatcher(ConnectFlow):
         the socket's own. The first result that is not ``None`` is the ack."""
         event, args = data[0], data[1:]
         for fn in list(socket._any):
-            _call_listener(fn, event, *args)
+            start_listener(self.logger, fn, event, *args)
         if socket._fns:
             packet = list(data)
             error = await run_chain(list(socket._fns), packet, None)

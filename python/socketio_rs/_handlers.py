@@ -1,10 +1,13 @@
-"""Calling a user handler the python-socketio way."""
+"""Calling and registering user handlers: python-socketio's way, and Node-style listeners."""
 
 from __future__ import annotations
 
 import asyncio
 import inspect
+import logging
 from typing import Any, Callable, TypeVar
+
+from . import _eager
 
 F = TypeVar("F", bound=Callable[..., Any])
 Table = dict[Any, list[Callable[..., Any]]]
@@ -57,3 +60,19 @@ async def call_handler(handler: Callable[..., Any], event: str, args: tuple[Any,
     except asyncio.CancelledError:
         ret = None
     return ret
+
+
+def start_listener(logger: logging.Logger, fn: Callable[..., Any], *args: Any) -> None:
+    """Call a Node-style listener that nothing waits for; an async one starts
+    eagerly and runs on as a task if it suspends. Errors are logged."""
+    try:
+        ret = fn(*args)
+    except Exception:
+        logger.exception("listener error")
+        return
+    if inspect.iscoroutine(ret):
+        _eager.start(ret, _ignore, lambda exc: logger.error("listener error", exc_info=exc))
+
+
+def _ignore(result: Any) -> None:
+    pass

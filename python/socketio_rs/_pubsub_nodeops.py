@@ -30,19 +30,17 @@ class NodeOps:
     request_timeout: float
     _requests: dict[str, _Request]
 
-    def _start_listener(self) -> None:
-        raise NotImplementedError
+    if TYPE_CHECKING:  # provided by AsyncPubSubManager
 
-    def _dumps(self, message: dict[str, Any]) -> str | bytes:
-        raise NotImplementedError
+        def _start_listener(self) -> None: ...
 
-    async def _publish_message(
-        self, message: dict[str, Any], binary_field: str = "", channel: str | None = None
-    ) -> None:
-        raise NotImplementedError
+        def _dumps(self, message: dict[str, Any]) -> str | bytes: ...
 
-    def _get_logger(self) -> logging.Logger:
-        raise NotImplementedError
+        async def _publish_message(
+            self, message: dict[str, Any], binary_field: str = "", channel: str | None = None
+        ) -> None: ...
+
+        def _get_logger(self) -> logging.Logger: ...
 
     async def fetch_remote_sockets(
         self, namespace: str, rooms: list[Any], except_rooms: list[Any]

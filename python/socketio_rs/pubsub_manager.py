@@ -255,25 +255,20 @@ class AsyncPubSubManager(NodeOps, AsyncManager):
         """Put ``sid`` in ``room``, here or on the host that holds it."""
         if self.is_connected(sid, namespace) or self.is_pre_connected(sid, namespace):
             await super().enter_room(sid, namespace, room, eio_sid=eio_sid)
-            return
-        await self._publish_message(
-            {
-                "method": "enter_room",
-                "sid": sid,
-                "room": room,
-                "namespace": namespace or "/",
-                "host_id": self.host_id,
-            }
-        )
+        else:
+            await self._publish_room_change("enter_room", sid, namespace, room)
 
     async def leave_room(self, sid: str, namespace: str, room: Any) -> None:
         """Take ``sid`` out of ``room``, here or on the host that holds it."""
         if self.is_connected(sid, namespace) or self.is_pre_connected(sid, namespace):
             await super().leave_room(sid, namespace, room)
-            return
+        else:
+            await self._publish_room_change("leave_room", sid, namespace, room)
+
+    async def _publish_room_change(self, method: str, sid: str, namespace: str, room: Any) -> None:
         await self._publish_message(
             {
-                "method": "leave_room",
+                "method": method,
                 "sid": sid,
                 "room": room,
                 "namespace": namespace or "/",

@@ -8,7 +8,8 @@ import time
 from collections.abc import Hashable
 from typing import TYPE_CHECKING, Any, Callable
 
-from . import _eager, _handlers, exceptions
+from . import _handlers, exceptions
+from ._handlers import start_listener
 from .codec import Packet, PacketType
 from .handshake import Handshake
 from .middleware import Waiter
@@ -155,7 +156,7 @@ class Socket:
 
     def _notify_outgoing(self, event: str, args: tuple[Any, ...]) -> None:
         for fn in list(self._any_outgoing):
-            _call_listener(fn, event, *args)
+            start_listener(logger, fn, event, *args)
 
     # -- rooms ------------------------------------------------------------
 
@@ -278,22 +279,3 @@ def _remove(listeners: list[Callable[..., Any]], fn: Callable[..., Any] | None) 
         listeners.clear()
     elif fn in listeners:
         listeners.remove(fn)
-
-
-def _call_listener(fn: Callable[..., Any], *args: Any) -> None:
-    """Call a catch-all listener; an async one is started eagerly."""
-    try:
-        ret = fn(*args)
-    except Exception:
-        logger.exception("listener error")
-        return
-    if asyncio.iscoroutine(ret):
-        _eager.start(ret, _ignore, _log_failure)
-
-
-def _ignore(result: Any) -> None:
-    pass
-
-
-def _log_failure(exc: BaseException) -> None:
-    logger.error("listener error", exc_info=exc)
