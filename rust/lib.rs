@@ -5,7 +5,8 @@
 //!   binary-attachment decoder state machine), following socket.io-parser 4.2.7;
 //! - [`json`]: a JSON parser that builds values through a [`json::Builder`]
 //!   (Python objects in the extension, [`json::Value`] in tests) and the JSON
-//!   text writers shared by the encoders.
+//!   text writers shared by the encoders;
+//! - [`ws`]: a server-side WebSocket frame codec (RFC 6455, no extensions).
 //!
 //! The PyO3 bindings live in `py/` and are compiled only with the `python`
 //! feature, which maturin enables.
@@ -26,6 +27,7 @@ pub mod error;
 pub mod fuzzing;
 pub mod json;
 pub mod router;
+pub mod ws;
 
 #[cfg(feature = "python")]
 mod py;
