@@ -16,8 +16,13 @@ __all__ = [
     "Decoder",
     "Packet",
     "Router",
+    "WsError",
+    "WsReader",
     "encode",
     "is_packet_valid",
+    "ws_accept",
+    "ws_close_frame",
+    "ws_frame",
 ]
 
 PACKET_TYPES: list[tuple[str, int]]
@@ -98,3 +103,21 @@ class Router:
     def __len__(self) -> int: ...
     @staticmethod
     def class_ranges(class_: str, /) -> list[tuple[int, int]]: ...
+
+class WsError(ValueError):
+    """A client broke RFC 6455; ``code`` is the close code to answer with."""
+
+    code: int
+
+@final
+class WsReader:
+    """Reads what a client sends on a WebSocket connection (RFC 6455 5)."""
+
+    def __new__(cls, max_message: int) -> WsReader: ...
+    def feed(self, data: bytes | bytearray | memoryview, /) -> list[tuple[int, str | bytes]]: ...
+    @property
+    def buffered(self) -> int: ...
+
+def ws_frame(opcode: int, payload: str | bytes | bytearray | memoryview) -> bytes: ...
+def ws_close_frame(code: int, reason: str = "") -> bytes: ...
+def ws_accept(key: str | bytes) -> str: ...

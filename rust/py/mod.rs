@@ -14,6 +14,7 @@ mod obj;
 mod packet;
 mod router;
 mod view;
+mod ws;
 
 use crate::codec::{DecoderOptions, PacketType, MAX_ACK_ID, RESERVED_EVENTS};
 use pyo3::prelude::*;
@@ -38,6 +39,7 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<router::Router>()?;
     m.add_function(wrap_pyfunction!(packet::encode, m)?)?;
     m.add_function(wrap_pyfunction!(packet::is_packet_valid, m)?)?;
+    ws::register(m)?;
     fastcall::install(m)?;
     Ok(())
 }

@@ -1,0 +1,231 @@
+//! The WebSocket frame codec ([`crate::ws`]) for a Python protocol on a raw
+//! transport: `WsReader.feed(data)` from `data_received`, and
+//! `transport.write(ws_frame(...))` to send.
+
+use super::ffi_ext::str_utf8;
+use crate::ws::{self, Message};
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyByteArray, PyBytes, PyList, PyMemoryView, PyString};
+use pyo3::{create_exception, ffi};
+
+create_exception!(
+    socketio_rs._core,
+    WsError,
+    PyValueError,
+    "A client broke RFC 6455. `code` is the close code to answer with: 1002\n(protocol error), 1007 (invalid UTF-8) or 1009 (message too big);\n`str(err)` is a short reason."
+);
+
+/// The `WsError` of a core error, with its `code`.
+fn to_pyerr(py: Python<'_>, err: ws::WsError) -> PyErr {
+    let exc = WsError::new_err(err.to_string());
+    match exc.value(py).setattr("code", err.code()) {
+        Ok(()) => exc,
+        Err(e) => e,
+    }
+}
+
+/// Reads what a client sends on a WebSocket connection (RFC 6455 5: masked
+/// frames, fragments, control frames, no extensions).
+#[pyclass(module = "socketio_rs._core", name = "WsReader")]
+pub struct WsReader {
+    core: ws::Reader,
+}
+
+#[pymethods]
+impl WsReader {
+    #[new]
+    #[pyo3(signature = (max_message))]
+    fn new(max_message: usize) -> Self {
+        WsReader {
+            core: ws::Reader::new(max_message),
+        }
+    }
+
+    /// Feeds bytes received from the client; returns the items they complete,
+    /// in order: `(1, str)` a text message, `(2, bytes)` a binary message,
+    /// `(8, bytes)` a close frame's payload, `(9, bytes)` a ping's, `(10,
+    /// bytes)` a pong's. Raises `WsError` when the client breaks the protocol
+    /// (items completed earlier in the same call are dropped); the reader is
+    /// then poisoned and raises it again on every call. After a close frame,
+    /// input is ignored.
+    #[pyo3(signature = (data, /))]
+    fn feed<'py>(
+        &mut self,
+        py: Python<'py>,
+        data: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let data = as_bytes(data, "data")?;
+        let data = data.as_bytes();
+        let list = PyList::empty(py);
+        let mut failed = None;
+        let result = self.core.feed(data, |message| {
+            if failed.is_none() {
+                if let Err(e) = append_item(&list, message) {
+                    failed = Some(e);
+                }
+            }
+        });
+        result.map_err(|e| to_pyerr(py, e))?;
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(list),
+        }
+    }
+
+    /// Bytes held: a partial frame and a partial message.
+    #[getter]
+    fn buffered(&self) -> usize {
+        self.core.buffered()
+    }
+}
+
+/// Appends `(opcode, payload)` to `list`.
+fn append_item(list: &Bound<'_, PyList>, message: Message<'_>) -> PyResult<()> {
+    let py = list.py();
+    // SAFETY: attached; each C call's result is checked, and references are
+    // handed over exactly once (`PyTuple_SetItem` steals its item).
+    unsafe {
+        let payload = match message {
+            Message::Text(s) => {
+                ffi::PyUnicode_FromStringAndSize(s.as_ptr().cast(), s.len() as ffi::Py_ssize_t)
+            }
+            Message::Binary(b) | Message::Close(b) | Message::Ping(b) | Message::Pong(b) => {
+                ffi::PyBytes_FromStringAndSize(b.as_ptr().cast(), b.len() as ffi::Py_ssize_t)
+            }
+        };
+        let payload = Bound::from_owned_ptr_or_err(py, payload)?;
+        let opcode = Bound::from_owned_ptr_or_err(
+            py,
+            ffi::PyLong_FromLong(std::ffi::c_long::from(message.opcode())),
+        )?;
+        let tuple = Bound::from_owned_ptr_or_err(py, ffi::PyTuple_New(2))?;
+        ffi::PyTuple_SetItem(tuple.as_ptr(), 0, opcode.into_ptr());
+        ffi::PyTuple_SetItem(tuple.as_ptr(), 1, payload.into_ptr());
+        if ffi::PyList_Append(list.as_ptr(), tuple.as_ptr()) != 0 {
+            return Err(PyErr::fetch(py));
+        }
+    }
+    Ok(())
+}
+
+/// `obj` as `bytes`: itself, or a copy of a `bytearray` or `memoryview` (a
+/// copy, since Python code run while we read, a finalizer, could resize it).
+fn as_bytes<'py>(obj: &Bound<'py, PyAny>, what: &str) -> PyResult<Bound<'py, PyBytes>> {
+    if let Ok(bytes) = obj.cast::<PyBytes>() {
+        return Ok(bytes.clone());
+    }
+    if obj.is_instance_of::<PyByteArray>() || obj.is_instance_of::<PyMemoryView>() {
+        // SAFETY: a bytes-like object; the result is a new bytes or NULL.
+        return unsafe {
+            Ok(
+                Bound::from_owned_ptr_or_err(obj.py(), ffi::PyBytes_FromObject(obj.as_ptr()))?
+                    .cast_into_unchecked(),
+            )
+        };
+    }
+    Err(PyTypeError::new_err(format!(
+        "{what} must be bytes-like, not {}",
+        obj.get_type().name()?
+    )))
+}
+
+/// The bytes of a `str` (as UTF-8) or bytes-like argument; `holder` keeps a
+/// copy alive when one is made.
+fn payload_bytes<'a, 'py>(
+    obj: &'a Bound<'py, PyAny>,
+    holder: &'a mut Option<Bound<'py, PyBytes>>,
+    what: &str,
+) -> PyResult<&'a [u8]> {
+    if obj.is_instance_of::<PyString>() {
+        // SAFETY: a live str, borrowed for the slice's life; attached.
+        return match unsafe { str_utf8(obj.as_ptr()) } {
+            Some(text) => Ok(text),
+            // Lone surrogates: let Python's own encoder raise its
+            // UnicodeEncodeError (a ValueError).
+            None => match obj.call_method1("encode", ("utf-8",)) {
+                Err(e) => Err(e),
+                Ok(_) => Err(PyValueError::new_err(format!("{what}: not UTF-8"))),
+            },
+        };
+    }
+    if let Ok(bytes) = obj.cast::<PyBytes>() {
+        return Ok(bytes.as_bytes());
+    }
+    let bytes = as_bytes(obj, what)
+        .map_err(|_| PyTypeError::new_err(format!("{what} must be str or bytes-like")))?;
+    Ok(holder.insert(bytes).as_bytes())
+}
+
+/// A new `bytes` of `head` followed by `payload`, written in place.
+fn frame_bytes<'py>(py: Python<'py>, head: &[u8], payload: &[u8]) -> PyResult<Bound<'py, PyBytes>> {
+    let len = head.len() + payload.len();
+    // SAFETY: a NULL source asks CPython for `len` bytes left for us to fill;
+    // both copies stay within them.
+    unsafe {
+        let obj = Bound::from_owned_ptr_or_err(
+            py,
+            ffi::PyBytes_FromStringAndSize(std::ptr::null(), len as ffi::Py_ssize_t),
+        )?;
+        let buf = ffi::PyBytes_AsString(obj.as_ptr()).cast::<u8>();
+        if buf.is_null() {
+            return Err(PyErr::fetch(py));
+        }
+        std::ptr::copy_nonoverlapping(head.as_ptr(), buf, head.len());
+        std::ptr::copy_nonoverlapping(payload.as_ptr(), buf.add(head.len()), payload.len());
+        Ok(obj.cast_into_unchecked())
+    }
+}
+
+/// One unmasked server frame with FIN set (RFC 6455 5.2): `opcode` 1 (text),
+/// 2 (binary), 8 (close), 9 (ping) or 10 (pong); a `str` payload is sent as
+/// UTF-8. Control frames carry at most 125 bytes. Raises `ValueError`.
+#[pyfunction]
+#[pyo3(signature = (opcode, payload))]
+fn ws_frame<'py>(
+    py: Python<'py>,
+    opcode: i64,
+    payload: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let mut holder = None;
+    let payload = payload_bytes(payload, &mut holder, "payload")?;
+    let (head, used) = ws::frame_header(opcode, payload.len())
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+    frame_bytes(py, head.get(..used).unwrap_or_default(), payload)
+}
+
+/// A close frame (RFC 6455 5.5.1) with `code` and `reason`, the reason cut to
+/// 123 bytes on a character boundary. Raises `ValueError` for a code an
+/// endpoint may not send (7.4).
+#[pyfunction]
+#[pyo3(signature = (code, reason = ""))]
+fn ws_close_frame<'py>(py: Python<'py>, code: i64, reason: &str) -> PyResult<Bound<'py, PyBytes>> {
+    let payload =
+        ws::close_payload(code, reason).map_err(|e| PyValueError::new_err(e.to_string()))?;
+    let (head, used) = ws::frame_header(i64::from(ws::OP_CLOSE), payload.len())
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+    frame_bytes(py, head.get(..used).unwrap_or_default(), &payload)
+}
+
+/// The `Sec-WebSocket-Accept` value for a `Sec-WebSocket-Key` (RFC 6455
+/// 4.2.2): base64 of the SHA-1 of the key and the protocol's GUID.
+#[pyfunction]
+#[pyo3(signature = (key))]
+fn ws_accept(key: &Bound<'_, PyAny>) -> PyResult<String> {
+    let mut holder = None;
+    Ok(ws::accept_key(payload_bytes(key, &mut holder, "key")?))
+}
+
+/// Adds `WsError`, `WsReader`, `ws_frame`, `ws_close_frame` and `ws_accept`.
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    let error = py.get_type::<WsError>();
+    // The class default, for the type checker's view; every raised error sets its own.
+    error.setattr("code", 1002)?;
+    m.add("WsError", error)?;
+    m.add_class::<WsReader>()?;
+    m.add_function(wrap_pyfunction!(ws_frame, m)?)?;
+    m.add_function(wrap_pyfunction!(ws_close_frame, m)?)?;
+    m.add_function(wrap_pyfunction!(ws_accept, m)?)?;
+    Ok(())
+}
