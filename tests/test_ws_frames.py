@@ -7,9 +7,11 @@ frames built by hand. Section numbers are RFC 6455's.
 
 from __future__ import annotations
 
+import inspect
 import os
 import struct
 from collections.abc import Iterable
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -351,6 +353,55 @@ def test_ws_accept_4_2_2() -> None:
     for _ in range(20):
         key = os.urandom(16).hex()
         assert ws_accept(key) == generate_accept_token(key.encode()).decode()
+
+
+# -- The METH_FASTCALL entry points (3.10+; see py/fastcall.rs) --------------------------------
+
+
+def test_feed_and_ws_frame_keep_their_signatures_and_docs() -> None:
+    assert str(inspect.signature(WsReader.feed)) == "(self, data, /)"
+    assert str(inspect.signature(ws_frame)) == "(opcode, payload)"
+    assert WsReader.feed.__doc__ and WsReader.feed.__doc__.startswith("Feeds bytes received")
+    assert ws_frame.__doc__ and ws_frame.__doc__.startswith("One unmasked server frame")
+    assert ws_frame.__module__ == "socketio_rs._core"
+
+
+def test_every_call_shape_gives_the_same_result() -> None:
+    data = masked(0x81, b"hi")
+    assert WsReader.feed(WsReader(10), data) == [(1, "hi")]
+    assert WsReader(10).feed(data) == [(1, "hi")]
+    want = b"\x81\x02hi"
+    assert ws_frame(1, "hi") == ws_frame(1, payload="hi") == want
+    assert ws_frame(opcode=1, payload=b"hi") == ws_frame(1, bytearray(b"hi")) == want
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda r: r.feed(), "WsReader.feed() missing 1 required positional argument: 'data'"),
+        (
+            lambda r: r.feed(data=b""),
+            "WsReader.feed() got some positional-only arguments passed as keyword arguments: "
+            "'data'",
+        ),
+        (
+            lambda r: r.feed(b"", b""),
+            "WsReader.feed() takes 1 positional arguments but 2 were given",
+        ),
+        (
+            lambda r: WsReader.feed(object(), b""),
+            "descriptor 'feed' for 'socketio_rs._core.WsReader' objects doesn't apply to a "
+            "'object' object",
+        ),
+        (lambda r: ws_frame(1), "ws_frame() missing 1 required positional argument: 'payload'"),
+        (lambda r: ws_frame("1", b""), "'str' object cannot be interpreted as an integer"),
+        (lambda r: ws_frame(1, b"", 2), "ws_frame() takes 2 positional arguments but 3 were given"),
+    ],
+)
+def test_argument_errors_are_pyo3s(call: Any, message: str) -> None:
+    with pytest.raises(TypeError) as info:
+        call(WsReader(10))
+    assert str(info.value) == message
 
 
 # -- Properties ------------------------------------------------------------------------------

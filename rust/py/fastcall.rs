@@ -1,14 +1,15 @@
-//! METH_FASTCALL entry points for the two calls made per packet:
-//! `encode(packet)` and `Decoder.add(frame)`.
+//! METH_FASTCALL entry points for the calls made per packet:
+//! `encode(packet)` and `Decoder.add(frame)`, and per WebSocket read and
+//! write: `WsReader.feed(data)` and `ws_frame(opcode, payload)`.
 //!
 //! An abi3-py39 build gets PyO3's METH_VARARGS wrappers, so every call
 //! builds (and PyO3 then parses) an argument tuple: 40-70 ns per call, a
 //! tenth of a small packet's decode. METH_FASTCALL is in the stable ABI from
 //! Python 3.10 only, so the one abi3 wheel decides when the module is
-//! imported: on 3.10 and later it replaces those two callables by
+//! imported: on 3.10 and later it replaces those callables by
 //! METH_FASTCALL ones; on 3.9 PyO3's stay. The fast entry points take the
 //! usual call shapes (`encode(packet)`, `encode(packet, json=m)`,
-//! `decoder.add(frame)`) and hand any other to the PyO3 callable they
+//! `decoder.add(frame)`, `reader.feed(data)`, `ws_frame(op, payload)`) and hand any other to the PyO3 callable they
 //! replace, so argument errors stay PyO3's, word for word.
 //!
 //! The calls go through PyO3's own fastcall trampoline (attach count, panic
@@ -19,6 +20,7 @@
 
 use super::decoder::Decoder;
 use super::packet::{self, Packet};
+use super::ws::{self, WsReader};
 use pyo3::ffi;
 use pyo3::impl_::trampoline::{fastcall_cfunction_with_keywords as fastcall, MethodDef};
 use pyo3::prelude::*;
@@ -38,6 +40,8 @@ type FastFn = unsafe extern "C" fn(
 
 static ORIGINAL_ENCODE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static ORIGINAL_ADD: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static ORIGINAL_FEED: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+static ORIGINAL_WS_FRAME: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 const ENCODE_DOC: &CStr = c"encode(packet, /, *, json=None)\n--\n\nEncodes a packet: the text frame first, then each binary attachment.\nWith `json`, that module's `dumps` writes the payload text.";
 const ADD_DOC: &CStr = c"add($self, frame, /)\n--\n\nAdds one frame (`str` for text, `bytes`-like for an attachment) and\nreturns the packets it completed. Raises `PacketError` on bad input;\nthe decoder is then reset and usable again.";
@@ -73,7 +77,44 @@ pub fn install(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let descriptor = unsafe {
         Bound::from_owned_ptr_or_err(py, ffi::PyDescr_NewMethod(decoder.as_type_ptr(), def))?
     };
-    decoder.setattr("add", descriptor)
+    decoder.setattr("add", descriptor)?;
+
+    let reader = py.get_type::<WsReader>();
+    let original =
+        ORIGINAL_FEED.get_or_try_init(py, || PyResult::Ok(reader.getattr("feed")?.unbind()))?;
+    let def = method_def(
+        c"feed",
+        fastcall::<FeedDef>,
+        doc_of(original.bind(py), "feed")?,
+    );
+    // SAFETY: as for `Decoder.add`.
+    let descriptor = unsafe {
+        Bound::from_owned_ptr_or_err(py, ffi::PyDescr_NewMethod(reader.as_type_ptr(), def))?
+    };
+    reader.setattr("feed", descriptor)?;
+
+    let original =
+        ORIGINAL_WS_FRAME.get_or_try_init(py, || PyResult::Ok(m.getattr("ws_frame")?.unbind()))?;
+    let def = method_def(
+        c"ws_frame",
+        fastcall::<WsFrameDef>,
+        doc_of(original.bind(py), "ws_frame")?,
+    );
+    // SAFETY: as for `encode`.
+    let function = unsafe {
+        Bound::from_owned_ptr_or_err(py, ffi::PyCFunction_NewEx(def, m.as_ptr(), name.as_ptr()))?
+    };
+    m.setattr("ws_frame", function)
+}
+
+/// The docstring of PyO3's callable `original` with its text signature, as
+/// CPython reads it from a `PyMethodDef`: made once, kept for the process.
+fn doc_of(original: &Bound<'_, PyAny>, name: &str) -> PyResult<&'static CStr> {
+    let signature: String = original.getattr("__text_signature__")?.extract()?;
+    let doc: String = original.getattr("__doc__")?.extract()?;
+    let text = std::ffi::CString::new(format!("{name}{signature}\n--\n\n{doc}"))
+        .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
+    Ok(Box::leak(text.into_boxed_c_str()))
 }
 
 fn method_def(name: &'static CStr, f: FastFn, doc: &'static CStr) -> *mut ffi::PyMethodDef {
@@ -99,6 +140,16 @@ impl MethodDef<fastcall::Func> for EncodeDef {
 struct AddDef;
 impl MethodDef<fastcall::Func> for AddDef {
     const METH: fastcall::Func = add_fast;
+}
+
+struct FeedDef;
+impl MethodDef<fastcall::Func> for FeedDef {
+    const METH: fastcall::Func = feed_fast;
+}
+
+struct WsFrameDef;
+impl MethodDef<fastcall::Func> for WsFrameDef {
+    const METH: fastcall::Func = ws_frame_fast;
 }
 
 /// The positional arguments and the keyword names (NULL: none) of a call.
@@ -237,4 +288,53 @@ unsafe fn add_fast(
     let decoder = slf.cast::<Decoder>()?;
     let packets = decoder.try_borrow_mut()?.add(py, &frame)?;
     Ok(packets.into_ptr())
+}
+
+/// `WsReader.feed(data, /)`.
+unsafe fn feed_fast(
+    py: Python<'_>,
+    slf: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargs: ffi::Py_ssize_t,
+    kwnames: *mut ffi::PyObject,
+) -> PyResult<*mut ffi::PyObject> {
+    // SAFETY: CPython's METH_FASTCALL arguments.
+    let call = unsafe { Call::new(args, nargs, kwnames) };
+    let (1, 1) = (call.nargs, call.args.len()) else {
+        return call.forward(py, &ORIGINAL_FEED, Some(slf));
+    };
+    let Some(data) = call.arg(py, 0) else {
+        return call.forward(py, &ORIGINAL_FEED, Some(slf));
+    };
+    // SAFETY: the method descriptor checked that `slf` is a `WsReader`; the
+    // cast checks again.
+    let slf = unsafe { Bound::from_borrowed_ptr(py, slf) };
+    let reader = slf.cast::<WsReader>()?;
+    let items = reader.try_borrow_mut()?.feed(py, &data)?;
+    Ok(items.into_ptr())
+}
+
+/// `ws_frame(opcode, payload)`, both positional.
+unsafe fn ws_frame_fast(
+    py: Python<'_>,
+    _module: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargs: ffi::Py_ssize_t,
+    kwnames: *mut ffi::PyObject,
+) -> PyResult<*mut ffi::PyObject> {
+    // SAFETY: CPython's METH_FASTCALL arguments.
+    let call = unsafe { Call::new(args, nargs, kwnames) };
+    let (2, 2, Some(opcode), Some(payload)) = (
+        call.nargs,
+        call.args.len(),
+        call.arg(py, 0),
+        call.arg(py, 1),
+    ) else {
+        return call.forward(py, &ORIGINAL_WS_FRAME, None);
+    };
+    // Anything but an int that fits: PyO3's own callable words the error.
+    let Ok(opcode) = opcode.extract::<i64>() else {
+        return call.forward(py, &ORIGINAL_WS_FRAME, None);
+    };
+    Ok(ws::ws_frame(py, opcode, &payload)?.into_ptr())
 }

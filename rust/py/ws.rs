@@ -50,7 +50,7 @@ impl WsReader {
     /// then poisoned and raises it again on every call. After a close frame,
     /// input is ignored.
     #[pyo3(signature = (data, /))]
-    fn feed<'py>(
+    pub(super) fn feed<'py>(
         &mut self,
         py: Python<'py>,
         data: &Bound<'py, PyAny>,
@@ -182,7 +182,7 @@ fn frame_bytes<'py>(py: Python<'py>, head: &[u8], payload: &[u8]) -> PyResult<Bo
 /// UTF-8. Control frames carry at most 125 bytes. Raises `ValueError`.
 #[pyfunction]
 #[pyo3(signature = (opcode, payload))]
-fn ws_frame<'py>(
+pub(super) fn ws_frame<'py>(
     py: Python<'py>,
     opcode: i64,
     payload: &Bound<'py, PyAny>,
