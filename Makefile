@@ -103,11 +103,12 @@ conformance: dev ## run the public Socket.IO v5 protocol test-suite: make confor
 	tools/conformance.sh "$(SUITE)"
 
 .PHONY: bench
-bench: dev ## codec benchmarks against python-socketio and orjson, then the namespace router against re, with ratio tables
+bench: dev ## codec benchmarks against python-socketio and orjson, the namespace router against re, the WebSocket frame codec against wsproto, with ratio tables
 	mkdir -p target/bench
 	$(VENV)/bin/pytest benches --benchmark-only --benchmark-json=target/bench/codec.json -q -p no:randomly
 	$(PY) benches/report.py target/bench/codec.json
 	$(PY) benches/router_bench.py
+	$(PY) benches/ws_bench.py
 
 .PHONY: bench-redis
 bench-redis: dev ## broadcast deliveries/s across two processes through Redis, against python-socketio
