@@ -512,3 +512,85 @@ fn base64_of_the_rfc_4648_vectors() {
         assert_eq!(base64_encode(plain.as_bytes()), encoded);
     }
 }
+
+/// A small deterministic generator (xorshift64*), for the randomized test.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+/// A random stream: mostly valid frames (fragments, control frames, UTF-8
+/// with multi-byte characters), sometimes a flipped bit or a stray byte.
+fn random_stream(rng: &mut Rng) -> Vec<u8> {
+    const PIECES: [&str; 5] = ["a", "é", "€", "𝄞", "xyz"];
+    let mut out = Vec::new();
+    for _ in 0..rng.below(6) {
+        let op = [0x81, 0x82, 0x01, 0x00, 0x80, 0x89, 0x8A, 0x88][rng.below(8)];
+        let len = [0, 1, 5, 125, 126, 300, 70_000][rng.below(7)];
+        let mut payload = Vec::with_capacity(len);
+        while payload.len() < len {
+            payload.extend_from_slice(PIECES[rng.below(PIECES.len())].as_bytes());
+        }
+        if op == 0x88 && len >= 2 {
+            payload[..2].copy_from_slice(&1000u16.to_be_bytes());
+        }
+        out.extend(frame(op, &payload));
+    }
+    if !out.is_empty() {
+        for _ in 0..rng.below(3) {
+            let at = rng.below(out.len());
+            out[at] ^= 1 << rng.below(8);
+        }
+    }
+    out
+}
+
+/// Everything a reader emits for `chunks`, and its error if any.
+fn outcome(chunks: &[&[u8]]) -> (Vec<Got>, Option<WsError>) {
+    let mut reader = Reader::new(100_000);
+    let mut got = Vec::new();
+    for chunk in chunks {
+        if let Err(e) = reader.feed(chunk, |m| got.push(own(m))) {
+            return (got, Some(e));
+        }
+    }
+    (got, None)
+}
+
+#[test]
+fn random_streams_read_the_same_whole_and_cut_anywhere() {
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let (mut items, mut errors) = (0, 0);
+    for _ in 0..3000 {
+        let stream = random_stream(&mut rng);
+        let whole = outcome(&[&stream]);
+        items += whole.0.len();
+        errors += usize::from(whole.1.is_some());
+        let mut cuts: Vec<usize> = (0..rng.below(6))
+            .map(|_| rng.below(stream.len() + 1))
+            .collect();
+        cuts.sort_unstable();
+        let mut chunks = Vec::new();
+        let mut at = 0;
+        for cut in cuts.into_iter().chain([stream.len()]) {
+            chunks.push(&stream[at..cut]);
+            at = cut;
+        }
+        assert_eq!(outcome(&chunks), whole, "{stream:02x?}");
+    }
+    // Both paths are exercised.
+    assert!(
+        items > 1000 && errors > 500,
+        "{items} items, {errors} errors"
+    );
+}
