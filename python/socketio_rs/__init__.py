@@ -8,7 +8,7 @@ unchanged, on python-engineio's transports, with the Socket.IO codec in Rust.
 from __future__ import annotations
 
 from . import codec, exceptions
-from .asgi import ASGIApp
+from .asgi import ASGIApp, serve
 from .async_namespace import AsyncNamespace
 from .exceptions import ConnectionRefusedError, PacketError, SocketIOError
 from .manager import AsyncManager
@@ -35,5 +35,6 @@ __all__ = [
     "SocketIOError",
     "codec",
     "exceptions",
+    "serve",
 ]
 __version__ = "0.1.0"

@@ -1,0 +1,482 @@
+"""The WebSocket protocol of :func:`socketio_rs.serve`: uvicorn parses HTTP and
+hands WebSocket upgrades to this class, which reads and writes RFC 6455
+frames in Rust (``_core.WsReader``, ``_core.ws_frame``).
+
+To the application it is an ordinary ASGI WebSocket (the ``websocket`` scope,
+``receive``/``send``, the denial-response extension), so any ASGI app served
+beside Socket.IO keeps working. For the Engine.IO layer (``_engine.py``) it
+also offers a synchronous send, :meth:`WebSocketProtocol.write_now`, and a
+plain message reader, :meth:`WebSocketProtocol.read_message`: a Socket.IO
+broadcast then writes one already framed message to each recipient's socket,
+with no task, queue or ``await`` per recipient.
+
+No extension is negotiated (the reference server's default is no
+``permessage-deflate`` either). WebSocket-level pings are not sent: Engine.IO's
+heartbeat keeps the connection alive and detects dead peers, as it does for
+the reference server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import logging
+import urllib.parse
+from collections import deque
+from http import HTTPStatus
+from typing import Any, Callable
+
+from . import _core
+
+_OPEN, _CLOSING, _CLOSED = 1, 2, 3
+#: Queued incoming messages above which reading from the socket pauses.
+_READ_HIGH_WATER = 64
+#: How long a close frame waits for the peer's reply before the TCP connection is closed.
+_CLOSE_TIMEOUT = 10.0
+_ws_frame = _core.ws_frame
+_TEXT, _BINARY, _CLOSE, _PING = 1, 2, 8, 9
+
+logger = logging.getLogger("uvicorn.error")
+
+
+class _Disconnect:
+    """The end of the incoming message stream, with the close code and reason."""
+
+    __slots__ = ("code", "reason")
+
+    def __init__(self, code: int, reason: str = "") -> None:
+        self.code = code
+        self.reason = reason
+
+
+class WebSocketProtocol(asyncio.Protocol):
+    """A uvicorn WebSocket protocol (``uvicorn.Config(ws=WebSocketProtocol)``)."""
+
+    def __init__(
+        self,
+        config: Any,
+        server_state: Any,
+        app_state: dict[str, Any],
+        _loop: asyncio.AbstractEventLoop | None = None,
+    ) -> None:
+        if not config.loaded:
+            config.load()
+        self.config = config
+        self.app = config.loaded_app
+        self.loop = _loop or asyncio.get_event_loop()
+        self.app_state = app_state
+        self.connections = server_state.connections
+        self.tasks = server_state.tasks
+        self.default_headers: list[tuple[bytes, bytes]] = server_state.default_headers
+        self.transport: asyncio.Transport | None = None
+        self.scope: dict[str, Any] = {}
+        self._reader = _core.WsReader(config.ws_max_size)
+        self._key = b""
+        self._accepted = False
+        self._state = 0  # 0 until the handshake is answered, then _OPEN, _CLOSING, _CLOSED
+        self._connect_pending = True  # the ASGI "websocket.connect" event is still to be read
+        self._incoming: deque[str | bytes | _Disconnect] = deque()
+        self._waiter: asyncio.Future[None] | None = None
+        self._read_paused = False
+        #: Set while the transport's buffer is full (``pause_writing``); an ASGI send waits.
+        self._drained: asyncio.Future[None] | None = None
+        self._close_timer: asyncio.TimerHandle | None = None
+        self._denial: tuple[int, list[tuple[bytes, bytes]], list[bytes]] | None = None
+        #: Frames written since the last flush (``write_now``), sent together.
+        self._pending: list[bytes] = []
+
+    # -- asyncio.Protocol -------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.connections.add(self)
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        if not self.scope:
+            self._handle_request(data)
+            return
+        try:
+            items = self._reader.feed(data)
+        except _core.WsError as exc:
+            self._fail(exc.code, str(exc))
+            return
+        for opcode, payload in items:
+            if opcode == _TEXT or opcode == _BINARY:
+                self._push(payload)
+            elif opcode == _PING:
+                self._send_frame(_ws_frame(10, payload))
+            elif opcode == _CLOSE:
+                assert isinstance(payload, bytes)
+                self._close_received(payload)
+            # pongs (10) answer nothing: this server sends no pings of its own
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.connections.discard(self)
+        if self._close_timer is not None:
+            self._close_timer.cancel()
+            self._close_timer = None
+        self._state = _CLOSED
+        self._push(_Disconnect(1006 if self._accepted else 1005))
+        self.resume_writing()  # a send waiting for the buffer to drain must not wait forever
+
+    def eof_received(self) -> bool | None:
+        return None  # close the transport
+
+    def pause_writing(self) -> None:
+        if self._drained is None:
+            self._drained = self.loop.create_future()
+
+    def resume_writing(self) -> None:
+        drained = self._drained
+        if drained is not None:
+            self._drained = None
+            if not drained.done():
+                drained.set_result(None)
+
+    def shutdown(self) -> None:
+        """uvicorn's server shutdown: "service restart" (1012), or 500 before the handshake.
+
+        The TCP connection closes at once, as with uvicorn's own WebSocket protocols, so
+        that Ctrl-C does not wait for every client's close reply.
+        """
+        if self._state == _OPEN:
+            self.close(1012)
+            if self.transport is not None:
+                self.transport.close()
+        elif self._state == 0 and self.scope:
+            self._respond(500, [], b"")
+        elif self.transport is not None:
+            self.transport.close()
+
+    # -- the handshake ----------------------------------------------------
+
+    def _handle_request(self, data: bytes) -> None:
+        """Parse the upgrade request uvicorn rebuilt from the headers it read (RFC 6455 4.2)."""
+        head, _, rest = data.partition(b"\r\n\r\n")
+        lines = head.split(b"\r\n")
+        method, _, rest_line = lines[0].partition(b" ")
+        target = rest_line.rpartition(b" ")[0]
+        headers: list[tuple[bytes, bytes]] = []
+        for line in lines[1:]:
+            name, _, value = line.partition(b":")
+            headers.append((name.strip().lower(), value.strip()))
+        values = {name: value for name, value in headers}
+        raw_path, _, query = target.partition(b"?")
+        server = self.transport.get_extra_info("sockname") if self.transport else None
+        client = self.transport.get_extra_info("peername") if self.transport else None
+        secure = self.transport is not None and self.transport.get_extra_info("sslcontext")
+        root_path: str = self.config.root_path
+        subprotocols = [
+            token.strip()
+            for name, value in headers
+            if name == b"sec-websocket-protocol"
+            for token in value.decode("latin-1").split(",")
+        ]
+        self.scope = {
+            "type": "websocket",
+            "asgi": {"version": self.config.asgi_version, "spec_version": "2.4"},
+            "http_version": "1.1",
+            "scheme": "wss" if secure else "ws",
+            "server": tuple(server[:2]) if server else None,
+            "client": tuple(client[:2]) if client else None,
+            "root_path": root_path,
+            "path": root_path + urllib.parse.unquote(raw_path.decode("latin-1")),
+            "raw_path": root_path.encode("ascii") + raw_path,
+            "query_string": query,
+            "headers": headers,
+            "subprotocols": subprotocols,
+            "state": self.app_state.copy(),
+            "extensions": {"websocket.http.response": {}, "socketio_rs.websocket": self},
+        }
+        problem = _check_upgrade(method, values)
+        if problem is not None:
+            status, reason = problem
+            extra = [(b"sec-websocket-version", b"13")] if status == 426 else []
+            self._respond(status, extra, reason.encode())
+            return
+        self._key = values[b"sec-websocket-key"]
+        if rest:
+            self.data_received(rest)
+        task = self.loop.create_task(self._run_asgi())
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _run_asgi(self) -> None:
+        try:
+            result = await self.app(self.scope, self.receive, self.send)
+        except _ClientGone:
+            pass
+        except BaseException:
+            logger.exception("Exception in ASGI application\n")
+            if self._state == 0:
+                self._respond(500, [], b"")
+        else:
+            if self._state == 0:
+                logger.error("ASGI callable returned without completing handshake.")
+                self._respond(500, [], b"")
+            elif result is not None:
+                logger.error("ASGI callable should return None, but returned '%s'.", result)
+        if self._state == _OPEN:
+            self.close(1000)
+        elif self._close_timer is None and self.transport is not None:
+            self.transport.close()
+
+    def _accept(self, headers: list[tuple[bytes, bytes]], subprotocol: str | None) -> None:
+        lines = [
+            b"HTTP/1.1 101 Switching Protocols",
+            b"Upgrade: websocket",
+            b"Connection: Upgrade",
+            b"Sec-WebSocket-Accept: " + _core.ws_accept(self._key).encode(),
+        ]
+        if subprotocol:
+            lines.append(b"Sec-WebSocket-Protocol: " + subprotocol.encode("latin-1"))
+        lines.extend(name + b": " + value for name, value in self.default_headers + headers)
+        self._state = _OPEN
+        self._accepted = True
+        self._write(b"\r\n".join(lines) + b"\r\n\r\n")
+
+    def _respond(self, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+        """An HTTP response instead of the upgrade, then the end of the connection."""
+        self._state = _CLOSED
+        names = {name.lower() for name, _ in headers}
+        fields = list(headers)
+        if b"content-type" not in names:
+            fields.append((b"content-type", b"text/plain; charset=utf-8"))
+        if b"content-length" not in names:
+            fields.append((b"content-length", str(len(body)).encode()))
+        fields.append((b"connection", b"close"))
+        try:
+            phrase = HTTPStatus(status).phrase.encode()
+        except ValueError:
+            phrase = b""
+        lines = [b"HTTP/1.1 %d %s" % (status, phrase)]
+        lines.extend(name + b": " + value for name, value in self.default_headers + fields)
+        self._write(b"\r\n".join(lines) + b"\r\n\r\n" + body)
+        self._push(_Disconnect(1006))
+        if self.transport is not None:
+            self.transport.close()
+        logger.info('%s - "WebSocket %s" %d', _client(self.scope), self.scope.get("path"), status)
+
+    # -- ASGI -------------------------------------------------------------
+
+    async def receive(self) -> dict[str, Any]:
+        """The ASGI ``receive`` callable."""
+        if self._connect_pending:
+            self._connect_pending = False
+            return {"type": "websocket.connect"}
+        item = await self.read_item()
+        if isinstance(item, str):
+            return {"type": "websocket.receive", "text": item}
+        if isinstance(item, bytes):
+            return {"type": "websocket.receive", "bytes": item}
+        return {"type": "websocket.disconnect", "code": item.code, "reason": item.reason}
+
+    async def send(self, message: dict[str, Any]) -> None:
+        """The ASGI ``send`` callable."""
+        kind = message["type"]
+        if self._state == 0:
+            if self._denial is not None:
+                self._send_denial_body(message)
+            elif kind == "websocket.accept":
+                self._accept(list(message.get("headers") or []), message.get("subprotocol"))
+                logger.info(
+                    '%s - "WebSocket %s" [accepted]', _client(self.scope), self.scope["path"]
+                )
+            elif kind == "websocket.close":
+                self._respond(403, [], b"")
+            elif kind == "websocket.http.response.start":
+                status = int(message["status"])
+                if not 100 <= status < 600:
+                    raise RuntimeError(f"Invalid HTTP status code '{status}' in response.")
+                self._denial = (status, list(message.get("headers") or []), [])
+            else:
+                raise RuntimeError(
+                    "Expected ASGI message 'websocket.accept', 'websocket.close' or "
+                    f"'websocket.http.response.start' but got '{kind}'."
+                )
+            return
+        if self._state != _OPEN:
+            if self._state == _CLOSED:
+                raise _ClientGone()
+            return  # closing: what is sent after a close frame is dropped, as the RFC asks
+        if kind == "websocket.send":
+            if self._drained is not None:
+                await self._drained
+            data = message.get("bytes")
+            if data is not None:
+                self._send_frame(_ws_frame(_BINARY, data))
+            elif message.get("text") is not None:
+                self._send_frame(_ws_frame(_TEXT, message["text"]))
+        elif kind == "websocket.close":
+            self.close(int(message.get("code") or 1000), message.get("reason") or "")
+        else:
+            raise RuntimeError(
+                f"Expected ASGI message 'websocket.send' or 'websocket.close', but got '{kind}'."
+            )
+
+    def _send_denial_body(self, message: dict[str, Any]) -> None:
+        assert self._denial is not None
+        if message["type"] != "websocket.http.response.body":
+            raise RuntimeError(
+                f"Expected ASGI message 'websocket.http.response.body' but got '{message['type']}'."
+            )
+        status, headers, body = self._denial
+        body.append(bytes(message.get("body", b"")))
+        if not message.get("more_body", False):
+            self._respond(status, headers, b"".join(body))
+
+    # -- what the Engine.IO layer uses directly ---------------------------
+
+    def write_now(self, data: str | bytes) -> bool:
+        """Send one message (text for ``str``) without awaiting; ``False`` once closing."""
+        if self._state != _OPEN:
+            return False
+        self._send_frame(_ws_frame(_TEXT if data.__class__ is str else _BINARY, data))
+        return True
+
+    def write_frames(self, frames: bytes) -> bool:
+        """Send messages already framed with ``ws_frame``; ``False`` once closing."""
+        if self._state != _OPEN:
+            return False
+        self._send_frame(frames)
+        return True
+
+    def _send_frame(self, frame: bytes) -> None:
+        """Write ``frame`` at the end of this event-loop iteration, with the frames written
+        before it: a client's events arrive several per read (about eight with eight in
+        flight) and a broadcast loop sends many messages in one step, and each connection's
+        messages then cost one ``send()`` system call instead of one each."""
+        pending = self._pending
+        if pending:
+            pending.append(frame)
+        else:
+            self._pending = [frame]
+            self.loop.call_soon(self._flush)
+
+    def _flush(self) -> None:
+        pending = self._pending
+        self._pending = []
+        if pending:
+            self._write(pending[0] if len(pending) == 1 else b"".join(pending))
+
+    async def read_message(self) -> str | bytes | None:
+        """The next message, or ``None`` once the WebSocket has closed."""
+        item = await self.read_item()
+        return None if isinstance(item, _Disconnect) else item
+
+    async def read_item(self) -> str | bytes | _Disconnect:
+        incoming = self._incoming
+        while not incoming:
+            waiter = self._waiter = self.loop.create_future()
+            try:
+                await waiter
+            finally:
+                self._waiter = None
+        item = incoming[0]
+        if isinstance(item, _Disconnect):
+            return item  # stays: every later read sees the end too
+        incoming.popleft()
+        if self._read_paused and len(incoming) < _READ_HIGH_WATER // 2:
+            self._read_paused = False
+            if self.transport is not None:
+                self.transport.resume_reading()
+        return item
+
+    def close(self, code: int = 1000, reason: str = "") -> None:
+        """Start the closing handshake (RFC 6455 7.1.2); the reader sees the end at once."""
+        if self._state != _OPEN:
+            return
+        self._state = _CLOSING
+        self._flush()
+        self._write(_core.ws_close_frame(code, reason))
+        self._push(_Disconnect(code, reason))
+        if self.transport is not None:
+            if self._read_paused:  # the peer's close frame must still be read
+                self._read_paused = False
+                self.transport.resume_reading()
+            self._close_timer = self.loop.call_later(_CLOSE_TIMEOUT, self.transport.close)
+
+    # -- internals --------------------------------------------------------
+
+    def _push(self, item: str | bytes | _Disconnect) -> None:
+        incoming = self._incoming
+        if incoming and isinstance(incoming[-1], _Disconnect):
+            return  # nothing follows the end
+        incoming.append(item)
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+        if len(incoming) >= _READ_HIGH_WATER and not self._read_paused:
+            self._read_paused = True
+            if self.transport is not None:
+                self.transport.pause_reading()
+
+    def _write(self, data: bytes) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.write(data)
+
+    def _close_received(self, payload: bytes) -> None:
+        code = int.from_bytes(payload[:2], "big") if len(payload) >= 2 else 1005
+        reason = payload[2:].decode("utf-8", "replace")
+        if self._state == _OPEN:
+            # Echo the code (RFC 6455 5.5.1), then close the TCP connection: the server
+            # closes first (7.1.1).
+            self._state = _CLOSING
+            self._flush()
+            self._write(_core.ws_close_frame(code if code != 1005 else 1000, ""))
+        self._push(_Disconnect(code, reason))
+        if self.transport is not None:
+            self.transport.close()
+
+    def _fail(self, code: int, reason: str) -> None:
+        """Fail the WebSocket connection (RFC 6455 7.1.7) after a protocol error."""
+        logger.info("WebSocket %s: closing with %d: %s", _client(self.scope), code, reason)
+        if self._state == _OPEN:
+            self._flush()
+            self._write(_core.ws_close_frame(code, reason))
+        self._state = _CLOSING
+        self._push(_Disconnect(code, reason))
+        if self.transport is not None:
+            self.transport.close()
+
+
+class _ClientGone(OSError):
+    """An ASGI send after the connection closed (uvicorn's ``ClientDisconnected``)."""
+
+
+def _check_upgrade(method: bytes, headers: dict[bytes, bytes]) -> tuple[int, str] | None:
+    """The HTTP error for an invalid opening handshake (RFC 6455 4.2.1), or ``None``."""
+    if method != b"GET":
+        return 400, "WebSocket upgrade needs a GET request"
+    if b"websocket" not in _tokens(headers.get(b"upgrade", b"")):
+        return 400, "Missing or invalid Upgrade header"
+    if b"upgrade" not in _tokens(headers.get(b"connection", b"")):
+        return 400, "Missing or invalid Connection header"
+    if headers.get(b"sec-websocket-version") != b"13":
+        return 426, "Unsupported WebSocket version"
+    key = headers.get(b"sec-websocket-key", b"")
+    try:
+        valid = len(base64.b64decode(key, validate=True)) == 16
+    except (binascii.Error, ValueError):
+        valid = False
+    if not valid:
+        return 400, "Missing or invalid Sec-WebSocket-Key header"
+    return None
+
+
+def _tokens(value: bytes) -> list[bytes]:
+    return [token.strip().lower() for token in value.split(b",")]
+
+
+def _client(scope: dict[str, Any]) -> str:
+    client = scope.get("client")
+    return f"{client[0]}:{client[1]}" if client else ""
+
+
+def direct_writer(ws: Any) -> WebSocketProtocol | None:
+    """The protocol behind a python-engineio ASGI WebSocket wrapper when it is ours."""
+    send: Callable[..., Any] | None = getattr(ws, "asgi_send", None)
+    protocol = getattr(send, "__self__", None)
+    return protocol if isinstance(protocol, WebSocketProtocol) else None

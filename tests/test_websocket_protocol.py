@@ -1,0 +1,337 @@
+"""socketio-rs's own WebSocket protocol (``socketio_rs.serve``, ``_websocket.py``) at the
+WebSocket level: the opening handshake (RFC 6455 4.2), control frames (5.5), the closing
+handshake (7.1), protocol errors (7.4), and the ASGI interface it gives any app. The
+Socket.IO and Engine.IO behaviour on it is covered by running the server tests with
+``SOCKETIO_RS_SERVE=1`` (``make test-serve``); here the served app is sometimes a plain ASGI
+WebSocket app, since the protocol is an ASGI server's."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import os
+import struct
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import uvicorn
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+
+import socketio_rs
+from server_harness import HOST, SERVER_OPTIONS, WAIT, Inbox, client, close_client, free_port
+from socketio_rs._websocket import WebSocketProtocol
+
+
+@contextlib.asynccontextmanager
+async def served(app: Any) -> AsyncIterator[str]:
+    """``app`` on uvicorn with socketio-rs's WebSocket protocol, as ``serve()`` runs it."""
+    config = uvicorn.Config(
+        app, host=HOST, port=0, log_level="warning", lifespan="off", ws=WebSocketProtocol
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.ensure_future(server.serve())
+    try:
+        while not server.started:
+            if task.done():
+                task.result()
+            await asyncio.sleep(0.01)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        yield f"{HOST}:{port}"
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, WAIT)
+
+
+async def echo_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """A plain ASGI WebSocket app: accepts (with the first subprotocol offered), echoes, and
+    answers "deny" with an HTTP response, "close" with a close code, "headers" with the
+    request's headers."""
+    assert scope["type"] == "websocket"
+    assert (await receive())["type"] == "websocket.connect"
+    path = scope["path"]
+    if path == "/deny":
+        await send({"type": "websocket.http.response.start", "status": 418, "headers": []})
+        await send({"type": "websocket.http.response.body", "body": b"no ", "more_body": True})
+        await send({"type": "websocket.http.response.body", "body": b"tea"})
+        return
+    if path == "/refuse":
+        await send({"type": "websocket.close"})
+        return
+    subprotocols = scope["subprotocols"]
+    await send(
+        {
+            "type": "websocket.accept",
+            "subprotocol": subprotocols[0] if subprotocols else None,
+            "headers": [(b"x-served-by", b"socketio-rs")],
+        }
+    )
+    while True:
+        event = await receive()
+        if event["type"] == "websocket.disconnect":
+            return
+        text = event.get("text")
+        if text == "close":
+            await send({"type": "websocket.close", "code": 4001, "reason": "asked"})
+            return
+        if text == "scope":
+            info = f"{scope['path']}|{scope['query_string'].decode()}|{scope['client'][0]}"
+            await send({"type": "websocket.send", "text": info})
+        elif text is not None:
+            await send({"type": "websocket.send", "text": text})
+        else:
+            await send({"type": "websocket.send", "bytes": event["bytes"]})
+
+
+async def raw_request(address: str, request: bytes) -> bytes:
+    host, port = address.split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(request)
+    await writer.drain()
+    response = await asyncio.wait_for(reader.read(4096), WAIT)
+    writer.close()
+    return response
+
+
+def upgrade_request(path: str = "/", **overrides: str | None) -> bytes:
+    headers = {
+        "Host": "x",
+        "Upgrade": "websocket",
+        "Connection": "Upgrade",
+        "Sec-WebSocket-Key": base64.b64encode(b"0123456789abcdef").decode(),
+        "Sec-WebSocket-Version": "13",
+    }
+    headers.update(overrides)  # type: ignore[arg-type]
+    lines = [f"GET {path} HTTP/1.1"] + [f"{k}: {v}" for k, v in headers.items() if v is not None]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+def masked(opcode: int, payload: bytes, fin: bool = True, rsv: int = 0) -> bytes:
+    """A client frame built by hand (RFC 6455 5.2), masked with a fixed key."""
+    mask = b"\x01\x02\x03\x04"
+    head = bytes([(0x80 if fin else 0) | rsv | opcode])
+    n = len(payload)
+    if n < 126:
+        head += bytes([0x80 | n])
+    else:
+        head += bytes([0x80 | 126]) + struct.pack(">H", n)
+    return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+
+async def test_echo_text_binary_and_large_messages() -> None:
+    async with served(echo_app) as address, connect(f"ws://{address}/x?a=1") as ws:
+        await ws.send("héllo")
+        assert await ws.recv() == "héllo"
+        await ws.send(b"\x00\xff")
+        assert await ws.recv() == b"\x00\xff"
+        big = "x" * 200_000  # 64-bit length, several reads
+        await ws.send(big)
+        assert await ws.recv() == big
+        await ws.send(["frag", "mented"])  # a fragmented message (5.4)
+        assert await ws.recv() == "fragmented"
+        await ws.send("scope")
+        assert await ws.recv() == "/x|a=1|127.0.0.1"
+
+
+async def test_accept_headers_and_subprotocol() -> None:
+    async with (
+        served(echo_app) as address,
+        connect(f"ws://{address}/", subprotocols=["chat"]) as ws,  # type: ignore[list-item]
+    ):
+        assert ws.subprotocol == "chat"
+        assert ws.response is not None
+        assert ws.response.headers["x-served-by"] == "socketio-rs"
+        assert "Sec-WebSocket-Extensions" not in ws.response.headers  # nothing negotiated
+
+
+async def test_denial_response_and_refusal() -> None:
+    async with served(echo_app) as address:
+        with pytest.raises(InvalidStatus) as denied:
+            async with connect(f"ws://{address}/deny"):
+                pass
+        assert denied.value.response.status_code == 418
+        assert denied.value.response.body == b"no tea"
+        with pytest.raises(InvalidStatus) as refused:
+            async with connect(f"ws://{address}/refuse"):
+                pass
+        assert refused.value.response.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("overrides", "status"),
+    [
+        ({"Sec-WebSocket-Version": "8"}, b"426"),  # 4.2.2: the versions it speaks, in a 426
+        ({"Sec-WebSocket-Key": "short"}, b"400"),  # 4.2.1: a 16-byte nonce, base64
+        ({"Sec-WebSocket-Key": None}, b"400"),
+    ],
+)
+async def test_invalid_opening_handshake(overrides: dict[str, str | None], status: bytes) -> None:
+    async with served(echo_app) as address:
+        response = await raw_request(address, upgrade_request(**overrides))
+    assert response.startswith(b"HTTP/1.1 " + status)
+    if status == b"426":
+        assert b"sec-websocket-version: 13" in response.lower()
+
+
+async def test_ping_is_answered_with_pong() -> None:
+    async with served(echo_app) as address, connect(f"ws://{address}/") as ws:
+        latency = await asyncio.wait_for(await ws.ping(b"abc"), WAIT)  # 5.5.2 / 5.5.3
+        assert latency >= 0
+        await ws.send("still open")
+        assert await ws.recv() == "still open"
+
+
+async def test_close_initiated_by_the_app_and_by_the_client() -> None:
+    async with served(echo_app) as address:
+        async with connect(f"ws://{address}/") as ws:
+            await ws.send("close")
+            with pytest.raises(ConnectionClosed) as closed:
+                await ws.recv()
+            assert closed.value.rcvd is not None
+            assert (closed.value.rcvd.code, closed.value.rcvd.reason) == (4001, "asked")
+        ws = await connect(f"ws://{address}/")
+        await ws.close(1000, "bye")  # 7.1.2: the server echoes the code
+        assert ws.protocol.close_rcvd is not None and ws.protocol.close_rcvd.code == 1000
+
+
+@pytest.mark.parametrize(
+    ("frame", "code"),
+    [
+        (masked(1, b"x", rsv=0x40), 1002),  # 5.2: RSV1 without an extension
+        (bytes([0x81, 0x01]) + b"x", 1002),  # 5.1: an unmasked client frame
+        (masked(1, b"\xff\xfe"), 1007),  # 8.1: invalid UTF-8 in a text message
+        (masked(0, b"x"), 1002),  # 5.4: a continuation with nothing to continue
+        (masked(3, b"x"), 1002),  # 5.2: a reserved opcode
+    ],
+)
+async def test_protocol_errors_close_with_the_rfc_code(frame: bytes, code: int) -> None:
+    async with served(echo_app) as address:
+        host, port = address.split(":")
+        reader, writer = await asyncio.open_connection(host, int(port))
+        writer.write(upgrade_request())
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), WAIT)
+        assert head.startswith(b"HTTP/1.1 101")
+        writer.write(frame)
+        close = await asyncio.wait_for(reader.read(2 + 125), WAIT)
+        assert close[0] == 0x88  # a close frame, FIN set
+        assert struct.unpack(">H", close[2:4])[0] == code
+        assert await asyncio.wait_for(reader.read(), WAIT) == b""  # then the TCP close
+        writer.close()
+
+
+async def test_message_over_ws_max_size_closes_with_1009() -> None:
+    config_app = echo_app
+    config = uvicorn.Config(
+        config_app,
+        host=HOST,
+        port=0,
+        log_level="warning",
+        lifespan="off",
+        ws=WebSocketProtocol,
+        ws_max_size=1000,
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.ensure_future(server.serve())
+    try:
+        while not server.started:
+            await asyncio.sleep(0.01)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        async with connect(f"ws://{HOST}:{port}/", max_size=None) as ws:
+            await ws.send("y" * 1001)
+            with pytest.raises(ConnectionClosed) as closed:
+                await ws.recv()
+            assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, WAIT)
+
+
+async def test_one_bad_client_leaves_the_others_served() -> None:
+    seen = Inbox()
+    sio = socketio_rs.AsyncServer(**SERVER_OPTIONS)
+
+    @sio.event
+    async def echo(sid: str, value: Any) -> Any:
+        return value
+
+    @sio.event
+    async def disconnect(sid: str, reason: str) -> None:
+        seen.put("disconnect", sid, reason)
+
+    async with served(socketio_rs.ASGIApp(sio)) as address:
+        good = client()
+        await good.connect(f"http://{address}", transports=["websocket"])
+        host, port = address.split(":")
+        reader, writer = await asyncio.open_connection(host, int(port))
+        writer.write(upgrade_request("/socket.io/?EIO=4&transport=websocket"))
+        await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), WAIT)
+        writer.write(masked(1, b"40"))
+        await seen.wait("disconnect", 0)
+        writer.write(masked(1, b'42["echo"]', rsv=0x40))  # RSV1 without an extension (5.2)
+        (_, reason) = await seen.first("disconnect")
+        assert reason == "transport close"
+        assert await asyncio.wait_for(reader.read(), WAIT) != b""  # OPEN, CONNECT, close frame
+        assert await good.call("echo", {"still": "served"}, timeout=WAIT) == {"still": "served"}
+        await close_client(good)
+        writer.close()
+
+
+async def test_broadcast_reaches_every_websocket_in_order() -> None:
+    sio = socketio_rs.AsyncServer(**SERVER_OPTIONS)
+
+    @sio.event
+    async def go(sid: str, n: int) -> None:
+        for i in range(n):
+            await sio.emit("n", i)
+
+    async with served(socketio_rs.ASGIApp(sio)) as address:
+        clients = [client() for _ in range(5)]
+        inboxes = [Inbox() for _ in clients]
+        for c, box in zip(clients, inboxes):
+            c.on("n", lambda i, box=box: box.put("n", i))
+            await c.connect(f"http://{address}", transports=["websocket"])
+        await clients[0].emit("go", 200)
+        for box in inboxes:
+            got = await box.wait("n", 200)
+            assert [args[0] for args in got] == list(range(200))
+        for c in clients:
+            await close_client(c)
+
+
+def test_serve_refuses_the_options_it_sets() -> None:
+    with pytest.raises(TypeError, match="ws_ping_interval"):
+        socketio_rs.serve(object(), ws_ping_interval=5)
+
+
+async def test_serve_runs_an_app_until_interrupted(tmp_path: Any) -> None:
+    script = tmp_path / "app.py"
+    script.write_text(
+        "import socketio_rs\n"
+        "sio = socketio_rs.AsyncServer(async_mode='asgi')\n"
+        "@sio.event\n"
+        "async def echo(sid, data):\n"
+        "    return data\n"
+        "socketio_rs.serve(socketio_rs.ASGIApp(sio), port=int(__import__('sys').argv[1]),"
+        " log_level='warning')\n"
+    )
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, str(script), str(port)], env={**os.environ, "PYTHONWARNINGS": "error"}
+    )
+    try:
+        c = client()
+        for _ in range(200):
+            with contextlib.suppress(Exception):
+                await c.connect(f"http://{HOST}:{port}", transports=["websocket"])
+                break
+            await asyncio.sleep(0.05)
+        assert c.connected
+        assert await c.call("echo", [1, "two"], timeout=WAIT) == [1, "two"]
+        await close_client(c)
+    finally:
+        proc.send_signal(2)  # Ctrl-C: uvicorn shuts down cleanly
+        assert proc.wait(WAIT) == 0
