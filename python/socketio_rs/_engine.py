@@ -40,12 +40,16 @@ import contextlib
 import inspect
 import time
 import urllib.parse
+from collections.abc import Iterable
 from typing import Any, Protocol
 
 import engineio
 from engineio import async_socket
 from engineio import exceptions as eio_exceptions
 from engineio import packet as eio_packet
+
+from ._engine_ws import WebSocketTransport, ws_frames, ws_payload
+from ._handlers import start_listener
 
 _NOOP = eio_packet.NOOP
 #: ``asyncio.timeout`` (3.11+): a deadline without the task ``wait_for`` starts before 3.12.
@@ -73,7 +77,7 @@ def _already_translated(environ: dict[str, Any]) -> dict[str, Any]:
     return environ
 
 
-class EngineSocket(async_socket.AsyncSocket):  # type: ignore[misc]
+class EngineSocket(WebSocketTransport, async_socket.AsyncSocket):  # type: ignore[misc]
     """One Engine.IO session, with the specification's heartbeat and close handling."""
 
     # Attributes python-engineio sets without annotations, typed for mypy.
@@ -81,28 +85,35 @@ class EngineSocket(async_socket.AsyncSocket):  # type: ignore[misc]
     last_ping: float | None
 
     def __init__(self, server: EngineServer, sid: str) -> None:
-        self._upgrade_settled = asyncio.Event()
-        self._upgrade_settled.set()
+        #: Set while a WebSocket upgrade is in progress; created by the first upgrade only
+        #: (an Event per session would cost every WebSocket-only connection about 1 KB).
+        self._upgrade_settled: asyncio.Event | None = None
         super().__init__(server, sid)
-        self._ping_task: asyncio.Task[None] | None = None
+        self._loop = asyncio.get_running_loop()
+        self._ping_timer: asyncio.TimerHandle | None = None
 
     # python-engineio flips ``upgrading`` in several places of its WebSocket handler; a property
     # lets a polling GET that arrives meanwhile wait for the outcome instead of guessing it.
     @property
     def upgrading(self) -> bool:
         """Whether a WebSocket upgrade of this polling session is in progress."""
-        return not self._upgrade_settled.is_set()
+        return self._upgrade_settled is not None and not self._upgrade_settled.is_set()
 
     @upgrading.setter
     def upgrading(self, value: bool) -> None:
+        settled = self._upgrade_settled
         if value:
-            self._upgrade_settled.clear()
+            if settled is None:
+                settled = self._upgrade_settled = asyncio.Event()
+            settled.clear()
             return
-        if not self._upgrade_settled.is_set() and self.upgraded:
+        if settled is None or settled.is_set():
+            return
+        if self.upgraded:
             observer = self.server.observer
             if observer is not None:
                 observer.upgraded(self.sid)
-        self._upgrade_settled.set()
+        settled.set()
 
     async def poll(self) -> list[Any]:
         """Wait for packets to send, then take every queued one.
@@ -150,28 +161,41 @@ class EngineSocket(async_socket.AsyncSocket):  # type: ignore[misc]
     def schedule_ping(self) -> None:
         """Start the next heartbeat cycle, after the handshake or a PONG."""
         # ``last_ping`` is set while a PING awaits its PONG (and at creation), so an unsolicited
-        # PONG starts no extra cycle. The task is kept referenced: python-engineio drops it,
-        # and asyncio may collect an unreferenced task mid-sleep.
+        # PONG starts no extra cycle. Timers, not a task per session (python-engineio's): a
+        # sleeping task holds a coroutine and a task object for every idle connection.
         if self.last_ping:
             self.last_ping = None
-            self._ping_task = asyncio.ensure_future(self._heartbeat())
+            observer = self.server.observer
+            if observer is not None:  # where python-engineio's ping task starts (python-socketio)
+                start_listener(self.server.logger, observer.pinging, self.sid)
+            self._ping_timer = self._loop.call_later(self.server.ping_interval, self._ping)
 
-    async def _heartbeat(self) -> None:
-        observer = self.server.observer
-        if observer is not None:  # where python-engineio's ping task starts (python-socketio)
-            await observer.pinging(self.sid)
-        await asyncio.sleep(self.server.ping_interval)
+    def _ping(self) -> None:
+        self._ping_timer = None
         if self.closing or self.closed:
             return
         self.last_ping = sent = time.time()
-        await self.send(eio_packet.Packet(eio_packet.PING))
-        if not self.server.monitors_clients:
-            return
-        # The specification closes the session when the PONG is not back within the ping
-        # timeout; python-engineio only notices on its monitoring round or on the next send.
-        await asyncio.sleep(self.server.ping_timeout)
+        self.send_nowait(eio_packet.Packet(eio_packet.PING))
+        if self.server.monitors_clients:
+            # The specification closes the session when the PONG is not back within the ping
+            # timeout; python-engineio only notices on its monitoring round or on the next send.
+            self._ping_timer = self._loop.call_later(
+                self.server.ping_timeout, self._pong_overdue, sent
+            )
+
+    def _pong_overdue(self, sent: float) -> None:
+        self._ping_timer = None
         if self.last_ping == sent and not (self.closing or self.closed):
-            await self.close(wait=False, abort=False, reason=self.server.reason.PING_TIMEOUT)
+            reason = self.server.reason.PING_TIMEOUT
+            start_listener(self.server.logger, self.close, False, False, reason)
+
+    def send_nowait(self, pkt: eio_packet.Packet) -> None:
+        """Send one packet without awaiting: written now on a direct WebSocket, else queued."""
+        direct = self.direct
+        if direct is None:
+            self.queue.put_nowait(pkt)
+        else:
+            direct(ws_payload(pkt))
 
     async def check_ping_timeout(self) -> bool:
         """Close the session if its PONG is overdue; ``False`` when it was closed."""
@@ -182,6 +206,14 @@ class EngineSocket(async_socket.AsyncSocket):  # type: ignore[misc]
         result: bool = await super().check_ping_timeout()
         return result
 
+    async def send(self, pkt: eio_packet.Packet) -> None:
+        """Send one packet: written at once on a direct WebSocket, else queued."""
+        direct = self.direct
+        if direct is None:
+            await super().send(pkt)
+        elif await self.check_ping_timeout():
+            direct(ws_payload(pkt))
+
     async def handle_get_request(self, environ: dict[str, Any]) -> Any:
         """Answer a polling GET, or take over a WebSocket upgrade request."""
         if self.upgrading and not _is_upgrade_request(environ):
@@ -189,6 +221,7 @@ class EngineSocket(async_socket.AsyncSocket):  # type: ignore[misc]
             # polling transport is gone. The wait is short because a client whose probe is
             # still under way keeps polling, and pauses only once this GET returns.
             try:
+                assert self._upgrade_settled is not None  # created when the upgrade began
                 await asyncio.wait_for(self._upgrade_settled.wait(), _UPGRADE_POLL_HOLD)
             except asyncio.TimeoutError:
                 pass
@@ -229,10 +262,12 @@ class EngineSocket(async_socket.AsyncSocket):  # type: ignore[misc]
         if observer is not None:
             observer.eio_disconnected(self.sid)
         await super().close(wait=False, abort=abort, reason=reason)
-        task = self._ping_task
-        if task is not None and task is not asyncio.current_task():
-            task.cancel()
-        if self.upgraded:
+        if self._ping_timer is not None:
+            self._ping_timer.cancel()
+            self._ping_timer = None
+        if self._end_direct():
+            pass  # the WebSocket is closed, which ends its reader
+        elif self.upgraded:
             # Ends python-engineio's WebSocket writer, which then closes the WebSocket; without
             # it the WebSocket stays open until the writer's poll times out.
             self.queue.put_nowait(None)
@@ -264,6 +299,16 @@ class _ObservedWebSocket:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._ws, name)
+
+
+class _NoBody:
+    """The request body of a WebSocket upgrade: empty."""
+
+    async def read(self, length: int | None = None) -> bytes:
+        return b""
+
+
+_NO_BODY = _NoBody()
 
 
 def _is_upgrade_request(environ: dict[str, Any]) -> bool:
@@ -302,6 +347,10 @@ class EngineServer(engineio.AsyncServer):  # type: ignore[misc]
         environ = self._translate_request(*args, **kwargs)
         if inspect.isawaitable(environ):
             environ = await environ
+        if environ.get("wsgi.input") is not None and _is_upgrade_request(environ):
+            # A WebSocket has no request body; python-engineio's ASGI driver gives each
+            # request a reader of its own class, which would stay alive with the session.
+            environ["wsgi.input"] = _NO_BODY
         if environ:  # the ASGI driver returns {} for a request that ended before it began
             error = await self._check_request(environ)
             if error == _SECOND_WEBSOCKET:
@@ -424,5 +473,30 @@ class EngineServer(engineio.AsyncServer):  # type: ignore[misc]
         socket: Any = self.sockets.get(sid)
         if socket is None or socket.closed or socket.closing:
             return False
-        socket.queue.put_nowait(pkt)
-        return True
+        direct = socket.direct
+        if direct is None:
+            socket.queue.put_nowait(pkt)
+            return True
+        return bool(direct(ws_payload(pkt)))
+
+    def broadcast(self, sids: Iterable[str], pkts: list[eio_packet.Packet]) -> None:
+        """Queue the same packets for every session in ``sids`` without awaiting.
+
+        Sessions on a direct WebSocket (``socketio_rs.serve``) get the packets
+        framed once for all of them, written to each socket in turn.
+        """
+        sockets = self.sockets
+        framed: bytes | None = None
+        for sid in sids:
+            socket: Any = sockets.get(sid)
+            if socket is None or socket.closed or socket.closing:
+                continue
+            write = socket.direct_frames
+            if write is not None:
+                if framed is None:
+                    framed = ws_frames(pkts)
+                write(framed)
+            else:
+                queue = socket.queue
+                for pkt in pkts:
+                    queue.put_nowait(pkt)

@@ -318,11 +318,7 @@ class AsyncManager:
             return 0
         payload = [event, *args]
         if callback is None:
-            frames = server._encode_event(namespace, payload, None)
-            enqueue = server.eio.enqueue
-            for eio_sid in targets.values():
-                for frame in frames:
-                    enqueue(eio_sid, frame)
+            server.eio.broadcast(targets.values(), server._encode_event(namespace, payload, None))
         else:
             for sid, eio_sid in targets.items():
                 ack_id = self._generate_ack_id(sid, callback)

@@ -1,0 +1,244 @@
+"""An Engine.IO session's WebSocket transport: the upgrade handshake, the
+reader and the writer, in place of python-engineio's ``_websocket_handler``.
+
+python-engineio reads each frame through a new task wrapped in
+``asyncio.wait_for`` and writes each message from a writer task fed by a
+queue. Here:
+
+- the reader awaits the WebSocket directly; a session whose client has gone
+  quiet is closed by the heartbeat (``EngineSocket._ping``), and closing
+  the session ends the WebSocket and with it the read. Only when the server
+  does not monitor clients does each read carry python-engineio's timeout;
+- a message (``4...`` or a binary frame) goes straight to the ``message``
+  handler; every other packet takes python-engineio's ``receive``;
+- on :class:`~socketio_rs._websocket.WebSocketProtocol` (``socketio_rs.serve``)
+  there is no writer task at all: once upgraded, packets are written to the
+  socket as they are sent (:meth:`WebSocketTransport.direct`), and a
+  broadcast writes one framed message to every recipient
+  (``EngineServer.broadcast``). Elsewhere python-engineio's writer design stays.
+
+The handshake, the packets and the close are python-engineio's: the probe
+(``2probe``/``3probe``, then ``5``), a NOOP ending the pending poll, a
+``message`` event per MESSAGE packet, the session closed with "transport
+close" when the WebSocket ends, and "packet is too large" past
+``max_http_buffer_size``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Callable
+
+from engineio import exceptions as eio_exceptions
+from engineio import packet as eio_packet
+
+from . import _core
+from ._websocket import WebSocketProtocol, direct_writer
+
+_MESSAGE = eio_packet.MESSAGE
+_ws_frame = _core.ws_frame
+
+
+def ws_payload(pkt: eio_packet.Packet) -> str | bytes:
+    """The WebSocket message of one Engine.IO packet (python-engineio's ``encode()``)."""
+    if pkt.packet_type == _MESSAGE:
+        data = pkt.data
+        if data.__class__ is str:
+            return "4" + data
+        if data.__class__ is bytes:
+            return data
+    encoded: str | bytes = pkt.encode()
+    return encoded
+
+
+def ws_frames(pkts: list[eio_packet.Packet]) -> bytes:
+    """Engine.IO packets framed as WebSocket messages, ready for ``write_frames``."""
+    if len(pkts) == 1:
+        payload = ws_payload(pkts[0])
+        return _ws_frame(1 if payload.__class__ is str else 2, payload)
+    parts = []
+    for pkt in pkts:
+        payload = ws_payload(pkt)
+        parts.append(_ws_frame(1 if payload.__class__ is str else 2, payload))
+    return b"".join(parts)
+
+
+class WebSocketTransport:
+    """The WebSocket side of ``EngineSocket`` (a mixin over python-engineio's ``AsyncSocket``)."""
+
+    # From python-engineio's AsyncSocket / EngineSocket.
+    server: Any
+    sid: str
+    queue: asyncio.Queue[Any]
+    connected: bool
+    upgraded: bool
+    upgrading: bool
+    closing: bool
+    closed: bool
+    close: Callable[..., Any]
+    poll: Callable[..., Any]
+    receive: Callable[..., Any]
+
+    #: Set while the session is upgraded on a WebSocketProtocol: sends one message now.
+    direct: Callable[[str | bytes], bool] | None = None
+    #: Likewise, for messages already framed (a broadcast frames once for everyone).
+    direct_frames: Callable[[bytes], bool] | None = None
+    _protocol: WebSocketProtocol | None = None
+    _ws_ended = False
+
+    async def _websocket_handler(self, ws: Any) -> None:
+        """Serve the session over ``ws``, python-engineio's WebSocket wrapper."""
+        protocol = direct_writer(ws) if self.server.observer is None else None
+        if self.connected:  # an upgrade from polling
+            if not await self._probe(ws):
+                return
+        else:
+            self.connected = True
+            self.upgraded = True
+        self.server.logger.info("%s: Upgrade to websocket successful", self.sid)
+        if protocol is not None:
+            self._go_direct(protocol)
+            try:
+                await self._read(protocol.read_message, None)
+            finally:
+                self.direct = self.direct_frames = None
+                protocol.close(1000)
+        else:
+            self._ws_ended = False
+            writer = asyncio.ensure_future(self._write(ws))
+            await self._read(ws.wait, self._read_timeout())
+            self._ws_ended = True  # the writer drops what it holds instead of writing to nothing
+            await self.queue.put(None)  # ends the writer
+            await writer
+        await self.close(wait=False, abort=True, reason=self.server.reason.TRANSPORT_CLOSE)
+
+    async def _probe(self, ws: Any) -> bool:
+        """The upgrade handshake; ``False`` when the client did not complete it."""
+        self.upgrading = True  # holds packet sends during the upgrade
+        try:
+            data = await ws.wait()
+        except OSError:
+            self.upgrading = False
+            return False
+        if data != "2probe":
+            self.server.logger.info("%s: Failed websocket upgrade, no PING packet", self.sid)
+            self.upgrading = False
+            return False
+        await ws.send("3probe")
+        await self.queue.put(eio_packet.Packet(eio_packet.NOOP))  # ends the pending poll
+        try:
+            data = await ws.wait()
+        except OSError:
+            self.upgrading = False
+            return False
+        if data != "5":
+            self.upgraded = False
+            self.server.logger.info(
+                "%s: Failed websocket upgrade, expected UPGRADE packet, received %s instead.",
+                self.sid,
+                data,
+            )
+            self.upgrading = False
+            return False
+        self.upgraded = True
+        self.upgrading = False
+        return True
+
+    def _go_direct(self, protocol: WebSocketProtocol) -> None:
+        """Write what is queued, then send every later packet as it comes."""
+        queue = self.queue
+        while True:
+            try:
+                pkt = queue.get_nowait()
+            except asyncio.QueueEmpty:
+                break
+            queue.task_done()
+            if pkt is None:  # the session closed meanwhile
+                protocol.close(1000)
+                return
+            protocol.write_now(ws_payload(pkt))
+        self._protocol = protocol
+        self.direct = protocol.write_now
+        self.direct_frames = protocol.write_frames
+
+    async def _read(self, read: Callable[[], Any], timeout: float | None) -> None:
+        """Take the client's packets until the WebSocket ends or the session closes."""
+        server = self.server
+        limit = server.max_http_buffer_size
+        on_message = server.handlers.get("message")
+        verbose = server.logger.isEnabledFor(logging.INFO)
+        while True:
+            try:
+                if timeout is None:
+                    data = await read()
+                else:
+                    data = await asyncio.wait_for(read(), timeout)
+            except (OSError, asyncio.TimeoutError):
+                return
+            if data is None:
+                return
+            if len(data) > limit:
+                server.logger.info("%s: packet is too large", self.sid)
+                return
+            if not verbose and on_message is not None:
+                if data.__class__ is bytes:
+                    await self._message(on_message, data)
+                    continue
+                if data[:1] == "4":
+                    await self._message(on_message, data[1:])
+                    continue
+            try:
+                await self.receive(eio_packet.Packet(encoded_packet=data))
+            except eio_exceptions.UnknownPacketError:
+                pass
+            except eio_exceptions.SocketIsClosedError:
+                server.logger.info("Receive error -- socket is closed")
+                return
+            except Exception:
+                # An unparsable packet: python-engineio logs it and goes on reading.
+                server.logger.exception("Unknown receive error")
+            if self.closed:
+                return
+
+    async def _message(self, handler: Callable[..., Any], data: str | bytes) -> None:
+        try:
+            await handler(self.sid, data)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            self.server.logger.exception("message async handler error")
+
+    async def _write(self, ws: Any) -> None:
+        """python-engineio's writer task, for WebSockets that only have an async send."""
+        while True:
+            try:
+                packets = await self.poll()
+            except eio_exceptions.QueueEmpty:
+                break
+            if not packets:
+                break
+            try:
+                for pkt in packets:
+                    if self._ws_ended:
+                        break
+                    await ws.send(ws_payload(pkt))
+            except Exception:
+                break
+        await ws.close()
+
+    def _read_timeout(self) -> float | None:
+        """python-engineio's per-read timeout, kept only when no heartbeat closes quiet sessions."""
+        if self.server.monitors_clients:
+            return None
+        return float(self.server.ping_interval + self.server.ping_timeout)
+
+    def _end_direct(self) -> bool:
+        """Close the WebSocket of a direct session; ``False`` if it is not one."""
+        protocol = self._protocol
+        if protocol is None:
+            return False
+        self.direct = self.direct_frames = None
+        self._protocol = None
+        protocol.close(1000)
+        return True
