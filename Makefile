@@ -47,8 +47,18 @@ test: lint ## every test: lint, cargo test, pytest, wheel check, server tests on
 	cargo test --release --lib json::parse::tests::the_depth_ceiling
 	tools/ensure-redis.sh
 	$(VENV)/bin/pytest tests
-	$(MAKE) wheel-check test-eager
+	$(MAKE) test-serve wheel-check test-eager
 	$(MAKE) fuzz
+
+# The server tests that run again on socketio_rs.serve's WebSocket protocol (test-serve).
+SERVE_TESTS := test_engine test_dropin test_docs test_admin test_interop_connect \
+	test_interop_events test_interop_msgpack test_interop_node test_interop_robustness \
+	test_interop_server_api test_namespaces test_middleware test_socket_api \
+	test_examples_namespaces test_server_connect test_server_dispatch test_server_limits
+
+.PHONY: test-serve
+test-serve: dev ## the server tests again with WebSockets on socketio_rs.serve's own protocol
+	SOCKETIO_RS_SERVE=1 $(VENV)/bin/pytest -q $(SERVE_TESTS:%=tests/%.py)
 
 .PHONY: wheel
 wheel: venv ## build the abi3 wheel into target/wheels

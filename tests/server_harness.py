@@ -37,6 +37,7 @@ import websockets
 from websockets.asyncio.client import ClientConnection
 
 import socketio_rs
+from socketio_rs._websocket import WebSocketProtocol
 
 HOST = "127.0.0.1"
 # How long a test waits for something that should happen within milliseconds.
@@ -48,6 +49,11 @@ NODE_DIR = Path(__file__).parent / "node"
 # answers a pending long-poll GET only at the next ping after a polling client closes, so
 # the default 25 s would make every polling test wait that long at teardown.
 SERVER_OPTIONS: dict[str, Any] = {"async_mode": "asgi", "ping_interval": 1, "ping_timeout": 1}
+
+# SOCKETIO_RS_SERVE=1 runs every uvicorn server of the tests the way ``socketio_rs.serve`` does:
+# WebSockets on socketio-rs's own protocol (``make test`` runs the server tests both ways).
+SERVE_MODE = os.environ.get("SOCKETIO_RS_SERVE") == "1"
+SERVE_OPTIONS: dict[str, Any] = {"ws": WebSocketProtocol} if SERVE_MODE else {}
 
 IMPLS = [pytest.param(socketio, id="socketio"), pytest.param(socketio_rs, id="socketio_rs")]
 # The client side: websocket only, polling only, and polling first then the upgrade (the
@@ -77,6 +83,7 @@ async def serve(app: Any, *, lifespan: str = "off") -> AsyncIterator[str]:
         log_level="warning",
         lifespan=lifespan,
         timeout_graceful_shutdown=2,
+        **SERVE_OPTIONS,
     )
     server = uvicorn.Server(config)
     task = asyncio.ensure_future(server.serve())

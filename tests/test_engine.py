@@ -23,6 +23,7 @@ import uvicorn
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
+from server_harness import SERVE_OPTIONS
 from socketio_rs._engine import EngineServer
 
 # The suite's server: ping interval 300 ms, ping timeout 200 ms, max payload 1,000,000.
@@ -93,7 +94,13 @@ async def serve() -> AsyncIterator[Serve]:
 
         app = engineio.ASGIApp(eio, engineio_path="socket.io")
         config = uvicorn.Config(
-            app, host="127.0.0.1", port=0, log_level="warning", lifespan="off", log_config=None
+            app,
+            host="127.0.0.1",
+            port=0,
+            log_level="warning",
+            lifespan="off",
+            log_config=None,
+            **SERVE_OPTIONS,
         )
         server = uvicorn.Server(config)
         task = asyncio.ensure_future(server.serve())

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run the public Socket.IO v5 protocol test-suite against tools/conformance_server.py.
 #
-#   tools/conformance.sh SUITE_DIR [--impl socketio_rs|python-socketio] [mocha options...]
+#   tools/conformance.sh SUITE_DIR [--impl socketio_rs|socketio_rs-serve|python-socketio] [mocha options...]
 #
 # SUITE_DIR is an already extracted copy of the socket.io monorepo's
 # docs/socket.io-protocol/v5-test-suite (it is never committed here, and this script never
@@ -16,7 +16,7 @@ python="${PYTHON:-$root/.venv/bin/python}"
 
 die() { echo "conformance: $*" >&2; exit 2; }
 
-[ $# -ge 1 ] || die "usage: $0 SUITE_DIR [--impl socketio_rs|python-socketio] [mocha options...]"
+[ $# -ge 1 ] || die "usage: $0 SUITE_DIR [--impl socketio_rs|socketio_rs-serve|python-socketio] [mocha options...]"
 suite="$1"; shift
 [ -f "$suite/test-suite.js" ] && [ -f "$suite/package.json" ] \
   || die "'$suite' is not the v5 test-suite directory (no test-suite.js / package.json);" \

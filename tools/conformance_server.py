@@ -5,8 +5,9 @@ timeout 200 ms, max payload 1,000,000, connect timeout 1 s, CORS any. ``/`` emit
 the handshake auth on connection, echoes ``message`` as ``message-back`` and acks
 ``message-with-ack`` with all its arguments; ``/custom`` emits ``auth`` on connection.
 
-``--impl python-socketio`` serves the same application with python-socketio instead, to measure
-the baseline the suite gives python-engineio unmodified.
+``--impl socketio_rs-serve`` serves it with ``socketio_rs.serve`` (socketio-rs's own WebSocket
+path); ``--impl python-socketio`` serves the same application with python-socketio instead, to
+measure the baseline the suite gives python-engineio unmodified.
 """
 
 from __future__ import annotations
@@ -61,12 +62,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=3000)
-    parser.add_argument("--impl", choices=["socketio_rs", "python-socketio"], default="socketio_rs")
+    parser.add_argument(
+        "--impl",
+        choices=["socketio_rs", "socketio_rs-serve", "python-socketio"],
+        default="socketio_rs",
+        help="socketio_rs-serve: socketio_rs through socketio_rs.serve (its own WebSocket path)",
+    )
     args = parser.parse_args()
-    if args.impl == "socketio_rs":
+    if args.impl.startswith("socketio_rs"):
         import socketio_rs
 
         app = build_app(socketio_rs, connect_timeout=1)
+        if args.impl == "socketio_rs-serve":
+            socketio_rs.serve(app, host=args.host, port=args.port, log_level="warning")
+            return
     else:
         import socketio
 
