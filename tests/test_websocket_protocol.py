@@ -307,7 +307,10 @@ def test_serve_refuses_the_options_it_sets() -> None:
         socketio_rs.serve(object(), ws_ping_interval=5)
 
 
-async def test_serve_runs_an_app_until_interrupted(tmp_path: Any) -> None:
+@pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
+async def test_serve_runs_an_app_until_interrupted(tmp_path: Any, loop: str) -> None:
+    """On asyncio's loop and on uvloop (uvicorn's choice when installed), whose transports are
+    not ``asyncio.Transport`` subclasses."""
     script = tmp_path / "app.py"
     script.write_text(
         "import socketio_rs\n"
@@ -316,7 +319,7 @@ async def test_serve_runs_an_app_until_interrupted(tmp_path: Any) -> None:
         "async def echo(sid, data):\n"
         "    return data\n"
         "socketio_rs.serve(socketio_rs.ASGIApp(sio), port=int(__import__('sys').argv[1]),"
-        " log_level='warning')\n"
+        f" log_level='warning', loop={loop!r})\n"
     )
     port = free_port()
     proc = subprocess.Popen(

@@ -25,7 +25,7 @@ import logging
 import urllib.parse
 from collections import deque
 from http import HTTPStatus
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 from . import _core
 
@@ -89,9 +89,9 @@ class WebSocketProtocol(asyncio.Protocol):
     # -- asyncio.Protocol -------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
         self.connections.add(self)
-        self.transport = transport
+        # uvloop's transports have the interface without being asyncio.Transport subclasses.
+        self.transport = cast(asyncio.Transport, transport)
 
     def data_received(self, data: bytes) -> None:
         if not self.scope:
