@@ -178,3 +178,13 @@ async def test_the_demo_with_python_clients() -> None:
             assert await c.call("join", "nowhere", timeout=WAIT) == "no such room"
         finally:
             await close_client(c)
+
+
+def test_the_readme_describes_this_demo() -> None:
+    """The README quotes the demo's refusal and token: they must stay the demo's."""
+    demo = load_demo()
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    assert f"`{REFUSED.removeprefix('refused: ')}`" in readme
+    assert f"(`{demo.ADMIN_TOKEN}`, printed at start)" in readme
+    assert demo.workspaces.pattern.pattern == r"^/\w+$"
+    assert 'sio.of(re.compile(r"^/\\w+$"))' in readme
