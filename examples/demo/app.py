@@ -119,7 +119,8 @@ async def announce(socket: socketio.Socket, text: str) -> str:
 
 
 # -- workspaces: one dynamic namespace each -------------------------------------------------
-# Declared after /admin: existing namespaces win over a parent, so "/admin" stays guarded.
+# After /admin on purpose: an existing namespace wins over a parent, whereas sio.of("/admin")
+# called after this line would create /admin as a child of it, with the workspaces' handlers.
 
 workspaces = sio.of(re.compile(r"^/\w+$"))
 workspaces.use(require_name)  # the parent's middleware runs for every child
