@@ -18,4 +18,5 @@ $SUDO apt-get update -qq
 # A font of its own, so that screenshots have readable text on a bare machine.
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
   chromium fonts-dejavu-core >/dev/null
-"$CHROMIUM" --version
+# (the Debian launcher's /dev/shm check can print a shell error on stderr: harmless)
+"$CHROMIUM" --version 2>/dev/null
