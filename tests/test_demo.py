@@ -4,7 +4,7 @@ The browser test opens the page in headless Chromium (Debian's, at /usr/bin/chro
 $CHROMIUM, installed by tools/ensure-chromium.sh; Playwright drives it and downloads nothing)
 in two browser contexts, i.e. two users with their own cookies: they chat in the lobby's
 rooms and in a workspace, one is refused from /admin without a token and let in with it, the
-other gets in with a session cookie. The screenshots go to test-output/demo/.
+other gets in with a session cookie. The screenshots go to test-output/demo/ (git-ignored).
 """
 
 from __future__ import annotations
@@ -107,6 +107,8 @@ async def test_the_demo_page_in_two_browsers() -> None:
         # handler shows the server's message and data; with the token she gets in.
         await alice.click("#admin-with-token")
         await expect(alice.locator("#admin-status")).to_have_text(REFUSED)
+        OUTPUT.mkdir(parents=True, exist_ok=True)
+        await alice.screenshot(path=str(OUTPUT / "alice-refused.png"))
         await alice.fill("#admin-token", demo.ADMIN_TOKEN)
         await alice.click("#admin-with-token")
         await expect(alice.locator("#admin-status")).to_have_text("connected as admin")
@@ -130,10 +132,9 @@ async def test_the_demo_page_in_two_browsers() -> None:
         await expect(panel.locator("[data-namespace='/admin'] h3")).to_have_text("/admin · 2")
         await expect(panel.locator("[data-namespace='/acme'] h3")).to_have_text("/acme · 2")
 
-        OUTPUT.mkdir(parents=True, exist_ok=True)
         for name, page in (("alice", alice), ("bob", bob)):
             await page.screenshot(path=str(OUTPUT / f"{name}.png"), full_page=True)
-        print(f"screenshots: {OUTPUT}/alice.png, {OUTPUT}/bob.png")
+        print(f"screenshots in {OUTPUT}: alice-refused.png, alice.png, bob.png")
 
     assert errors == []
     # Everything, the client bundle included, came from the demo server.
