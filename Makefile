@@ -46,6 +46,7 @@ test: lint ## every test: lint, cargo test, pytest, wheel check, server tests on
 	cargo test
 	cargo test --release --lib json::parse::tests::the_depth_ceiling
 	tools/ensure-redis.sh
+	tools/ensure-chromium.sh
 	$(VENV)/bin/pytest tests
 	$(MAKE) test-serve wheel-check test-eager
 	$(MAKE) fuzz
@@ -125,9 +126,15 @@ bench-redis: dev ## broadcast deliveries/s across two processes through Redis, a
 	tools/ensure-redis.sh
 	$(PY) benches/bench_redis.py --runs 3
 
+DEMO_DIR := examples/demo
+
+# The demo page's browser client: the official socket.io-client from npm, pinned by the lock.
+$(DEMO_DIR)/node_modules/.package-lock.json: $(DEMO_DIR)/package-lock.json
+	npm ci --prefix $(DEMO_DIR) --no-audit --no-fund
+
 .PHONY: demo
-demo: dev ## the main job: today, the codec demo (the server comes with the next issues)
-	$(PY) examples/codec_demo.py
+demo: dev $(DEMO_DIR)/node_modules/.package-lock.json ## the demo on http://127.0.0.1:8000 (chat rooms, /admin, workspaces, live sockets); Ctrl-C stops it
+	$(PY) $(DEMO_DIR)/app.py
 
 .PHONY: clean
 clean: ## remove build outputs and the virtualenv

@@ -297,24 +297,28 @@ class RawSession:
 _node_ready = False
 
 
-def ensure_node_client() -> None:
-    """Install the pinned socket.io-client with ``npm ci`` if it is missing.
+def ensure_npm_packages(directory: Path) -> None:
+    """Run ``npm ci`` in ``directory`` if a dependency of its package.json is missing.
 
-    This is the only network access the test suite makes; package-lock.json pins it.
+    This is the only network access the test suite makes; package-lock.json pins the versions.
     """
-    global _node_ready
-    if _node_ready:
-        return
     node, npm = shutil.which("node"), shutil.which("npm")
     assert node and npm, "the interop tests need Node.js and npm on PATH"
-    packages = json.loads((NODE_DIR / "package.json").read_text())["dependencies"]
-    if not all((NODE_DIR / "node_modules" / name).is_dir() for name in packages):
+    packages = json.loads((directory / "package.json").read_text())["dependencies"]
+    if not all((directory / "node_modules" / name).is_dir() for name in packages):
         subprocess.run(
-            [npm, "ci", "--prefix", str(NODE_DIR), "--no-audit", "--no-fund"],
+            [npm, "ci", "--prefix", str(directory), "--no-audit", "--no-fund"],
             check=True,
             timeout=300,
         )
-    _node_ready = True
+
+
+def ensure_node_client() -> None:
+    """Install the pinned socket.io-client of the Node scripts (tests/node) if it is missing."""
+    global _node_ready
+    if not _node_ready:
+        ensure_npm_packages(NODE_DIR)
+        _node_ready = True
 
 
 def to_wire_json(value: Any) -> Any:
