@@ -55,7 +55,8 @@ test: lint ## every test: lint, cargo test, pytest, wheel check, server tests on
 SERVE_TESTS := test_engine test_dropin test_docs test_admin test_interop_connect \
 	test_interop_events test_interop_msgpack test_interop_node test_interop_robustness \
 	test_interop_server_api test_namespaces test_middleware test_socket_api \
-	test_examples_namespaces test_server_connect test_server_dispatch test_server_limits
+	test_examples_namespaces test_examples_fastapi test_server_connect test_server_dispatch \
+	test_server_limits
 
 .PHONY: test-serve
 test-serve: dev ## the server tests again with WebSockets on socketio_rs.serve's own protocol
@@ -94,7 +95,8 @@ test-eager: wheel ## the server tests again on Python 3.12+ (EAGER_PYTHON, from 
 	echo "test-eager: $$($$d/bin/python -V)"; \
 	$$d/bin/python -m pytest -q -p no:cacheprovider tests/test_server_*.py tests/test_interop_*.py \
 	  tests/test_dropin.py tests/test_engine.py tests/test_admin.py tests/test_namespaces.py \
-	  tests/test_middleware.py tests/test_socket_api.py tests/test_examples_namespaces.py
+	  tests/test_middleware.py tests/test_socket_api.py tests/test_examples_namespaces.py \
+	  tests/test_websocket_protocol.py
 
 .PHONY: fuzz
 fuzz: venv ## fuzz the decoder for FUZZ_SECONDS (cargo-fuzz on nightly, else the stable harness)

@@ -21,7 +21,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
@@ -206,8 +205,11 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8000)
     args = parser.parse_args()
     print(f"socketio-rs demo on http://{args.host}:{args.port} (admin token: {ADMIN_TOKEN})")
-    # Ctrl-C: uvicorn closes the WebSockets and waits at most this long for the rest.
-    uvicorn.run(app, host=args.host, port=args.port, access_log=False, timeout_graceful_shutdown=3)
+    # socketio-rs's own serving mode: uvicorn for HTTP, socketio-rs's WebSocket path (see
+    # docs/server.md). Ctrl-C closes the WebSockets and waits at most 3 s for the rest.
+    socketio.serve(
+        app, host=args.host, port=args.port, access_log=False, timeout_graceful_shutdown=3
+    )
 
 
 if __name__ == "__main__":
