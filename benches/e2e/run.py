@@ -95,10 +95,12 @@ def run_one(name: str, scenario_name: str, args: argparse.Namespace, logs: Path)
     port = free_port()
     argv = [a.replace("{port}", str(port)) for a in SERVERS[name].argv]
     result: dict[str, Any] = {"scenario": scenario_name, "server": name, "errors": 0}
+    started = time.monotonic()
     server = Child(argv, logs / f"{scenario_name}.{name}.server.log", cwd=HERE)
     load: Child | None = None
     try:
         wait_listening(server, port)
+        result["startup_s"] = round(time.monotonic() - started, 2)
         options = {**scenario.options, "warmup": args.warmup, "seconds": args.seconds}
         options["deflate"] = args.deflate
         load = Child(
@@ -150,9 +152,12 @@ def run_one(name: str, scenario_name: str, args: argparse.Namespace, logs: Path)
     except Exception as exc:
         result["failed"] = str(exc)[-2000:]
     finally:
+        stopping = time.monotonic()
         if load is not None:
             load.stop()
         server.stop()
+        result["stop_s"] = round(time.monotonic() - stopping, 2)
+        result["total_s"] = round(time.monotonic() - started, 2)
     return result
 
 
