@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from procs import HOST, Child, cpu_seconds, free_port, rss_bytes, stop_all, wait_listening
-from table import render
+from table import digest, render
 
 HERE = Path(__file__).resolve().parent
 LOAD = HERE / "load.mjs"
@@ -283,6 +283,7 @@ def main() -> None:
     finally:
         stop_all()
         results["total_seconds"] = round(time.monotonic() - started, 1)
+        results["summary"] = digest(results)
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(results, indent=1) + "\n")
 
@@ -301,6 +302,9 @@ def main() -> None:
     print()
     print(render(results))
     print(f"\n{len(results['runs'])} runs in {results['total_seconds']:.0f} s; JSON: {args.json}")
+    bad = [r for r in results["runs"] if r.get("failed") or r["errors"]]
+    if bad:  # misses of the targets are reported, not failures; broken runs are
+        sys.exit(f"{len(bad)} runs failed or counted errors: see {logs}")
 
 
 if __name__ == "__main__":

@@ -138,12 +138,39 @@ def verdict(check: dict[str, Any] | None, lower: bool) -> str:
     return f"{'<=' if lower else '>='}{check['bound']:g}x {word}"
 
 
+def measured(results: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """The servers and scenarios of a results document that have runs."""
+    runs: Runs = results["runs"]
+    names = [n for n in results["servers"] if any(r["server"] == n for r in runs)]
+    scenarios = [s for s in results["scenarios"] if any(r["scenario"] == s for r in runs)]
+    return names, scenarios
+
+
+def digest(results: dict[str, Any]) -> dict[str, Any]:
+    """Per scenario: median, min and max of every row per server, then ``summarise``'s
+    ratios and verdicts; run.py stores it in the JSON as ``summary``."""
+    runs: Runs = results["runs"]
+    names, scenarios = measured(results)
+    out: dict[str, Any] = {}
+    for scenario in scenarios:
+        cells: dict[str, Any] = {}
+        for name in names:
+            keys = [key for _, key, _ in metrics(scenario)] + ["errors"]
+            cells[name] = {
+                key: {"median": statistics.median(v), "min": min(v), "max": max(v), "n": len(v)}
+                for key in keys
+                if (v := values(runs, scenario, name, key))
+            }
+        servers = {n: results["servers"][n] for n in names}
+        out[scenario] = {"servers": cells, **summarise(runs, servers, scenario)}
+    return out
+
+
 def render(results: dict[str, Any]) -> str:
     """The table of a results document (as run.py writes it)."""
     runs: Runs = results["runs"]
     servers: dict[str, dict[str, str]] = results["servers"]
-    names = [n for n in servers if any(r["server"] == n for r in runs)]
-    scenarios = [s for s in results["scenarios"] if any(r["scenario"] == s for r in runs)]
+    names, scenarios = measured(results)
     summaries = {s: summarise(runs, {n: servers[n] for n in names}, s) for s in scenarios}
     ratio_cols: list[str] = []
     for s in summaries.values():
@@ -179,7 +206,7 @@ def render(results: dict[str, Any]) -> str:
             )
             for n in names
         ]
-        row = ["", "errors (failed runs)"]
+        row = ["", "errors"]
         row += [f"{int(e)}" + (f" ({f} failed)" if f else "") for e, f in zip(errors, failed)]
         rows.append(row + [""] * (len(ratio_cols) + 2))
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
