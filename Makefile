@@ -15,7 +15,7 @@ EAGER_PYTHON ?= python3.13
 
 .PHONY: help
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 $(VENV)/.deps: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -127,6 +127,14 @@ bench: dev ## codec benchmarks against python-socketio and orjson, the namespace
 bench-redis: dev ## broadcast deliveries/s across two processes through Redis, against python-socketio
 	tools/ensure-redis.sh
 	$(PY) benches/bench_redis.py --runs 3
+
+# npm ci writes node_modules/.package-lock.json: it runs again only when the lockfile changes.
+benches/e2e/node_modules/.package-lock.json: benches/e2e/package.json benches/e2e/package-lock.json
+	npm ci --prefix benches/e2e --no-audit --no-fund
+
+.PHONY: bench-e2e
+bench-e2e: dev benches/e2e/node_modules/.package-lock.json ## socketio-rs vs python-socketio vs Node socket.io under socket.io-client load (E2E_ARGS="--repeats 1 ...")
+	$(PY) benches/e2e/run.py $(E2E_ARGS)
 
 DEMO_DIR := examples/demo
 
