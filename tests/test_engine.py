@@ -497,3 +497,46 @@ async def test_server_disconnect_of_an_idle_polling_session(
     await asyncio.wait_for(served.eio.disconnect(sid), WAIT)
     assert await served.disconnected(sid) == "server disconnect"
     assert sid not in served.eio.sockets
+
+
+async def test_websocket_environ_is_python_engineio_s() -> None:
+    """A WebSocket request's environ is built by socketio-rs (without python-engineio's
+    per-request body class) and must stay key for key what python-engineio's ASGI driver
+    builds, since applications read it in their connect handlers."""
+    from engineio.async_drivers import asgi as engineio_asgi
+
+    from socketio_rs._engine import _websocket_environ
+
+    scope = {
+        "type": "websocket",
+        "path": "/socket.io/",
+        "query_string": b"EIO=4&transport=websocket&x=%C3%A9",
+        "headers": [
+            (b"host", b"127.0.0.1:9"),
+            (b"x-dup", b"a"),
+            (b"X-Dup", b"b"),
+            (b"content-type", b"text/plain"),
+            (b"content-length", b"0"),
+            (b"x-forwarded-proto", b"https"),
+            (b"x-bad", b"\xff"),
+        ],
+    }
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "websocket.connect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        raise AssertionError("nothing is sent while translating")
+
+    ours = await _websocket_environ(scope, receive, send)
+    theirs = await engineio_asgi.translate_request(scope, receive, send)
+    # No body either way (python-engineio's reader returns None for a WebSocket, ours b"").
+    assert not await ours.pop("wsgi.input").read()
+    assert not await theirs.pop("wsgi.input").read()
+    assert ours == theirs
+    assert ours["HTTP_X_DUP"] == "a,b" and ours["wsgi.url_scheme"] == "https"
+
+    async def disconnected() -> dict[str, Any]:
+        return {"type": "websocket.disconnect"}
+
+    assert await _websocket_environ(scope, disconnected, send) == {}

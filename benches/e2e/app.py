@@ -85,13 +85,15 @@ def main() -> None:
 
     sio, socketio = build(args.impl, "asgi")
     app = socketio.ASGIApp(sio)
+    # The same options for every uvicorn-based server; loop and http stay uvicorn's defaults
+    # (uvloop, installed by the bench extra, for all of them).
+    options = {"host": args.host, "port": args.port, "log_level": "warning", "access_log": False}
     if args.stack == "serve":
-        socketio.serve(app, host=args.host, port=args.port)
+        socketio.serve(app, **options)
     else:
         import uvicorn
 
-        # The same options for both implementations; loop, http and ws stay uvicorn's defaults.
-        uvicorn.run(app, host=args.host, port=args.port, log_level="warning", access_log=False)
+        uvicorn.run(app, **options)
 
 
 if __name__ == "__main__":

@@ -235,7 +235,8 @@ class WebSocketProtocol(asyncio.Protocol):
         lines.extend(name + b": " + value for name, value in self.default_headers + headers)
         self._state = _OPEN
         self._accepted = True
-        self._write(b"\r\n".join(lines) + b"\r\n\r\n")
+        # Sent with the first messages (Engine.IO's OPEN) in one segment.
+        self._send_frame(b"\r\n".join(lines) + b"\r\n\r\n")
 
     def _respond(self, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
         """An HTTP response instead of the upgrade, then the end of the connection."""
@@ -389,8 +390,8 @@ class WebSocketProtocol(asyncio.Protocol):
         if self._state != _OPEN:
             return
         self._state = _CLOSING
+        self._send_frame(_core.ws_close_frame(code, reason))
         self._flush()
-        self._write(_core.ws_close_frame(code, reason))
         self._push(_Disconnect(code, reason))
         if self.transport is not None:
             if self._read_paused:  # the peer's close frame must still be read
@@ -424,8 +425,8 @@ class WebSocketProtocol(asyncio.Protocol):
             # Echo the code (RFC 6455 5.5.1), then close the TCP connection: the server
             # closes first (7.1.1).
             self._state = _CLOSING
+            self._send_frame(_core.ws_close_frame(code if code != 1005 else 1000, ""))
             self._flush()
-            self._write(_core.ws_close_frame(code if code != 1005 else 1000, ""))
         self._push(_Disconnect(code, reason))
         if self.transport is not None:
             self.transport.close()
@@ -434,8 +435,8 @@ class WebSocketProtocol(asyncio.Protocol):
         """Fail the WebSocket connection (RFC 6455 7.1.7) after a protocol error."""
         logger.info("WebSocket %s: closing with %d: %s", _client(self.scope), code, reason)
         if self._state == _OPEN:
+            self._send_frame(_core.ws_close_frame(code, reason))
             self._flush()
-            self._write(_core.ws_close_frame(code, reason))
         self._state = _CLOSING
         self._push(_Disconnect(code, reason))
         if self.transport is not None:

@@ -47,42 +47,70 @@ class Handshake:
     :ivar auth: the CONNECT payload, or ``{}``.
     """
 
-    __slots__ = (
-        "address",
-        "auth",
-        "headers",
-        "issued",
-        "query",
-        "secure",
-        "time",
-        "url",
-        "xdomain",
-    )
+    # Fields are computed on first use: a namespace middleware that reads ``auth`` alone
+    # should not pay for the date string, the parsed query and the header table.
+    __slots__ = ("_created", "_environ", "_headers", "_query", "_scope", "_time", "auth", "issued")
 
     def __init__(
         self, environ: Mapping[str, Any] | None, auth: Any, created: float | None = None
     ) -> None:
-        environ = environ or {}
-        scope = environ.get("asgi.scope")
-        self.headers = Headers(_headers(environ, scope))
-        now = time.time() if created is None else created
-        self.time = _js_date(now)
-        self.issued = int(now * 1000)
-        self.address = _address(environ, scope)
-        self.xdomain = "origin" in self.headers
-        if scope is not None:
-            self.secure = scope.get("scheme") in ("https", "wss")
-        else:
-            self.secure = environ.get("wsgi.url_scheme") == "https" or not environ
-        query_string = environ.get("QUERY_STRING", "")
-        self.url = environ.get("RAW_URI") or (
-            environ.get("PATH_INFO", "") + ("?" + query_string if query_string else "")
-        )
-        self.query = {
-            k: v[0] if len(v) == 1 else v
-            for k, v in parse_qs(query_string, keep_blank_values=True).items()
-        }
+        self._environ: Mapping[str, Any] = environ or {}
+        self._scope = self._environ.get("asgi.scope")
+        self._created = time.time() if created is None else created
+        self.issued = int(self._created * 1000)
         self.auth = auth if auth is not None else {}
+        self._headers: Headers | None = None
+        self._query: dict[str, Any] | None = None
+        self._time: str | None = None
+
+    @property
+    def headers(self) -> Headers:
+        """The first request's headers."""
+        if self._headers is None:
+            self._headers = Headers(_headers(self._environ, self._scope))
+        return self._headers
+
+    @property
+    def time(self) -> str:
+        """When the socket was created, as JavaScript's ``Date`` prints it."""
+        if self._time is None:
+            self._time = _js_date(self._created)
+        return self._time
+
+    @property
+    def address(self) -> str:
+        """The client's IP address."""
+        return _address(self._environ, self._scope)
+
+    @property
+    def xdomain(self) -> bool:
+        """Whether the request had an ``Origin`` header."""
+        return "origin" in self.headers
+
+    @property
+    def secure(self) -> bool:
+        """Whether the request came over TLS."""
+        if self._scope is not None:
+            return self._scope.get("scheme") in ("https", "wss")
+        return self._environ.get("wsgi.url_scheme") == "https" or not self._environ
+
+    @property
+    def url(self) -> str:
+        """The first request's path and query."""
+        environ = self._environ
+        query_string = environ.get("QUERY_STRING", "")
+        return str(
+            environ.get("RAW_URI")
+            or (environ.get("PATH_INFO", "") + ("?" + query_string if query_string else ""))
+        )
+
+    @property
+    def query(self) -> dict[str, Any]:
+        """The Engine.IO URL's query: a ``str`` per key, a list for a repeated key."""
+        if self._query is None:
+            parsed = parse_qs(self._environ.get("QUERY_STRING", ""), keep_blank_values=True)
+            self._query = {k: v[0] if len(v) == 1 else v for k, v in parsed.items()}
+        return self._query
 
     def as_dict(self) -> dict[str, Any]:
         """The fields in the reference server's order, headers as a plain dict."""
