@@ -37,6 +37,7 @@ import websockets
 from websockets.asyncio.client import ClientConnection
 
 import socketio_rs
+from socketio_rs._serve import front_for
 from socketio_rs._websocket import WebSocketProtocol
 
 HOST = "127.0.0.1"
@@ -53,7 +54,9 @@ SERVER_OPTIONS: dict[str, Any] = {"async_mode": "asgi", "ping_interval": 1, "pin
 # SOCKETIO_RS_SERVE=1 runs every uvicorn server of the tests the way ``socketio_rs.serve`` does:
 # WebSockets on socketio-rs's own protocol (``make test`` runs the server tests both ways).
 SERVE_MODE = os.environ.get("SOCKETIO_RS_SERVE") == "1"
-SERVE_OPTIONS: dict[str, Any] = {"ws": WebSocketProtocol} if SERVE_MODE else {}
+SERVE_OPTIONS: dict[str, Any] = (
+    {"ws": WebSocketProtocol, "http": front_for("auto")} if SERVE_MODE else {}
+)
 
 IMPLS = [pytest.param(socketio, id="socketio"), pytest.param(socketio_rs, id="socketio_rs")]
 # The client side: websocket only, polling only, and polling first then the upgrade (the

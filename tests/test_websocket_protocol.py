@@ -24,14 +24,18 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 import socketio_rs
 from server_harness import HOST, SERVER_OPTIONS, WAIT, Inbox, client, close_client, free_port
+from socketio_rs._serve import front_for
 from socketio_rs._websocket import WebSocketProtocol
 
 
 @contextlib.asynccontextmanager
-async def served(app: Any) -> AsyncIterator[str]:
-    """``app`` on uvicorn with socketio-rs's WebSocket protocol, as ``serve()`` runs it."""
+async def served(app: Any, *, front: bool = True) -> AsyncIterator[str]:
+    """``app`` on uvicorn with socketio-rs's protocols, as ``serve()`` runs it; without
+    ``front``, every upgrade comes through uvicorn's HTTP protocol (a keep-alive connection's
+    later upgrade takes that path under ``serve()`` too)."""
+    http = {"http": front_for("auto")} if front else {}
     config = uvicorn.Config(
-        app, host=HOST, port=0, log_level="warning", lifespan="off", ws=WebSocketProtocol
+        app, host=HOST, port=0, log_level="warning", lifespan="off", ws=WebSocketProtocol, **http
     )
     server = uvicorn.Server(config)
     task = asyncio.ensure_future(server.serve())
@@ -122,8 +126,9 @@ def masked(opcode: int, payload: bytes, fin: bool = True, rsv: int = 0) -> bytes
     return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
 
 
-async def test_echo_text_binary_and_large_messages() -> None:
-    async with served(echo_app) as address, connect(f"ws://{address}/x?a=1") as ws:
+@pytest.mark.parametrize("front", [True, False], ids=["front", "via-uvicorn-http"])
+async def test_echo_text_binary_and_large_messages(front: bool) -> None:
+    async with served(echo_app, front=front) as address, connect(f"ws://{address}/x?a=1") as ws:
         await ws.send("héllo")
         assert await ws.recv() == "héllo"
         await ws.send(b"\x00\xff")
@@ -338,3 +343,47 @@ async def test_serve_runs_an_app_until_interrupted(tmp_path: Any, loop: str) -> 
     finally:
         proc.send_signal(2)  # Ctrl-C: uvicorn shuts down cleanly
         assert proc.wait(WAIT) == 0
+
+
+async def test_front_takes_a_request_head_split_in_pieces() -> None:
+    """The first request may arrive a few bytes at a time (FrontProtocol buffers it)."""
+    async with served(echo_app) as address:
+        host, port = address.split(":")
+        reader, writer = await asyncio.open_connection(host, int(port))
+        for i in range(0, len(request := upgrade_request("/split")), 7):
+            writer.write(request[i : i + 7])
+            await writer.drain()
+            await asyncio.sleep(0.001)
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), WAIT)
+        assert head.startswith(b"HTTP/1.1 101")
+        writer.write(masked(1, b"pieces"))
+        frame = await asyncio.wait_for(reader.readexactly(2 + 6), WAIT)
+        assert frame == b"\x81\x06pieces"
+        writer.close()
+
+
+async def test_http_then_upgrade_on_one_keep_alive_connection() -> None:
+    """Plain HTTP goes to uvicorn's protocol, which hands a later upgrade on the same
+    connection to WebSocketProtocol."""
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            headers = [(b"content-length", b"5")]
+            await send({"type": "http.response.start", "status": 200, "headers": headers})
+            await send({"type": "http.response.body", "body": b"plain"})
+        else:
+            await echo_app(scope, receive, send)
+
+    async with served(app) as address:
+        host, port = address.split(":")
+        reader, writer = await asyncio.open_connection(host, int(port))
+        writer.write(b"GET /plain HTTP/1.1\r\nHost: x\r\n\r\n")
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), WAIT)
+        assert head.startswith(b"HTTP/1.1 200")
+        assert await asyncio.wait_for(reader.readexactly(5), WAIT) == b"plain"
+        writer.write(upgrade_request("/later"))
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), WAIT)
+        assert head.startswith(b"HTTP/1.1 101")
+        writer.write(masked(1, b"again"))
+        assert await asyncio.wait_for(reader.readexactly(2 + 5), WAIT) == b"\x81\x05again"
+        writer.close()

@@ -73,6 +73,8 @@ SCENARIOS: dict[str, Scenario] = {
     "echo50": Scenario("echo", {"clients": 50, "inflight": 8}),
     "emit50": Scenario("emit", {"clients": 50, "inflight": 8}),
     "bcast200": Scenario("bcast", {"clients": 200, "burst": 10}),
+    # One broadcast per request: per-delivery cost without bursts (no target; see docs).
+    "bcast200x1": Scenario("bcast", {"clients": 200, "burst": 1}),
     "connect": Scenario("connect", {"loops": 4}),
     "mem1000": Scenario("mem", {"clients": 1000}),
 }

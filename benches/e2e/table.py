@@ -28,6 +28,7 @@ UNITS = {
     "echo50": "round trips",
     "emit50": "round trips",
     "bcast200": "deliveries",
+    "bcast200x1": "deliveries",
     "connect": "connections",
 }
 
@@ -67,7 +68,7 @@ def metrics(scenario: str) -> list[tuple[str, str, Callable[[float], float]]]:
         (f"{unit} per server CPU-s", "per_cpu", float),
         (f"{unit}/s", "rate", float),
     ]
-    if scenario != "bcast200":
+    if not scenario.startswith("bcast"):
         rows += [("p50 ms", "p50", float), ("p99 ms", "p99", float)]
     rows.append(("server CPU %", "server_util", lambda v: 100 * v))
     return rows

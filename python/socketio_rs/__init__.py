@@ -8,7 +8,8 @@ unchanged, on python-engineio's transports, with the Socket.IO codec in Rust.
 from __future__ import annotations
 
 from . import codec, exceptions
-from .asgi import ASGIApp, serve
+from ._serve import serve
+from .asgi import ASGIApp
 from .async_namespace import AsyncNamespace
 from .exceptions import ConnectionRefusedError, PacketError, SocketIOError
 from .manager import AsyncManager

@@ -471,7 +471,7 @@ class EngineServer(engineio.AsyncServer):  # type: ignore[misc]
         await socket.send(eio_packet.Packet(eio_packet.OPEN, self._handshake(sid, transport)))
         if self.observer is not None:
             self.observer.eio_connected(sid)
-        accepted = await self._trigger_event("connect", sid, environ, run_async=False)
+        accepted = await self._connect_event(sid, environ)
         if accepted is not None and accepted is not True:
             self.sockets.pop(sid, None)
             self.logger.warning("Application rejected connection")
@@ -497,6 +497,24 @@ class EngineServer(engineio.AsyncServer):  # type: ignore[misc]
         if self.observer is not None:
             self.observer.sent(len(response["response"]))
         return response
+
+    async def _connect_event(self, sid: str, environ: dict[str, Any]) -> Any:
+        """The ``connect`` handler's verdict, as python-engineio's ``_trigger_event`` gives it
+        (an exception rejects; a cancellation counts as no verdict), without the two closures
+        it builds per call."""
+        handler = self.handlers.get("connect")
+        if handler is None:
+            return None
+        try:
+            verdict = handler(sid, environ)
+            if inspect.isawaitable(verdict):
+                verdict = await verdict
+        except asyncio.CancelledError:
+            return None
+        except Exception:
+            self.logger.exception("connect handler error")
+            return False
+        return verdict
 
     def _handshake(self, sid: str, transport: str) -> dict[str, Any]:
         """The OPEN packet's payload."""

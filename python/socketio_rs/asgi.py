@@ -49,29 +49,3 @@ class ASGIApp(engineio.ASGIApp):  # type: ignore[misc]
             on_startup=on_startup,
             on_shutdown=on_shutdown,
         )
-
-
-#: uvicorn options that ``serve`` sets itself.
-_SERVE_FIXED = ("ws", "ws_ping_interval", "ws_ping_timeout", "ws_per_message_deflate")
-
-
-def serve(app: Any, host: str = "127.0.0.1", port: int = 8000, **options: Any) -> None:
-    """Serve an ASGI app (an :class:`ASGIApp`, or any ASGI app mounting one) until stopped.
-
-    The HTTP side is uvicorn's, with every ``uvicorn.run`` option available;
-    WebSockets run on socketio-rs's own protocol (``_websocket.py``): frames
-    read and written in Rust, and Engine.IO sessions written to directly,
-    with no task or queue per message. Other ASGI WebSocket endpoints in the
-    app work as on any ASGI server. Needs uvicorn (``pip install socketio-rs[serve]``).
-    """
-    fixed = [name for name in _SERVE_FIXED if name in options]
-    if fixed:
-        raise TypeError(
-            f"serve() sets {', '.join(fixed)} itself: no WebSocket extension is negotiated "
-            "and Engine.IO's heartbeat replaces WebSocket pings"
-        )
-    import uvicorn
-
-    from ._websocket import WebSocketProtocol
-
-    uvicorn.run(app, host=host, port=port, ws=WebSocketProtocol, **options)

@@ -1,0 +1,126 @@
+"""``socketio_rs.serve``: uvicorn, with WebSockets on socketio-rs's own protocol.
+
+Two protocol classes are given to uvicorn:
+
+- ``ws``: :class:`~socketio_rs._websocket.WebSocketProtocol`, for an upgrade
+  that arrives on a connection uvicorn's HTTP protocol is already serving
+  (a browser reusing a keep-alive connection after polling);
+- ``http``: a :class:`FrontProtocol` made for uvicorn's HTTP protocol (httptools
+  or h11). A new connection whose first request is a WebSocket upgrade goes
+  straight to ``WebSocketProtocol``; every other one, at its first bytes, to
+  the HTTP protocol, which then serves it exactly as uvicorn alone would.
+  The upgrade request is then parsed once, not once by uvicorn, rebuilt as
+  text and parsed again, and no HTTP protocol object is made for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, cast
+
+from ._websocket import WebSocketProtocol
+
+#: uvicorn options that ``serve`` sets itself.
+_SERVE_FIXED = ("ws", "ws_ping_interval", "ws_ping_timeout", "ws_per_message_deflate")
+#: A first request head longer than this goes to the HTTP protocol, which applies its limits.
+_MAX_HEAD = 16 * 1024
+
+
+class FrontProtocol(asyncio.Protocol):
+    """The first protocol of every connection; hands it to the right one (module docstring)."""
+
+    #: uvicorn's HTTP protocol class: set by :func:`front_for` on a subclass.
+    http_class: type[asyncio.Protocol]
+
+    def __init__(
+        self,
+        config: Any,
+        server_state: Any,
+        app_state: dict[str, Any],
+        _loop: asyncio.AbstractEventLoop | None = None,
+    ) -> None:
+        self._args = {"config": config, "server_state": server_state, "app_state": app_state}
+        self._loop = _loop
+        self._connections: set[Any] = server_state.connections
+        self._transport: asyncio.BaseTransport | None = None
+        self._head = b""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = transport
+        self._connections.add(self)  # uvicorn's shutdown reaches a connection still deciding
+
+    def data_received(self, data: bytes) -> None:
+        head = self._head + data
+        if not head.startswith(b"GET "[: len(head)]):
+            self._hand_over(self.http_class(**self._args, _loop=self._loop), head)  # type: ignore[call-arg]
+            return
+        end = head.find(b"\r\n\r\n")
+        if end < 0:
+            if len(head) > _MAX_HEAD:
+                self._hand_over(self.http_class(**self._args, _loop=self._loop), head)  # type: ignore[call-arg]
+            else:
+                self._head = head
+            return
+        if _is_websocket_upgrade(head[:end]):
+            self._hand_over(WebSocketProtocol(**self._args, _loop=self._loop), head)
+        else:
+            self._hand_over(self.http_class(**self._args, _loop=self._loop), head)  # type: ignore[call-arg]
+
+    def eof_received(self) -> bool | None:
+        return None
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._connections.discard(self)
+
+    def shutdown(self) -> None:
+        """uvicorn's server shutdown, before the first request was complete."""
+        if self._transport is not None:
+            self._transport.close()
+
+    def _hand_over(self, protocol: asyncio.Protocol, data: bytes) -> None:
+        self._connections.discard(self)
+        transport = cast(asyncio.Transport, self._transport)
+        transport.set_protocol(protocol)
+        protocol.connection_made(transport)
+        protocol.data_received(data)
+
+
+def _is_websocket_upgrade(head: bytes) -> bool:
+    """Whether a GET request head asks for a WebSocket (``Upgrade: websocket``)."""
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"upgrade":
+            return b"websocket" in value.lower()
+    return False
+
+
+def front_for(http: Any) -> type[FrontProtocol]:
+    """A :class:`FrontProtocol` handing HTTP to uvicorn's ``http`` protocol (name or class)."""
+    if isinstance(http, str):
+        from uvicorn.config import HTTP_PROTOCOLS
+        from uvicorn.importer import import_from_string
+
+        http = import_from_string(HTTP_PROTOCOLS.get(http, http))
+    return type("FrontProtocol", (FrontProtocol,), {"http_class": http})
+
+
+def serve(app: Any, host: str = "127.0.0.1", port: int = 8000, **options: Any) -> None:
+    """Serve an ASGI app (an :class:`ASGIApp`, or any ASGI app mounting one) until stopped.
+
+    The HTTP side is uvicorn's, with every ``uvicorn.run`` option available;
+    WebSockets run on socketio-rs's own protocol (``_websocket.py``): frames
+    read and written in Rust, and Engine.IO sessions written to directly,
+    with no task or queue per message. Other ASGI WebSocket endpoints in the
+    app work as on any ASGI server. Needs uvicorn (``pip install socketio-rs[serve]``).
+    """
+    fixed = [name for name in _SERVE_FIXED if name in options]
+    if fixed:
+        raise TypeError(
+            f"serve() sets {', '.join(fixed)} itself: no WebSocket extension is negotiated "
+            "and Engine.IO's heartbeat replaces WebSocket pings"
+        )
+    import uvicorn
+
+    if not options.get("http2"):  # HTTP/2 is uvicorn's zttp protocol, left as it is
+        options["http"] = front_for(options.get("http", "auto"))
+    uvicorn.run(app, host=host, port=port, ws=WebSocketProtocol, **options)
