@@ -29,13 +29,20 @@ from socketio_rs._websocket import WebSocketProtocol
 
 
 @contextlib.asynccontextmanager
-async def served(app: Any, *, front: bool = True) -> AsyncIterator[str]:
+async def served(app: Any, *, front: bool = True, **options: Any) -> AsyncIterator[str]:
     """``app`` on uvicorn with socketio-rs's protocols, as ``serve()`` runs it; without
     ``front``, every upgrade comes through uvicorn's HTTP protocol (a keep-alive connection's
     later upgrade takes that path under ``serve()`` too)."""
     http = {"http": front_for("auto")} if front else {}
     config = uvicorn.Config(
-        app, host=HOST, port=0, log_level="warning", lifespan="off", ws=WebSocketProtocol, **http
+        app,
+        host=HOST,
+        port=0,
+        log_level="warning",
+        lifespan="off",
+        ws=WebSocketProtocol,
+        **http,
+        **options,
     )
     server = uvicorn.Server(config)
     task = asyncio.ensure_future(server.serve())
@@ -229,30 +236,14 @@ async def test_protocol_errors_close_with_the_rfc_code(frame: bytes, code: int) 
 
 
 async def test_message_over_ws_max_size_closes_with_1009() -> None:
-    config_app = echo_app
-    config = uvicorn.Config(
-        config_app,
-        host=HOST,
-        port=0,
-        log_level="warning",
-        lifespan="off",
-        ws=WebSocketProtocol,
-        ws_max_size=1000,
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.ensure_future(server.serve())
-    try:
-        while not server.started:
-            await asyncio.sleep(0.01)
-        port = server.servers[0].sockets[0].getsockname()[1]
-        async with connect(f"ws://{HOST}:{port}/", max_size=None) as ws:
-            await ws.send("y" * 1001)
-            with pytest.raises(ConnectionClosed) as closed:
-                await ws.recv()
-            assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, WAIT)
+    async with (
+        served(echo_app, ws_max_size=1000) as address,
+        connect(f"ws://{address}/", max_size=None) as ws,
+    ):
+        await ws.send("y" * 1001)
+        with pytest.raises(ConnectionClosed) as closed:
+            await ws.recv()
+        assert closed.value.rcvd is not None and closed.value.rcvd.code == 1009
 
 
 async def test_one_bad_client_leaves_the_others_served() -> None:
