@@ -266,7 +266,7 @@ async def test_one_bad_client_leaves_the_others_served() -> None:
         writer.write(upgrade_request("/socket.io/?EIO=4&transport=websocket"))
         await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), WAIT)
         writer.write(masked(1, b"40"))
-        await seen.wait("disconnect", 0)
+        await asyncio.wait_for(reader.readuntil(b'40{"sid":'), WAIT)  # joined "/"
         writer.write(masked(1, b'42["echo"]', rsv=0x40))  # RSV1 without an extension (5.2)
         (_, reason) = await seen.first("disconnect")
         assert reason == "transport close"
@@ -378,3 +378,26 @@ async def test_http_then_upgrade_on_one_keep_alive_connection() -> None:
         writer.write(masked(1, b"again"))
         assert await asyncio.wait_for(reader.readexactly(2 + 5), WAIT) == b"\x81\x05again"
         writer.close()
+
+
+async def test_messages_before_a_protocol_error_in_the_same_read_are_delivered() -> None:
+    """A violation fails the connection (7.1.7), after the messages that preceded it."""
+    got: list[Any] = []
+
+    async def recorder(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await receive()
+        await send({"type": "websocket.accept"})
+        while (event := await receive())["type"] != "websocket.disconnect":
+            got.append(event.get("text"))
+        got.append(event["code"])
+
+    async with served(recorder) as address:
+        host, port = address.split(":")
+        reader, writer = await asyncio.open_connection(host, int(port))
+        writer.write(upgrade_request())
+        await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), WAIT)
+        writer.write(masked(1, b"first") + masked(1, b"second") + masked(3, b"bad"))
+        close = await asyncio.wait_for(reader.read(), WAIT)  # the close frame, then EOF
+        assert close[0] == 0x88 and struct.unpack(">H", close[2:4])[0] == 1002
+        writer.close()
+    assert got == ["first", "second", 1002]

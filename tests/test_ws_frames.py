@@ -232,10 +232,13 @@ def test_an_error_poisons_the_reader() -> None:
     reader = WsReader(100)
     with pytest.raises(WsError) as first:
         reader.feed(masked(0x81, b"fine") + b"\x81\x01x")
+    # 7.1.7: the connection fails after what came before the violation, which is kept.
+    assert first.value.items == [(1, "fine")]
     for later in (masked(0x81, b"fine"), b""):
         with pytest.raises(WsError) as again:
             reader.feed(later)
         assert (again.value.code, str(again.value)) == (first.value.code, str(first.value))
+        assert again.value.items == []
     assert reader.buffered == 0
 
 

@@ -1,6 +1,7 @@
 """Type stubs of the native module (private: import from socketio_rs.codec)."""
 
 import re
+from collections.abc import Sequence
 from typing import Any, Literal, Protocol, final
 
 from typing_extensions import disjoint_base
@@ -105,9 +106,11 @@ class Router:
     def class_ranges(class_: str, /) -> list[tuple[int, int]]: ...
 
 class WsError(ValueError):
-    """A client broke RFC 6455; ``code`` is the close code to answer with."""
+    """A client broke RFC 6455; ``code`` is the close code to answer with, ``items`` what
+    ``feed`` completed before the violation in the same call."""
 
     code: int
+    items: Sequence[tuple[int, str | bytes]]
 
 @final
 class WsReader:

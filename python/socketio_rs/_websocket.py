@@ -24,6 +24,7 @@ import binascii
 import logging
 import urllib.parse
 from collections import deque
+from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any, Callable, cast
 
@@ -100,8 +101,12 @@ class WebSocketProtocol(asyncio.Protocol):
         try:
             items = self._reader.feed(data)
         except _core.WsError as exc:
+            self._take(exc.items)  # what the client sent before breaking the protocol counts
             self._fail(exc.code, str(exc))
             return
+        self._take(items)
+
+    def _take(self, items: Sequence[tuple[int, str | bytes]]) -> None:
         for opcode, payload in items:
             if opcode == _TEXT or opcode == _BINARY:
                 self._push(payload)

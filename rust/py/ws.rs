@@ -6,7 +6,7 @@ use super::ffi_ext::str_utf8;
 use crate::ws::{self, Message};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyByteArray, PyBytes, PyList, PyMemoryView, PyString};
+use pyo3::types::{PyByteArray, PyBytes, PyList, PyMemoryView, PyString, PyTuple};
 use pyo3::{create_exception, ffi};
 
 create_exception!(
@@ -16,10 +16,15 @@ create_exception!(
     "A client broke RFC 6455. `code` is the close code to answer with: 1002\n(protocol error), 1007 (invalid UTF-8) or 1009 (message too big);\n`str(err)` is a short reason."
 );
 
-/// The `WsError` of a core error, with its `code`.
-fn to_pyerr(py: Python<'_>, err: ws::WsError) -> PyErr {
+/// The `WsError` of a core error, with its `code` and the `items` completed
+/// before it in the same call.
+fn to_pyerr(py: Python<'_>, err: ws::WsError, items: &Bound<'_, PyList>) -> PyErr {
     let exc = WsError::new_err(err.to_string());
-    match exc.value(py).setattr("code", err.code()) {
+    let value = exc.value(py);
+    match value
+        .setattr("code", err.code())
+        .and_then(|()| value.setattr("items", items))
+    {
         Ok(()) => exc,
         Err(e) => e,
     }
@@ -45,10 +50,10 @@ impl WsReader {
     /// Feeds bytes received from the client; returns the items they complete,
     /// in order: `(1, str)` a text message, `(2, bytes)` a binary message,
     /// `(8, bytes)` a close frame's payload, `(9, bytes)` a ping's, `(10,
-    /// bytes)` a pong's. Raises `WsError` when the client breaks the protocol
-    /// (items completed earlier in the same call are dropped); the reader is
-    /// then poisoned and raises it again on every call. After a close frame,
-    /// input is ignored.
+    /// bytes)` a pong's. Raises `WsError` when the client breaks the protocol,
+    /// with the items completed earlier in the same call as its `items`; the
+    /// reader is then poisoned and raises it again on every call. After a
+    /// close frame, input is ignored.
     #[pyo3(signature = (data, /))]
     pub(super) fn feed<'py>(
         &mut self,
@@ -66,7 +71,7 @@ impl WsReader {
                 }
             }
         });
-        result.map_err(|e| to_pyerr(py, e))?;
+        result.map_err(|e| to_pyerr(py, e, &list))?;
         match failed {
             Some(e) => Err(e),
             None => Ok(list),
@@ -222,6 +227,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let error = py.get_type::<WsError>();
     // The class default, for the type checker's view; every raised error sets its own.
     error.setattr("code", 1002)?;
+    error.setattr("items", PyTuple::empty(py))?;
     m.add("WsError", error)?;
     m.add_class::<WsReader>()?;
     m.add_function(wrap_pyfunction!(ws_frame, m)?)?;
