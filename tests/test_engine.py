@@ -505,7 +505,7 @@ async def test_websocket_environ_is_python_engineio_s() -> None:
     builds, since applications read it in their connect handlers."""
     from engineio.async_drivers import asgi as engineio_asgi
 
-    from socketio_rs._engine import _websocket_environ
+    from socketio_rs._engine_ws import websocket_environ
 
     scope = {
         "type": "websocket",
@@ -528,7 +528,7 @@ async def test_websocket_environ_is_python_engineio_s() -> None:
     async def send(message: dict[str, Any]) -> None:
         raise AssertionError("nothing is sent while translating")
 
-    ours = await _websocket_environ(scope, receive, send)
+    ours = await websocket_environ(scope, receive, send)
     theirs = await engineio_asgi.translate_request(scope, receive, send)
     # No body either way (python-engineio's reader returns None for a WebSocket, ours b"").
     assert not await ours.pop("wsgi.input").read()
@@ -539,4 +539,4 @@ async def test_websocket_environ_is_python_engineio_s() -> None:
     async def disconnected() -> dict[str, Any]:
         return {"type": "websocket.disconnect"}
 
-    assert await _websocket_environ(scope, disconnected, send) == {}
+    assert await websocket_environ(scope, disconnected, send) == {}

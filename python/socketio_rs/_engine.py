@@ -38,7 +38,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
-import sys
 import time
 import urllib.parse
 from collections.abc import Iterable
@@ -49,7 +48,7 @@ from engineio import async_socket
 from engineio import exceptions as eio_exceptions
 from engineio import packet as eio_packet
 
-from ._engine_ws import WebSocketTransport, ws_frames, ws_payload
+from ._engine_ws import WebSocketTransport, websocket_environ, ws_frames, ws_payload
 from ._handlers import start_listener
 
 _NOOP = eio_packet.NOOP
@@ -302,76 +301,6 @@ class _ObservedWebSocket:
         return getattr(self._ws, name)
 
 
-class _NoBody:
-    """The request body of a WebSocket upgrade: empty."""
-
-    async def read(self, length: int | None = None) -> bytes:
-        return b""
-
-
-_NO_BODY = _NoBody()
-
-
-async def _websocket_environ(scope: dict[str, Any], receive: Any, send: Any) -> dict[str, Any]:
-    """The environ python-engineio's ASGI driver builds for a WebSocket request, key for key.
-
-    Its ``translate_request`` defines a request-body class on every call; a WebSocket has no
-    body, and the class (kept alive by the session's environ) cost each WebSocket connection
-    about 2.5 KB and its creation, with the cyclic garbage it leaves, about 5% of a connect.
-    """
-    event = await receive()
-    if event["type"] != "websocket.connect":
-        return {}
-    path = scope["path"]
-    query_string = ""
-    raw_uri = path
-    if scope.get("query_string"):
-        try:
-            query_string = scope["query_string"].decode("utf-8")
-        except UnicodeDecodeError:
-            pass
-        else:
-            raw_uri += "?" + query_string
-    environ: dict[str, Any] = {
-        "wsgi.input": _NO_BODY,
-        "wsgi.errors": sys.stderr,
-        "wsgi.version": (1, 0),
-        "wsgi.async": True,
-        "wsgi.multithread": False,
-        "wsgi.multiprocess": False,
-        "wsgi.run_once": False,
-        "SERVER_SOFTWARE": "asgi",
-        "REQUEST_METHOD": scope.get("method", "GET"),
-        "PATH_INFO": path,
-        "QUERY_STRING": query_string,
-        "RAW_URI": raw_uri,
-        "SCRIPT_NAME": "",
-        "SERVER_PROTOCOL": "HTTP/1.1",
-        "REMOTE_ADDR": "127.0.0.1",
-        "REMOTE_PORT": "0",
-        "SERVER_NAME": "asgi",
-        "SERVER_PORT": "0",
-        "asgi.receive": receive,
-        "asgi.send": send,
-        "asgi.scope": scope,
-    }
-    for raw_name, raw_value in scope["headers"]:
-        try:
-            name = raw_name.upper().decode("utf-8")
-            value = raw_value.decode("utf-8")
-        except UnicodeDecodeError:
-            continue  # as python-engineio: a header that does not decode is skipped
-        if name == "CONTENT-TYPE":
-            environ["CONTENT_TYPE"] = value
-        elif name == "CONTENT-LENGTH":
-            environ["CONTENT_LENGTH"] = value
-        else:
-            key = "HTTP_" + name.replace("-", "_")
-            environ[key] = f"{environ[key]},{value}" if key in environ else value
-    environ["wsgi.url_scheme"] = environ.get("HTTP_X_FORWARDED_PROTO", "http")
-    return environ
-
-
 def _is_upgrade_request(environ: dict[str, Any]) -> bool:
     return str(environ.get("HTTP_UPGRADE", "")).lower() == "websocket"
 
@@ -406,7 +335,7 @@ class EngineServer(engineio.AsyncServer):  # type: ignore[misc]
     async def handle_request(self, *args: Any, **kwargs: Any) -> Any:
         """Handle an HTTP or WebSocket request; the arguments are the web framework's."""
         if self.async_mode == "asgi" and args and args[0].get("type") == "websocket":
-            environ = await _websocket_environ(*args)
+            environ = await websocket_environ(*args)
         else:
             environ = self._translate_request(*args, **kwargs)
             if inspect.isawaitable(environ):
