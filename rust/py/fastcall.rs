@@ -21,11 +21,12 @@
 use super::decoder::Decoder;
 use super::packet::{self, Packet};
 use super::ws::{self, WsReader};
+use pyo3::exceptions::PyValueError;
 use pyo3::ffi;
 use pyo3::impl_::trampoline::{fastcall_cfunction_with_keywords as fastcall, MethodDef};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyDict, PyTuple};
+use pyo3::types::{PyDict, PyTuple, PyType};
 use std::ffi::{c_int, CStr};
 
 /// `METH_FASTCALL` (CPython's value since 3.7; in the limited API from 3.10).
@@ -43,9 +44,6 @@ static ORIGINAL_ADD: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static ORIGINAL_FEED: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 static ORIGINAL_WS_FRAME: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
-const ENCODE_DOC: &CStr = c"encode(packet, /, *, json=None)\n--\n\nEncodes a packet: the text frame first, then each binary attachment.\nWith `json`, that module's `dumps` writes the payload text.";
-const ADD_DOC: &CStr = c"add($self, frame, /)\n--\n\nAdds one frame (`str` for text, `bytes`-like for an attachment) and\nreturns the packets it completed. Raises `PacketError` on bad input;\nthe decoder is then reset and usable again.";
-
 /// Whether the running interpreter takes METH_FASTCALL through the stable ABI.
 fn available(py: Python<'_>) -> bool {
     py.version_info() >= (3, 10)
@@ -59,52 +57,73 @@ pub fn install(m: &Bound<'_, PyModule>) -> PyResult<()> {
     if !available(py) {
         return Ok(());
     }
-    ORIGINAL_ENCODE.get_or_try_init(py, || PyResult::Ok(m.getattr("encode")?.unbind()))?;
-    let def = method_def(c"encode", fastcall::<EncodeDef>, ENCODE_DOC);
-    let name = m.name()?;
+    replace_function(m, c"encode", fastcall::<EncodeDef>, &ORIGINAL_ENCODE)?;
+    replace_function(m, c"ws_frame", fastcall::<WsFrameDef>, &ORIGINAL_WS_FRAME)?;
+    replace_method(
+        &py.get_type::<Decoder>(),
+        c"add",
+        fastcall::<AddDef>,
+        &ORIGINAL_ADD,
+    )?;
+    replace_method(
+        &py.get_type::<WsReader>(),
+        c"feed",
+        fastcall::<FeedDef>,
+        &ORIGINAL_FEED,
+    )
+}
+
+/// Keeps PyO3's callable `name` of `owner` in `original` (where the fast entry point
+/// forwards unusual calls); returns a method definition with its docstring, and the name
+/// as a `str`.
+fn fast_def(
+    owner: &Bound<'_, PyAny>,
+    name: &'static CStr,
+    f: FastFn,
+    original: &'static PyOnceLock<Py<PyAny>>,
+) -> PyResult<(*mut ffi::PyMethodDef, &'static str)> {
+    let py = owner.py();
+    let text = name
+        .to_str()
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+    let original = original.get_or_try_init(py, || PyResult::Ok(owner.getattr(text)?.unbind()))?;
+    Ok((method_def(name, f, doc_of(original.bind(py), text)?), text))
+}
+
+/// Replaces the module function `name` by the METH_FASTCALL entry point `f`.
+fn replace_function(
+    m: &Bound<'_, PyModule>,
+    name: &'static CStr,
+    f: FastFn,
+    original: &'static PyOnceLock<Py<PyAny>>,
+) -> PyResult<()> {
+    let (def, name) = fast_def(m.as_any(), name, f, original)?;
+    let module_name = m.name()?;
     // SAFETY: `def` lives for the process; the module is its `self`, as for
     // PyO3's module functions. The result is a new reference or NULL.
     let function = unsafe {
-        Bound::from_owned_ptr_or_err(py, ffi::PyCFunction_NewEx(def, m.as_ptr(), name.as_ptr()))?
+        Bound::from_owned_ptr_or_err(
+            m.py(),
+            ffi::PyCFunction_NewEx(def, m.as_ptr(), module_name.as_ptr()),
+        )?
     };
-    m.setattr("encode", function)?;
+    m.setattr(name, function)
+}
 
-    let decoder = py.get_type::<Decoder>();
-    ORIGINAL_ADD.get_or_try_init(py, || PyResult::Ok(decoder.getattr("add")?.unbind()))?;
-    let def = method_def(c"add", fastcall::<AddDef>, ADD_DOC);
+/// Replaces the method `name` of the class `ty` by the METH_FASTCALL entry point `f`.
+fn replace_method(
+    ty: &Bound<'_, PyType>,
+    name: &'static CStr,
+    f: FastFn,
+    original: &'static PyOnceLock<Py<PyAny>>,
+) -> PyResult<()> {
+    let (def, name) = fast_def(ty.as_any(), name, f, original)?;
     // SAFETY: `def` lives for the process; the result is a new method
-    // descriptor of `Decoder` or NULL.
+    // descriptor of `ty` or NULL.
     let descriptor = unsafe {
-        Bound::from_owned_ptr_or_err(py, ffi::PyDescr_NewMethod(decoder.as_type_ptr(), def))?
+        Bound::from_owned_ptr_or_err(ty.py(), ffi::PyDescr_NewMethod(ty.as_type_ptr(), def))?
     };
-    decoder.setattr("add", descriptor)?;
-
-    let reader = py.get_type::<WsReader>();
-    let original =
-        ORIGINAL_FEED.get_or_try_init(py, || PyResult::Ok(reader.getattr("feed")?.unbind()))?;
-    let def = method_def(
-        c"feed",
-        fastcall::<FeedDef>,
-        doc_of(original.bind(py), "feed")?,
-    );
-    // SAFETY: as for `Decoder.add`.
-    let descriptor = unsafe {
-        Bound::from_owned_ptr_or_err(py, ffi::PyDescr_NewMethod(reader.as_type_ptr(), def))?
-    };
-    reader.setattr("feed", descriptor)?;
-
-    let original =
-        ORIGINAL_WS_FRAME.get_or_try_init(py, || PyResult::Ok(m.getattr("ws_frame")?.unbind()))?;
-    let def = method_def(
-        c"ws_frame",
-        fastcall::<WsFrameDef>,
-        doc_of(original.bind(py), "ws_frame")?,
-    );
-    // SAFETY: as for `encode`.
-    let function = unsafe {
-        Bound::from_owned_ptr_or_err(py, ffi::PyCFunction_NewEx(def, m.as_ptr(), name.as_ptr()))?
-    };
-    m.setattr("ws_frame", function)
+    ty.setattr(name, descriptor)
 }
 
 /// The docstring of PyO3's callable `original` with its text signature, as
@@ -113,7 +132,7 @@ fn doc_of(original: &Bound<'_, PyAny>, name: &str) -> PyResult<&'static CStr> {
     let signature: String = original.getattr("__text_signature__")?.extract()?;
     let doc: String = original.getattr("__doc__")?.extract()?;
     let text = std::ffi::CString::new(format!("{name}{signature}\n--\n\n{doc}"))
-        .map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))?;
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
     Ok(Box::leak(text.into_boxed_c_str()))
 }
 
@@ -185,6 +204,14 @@ impl Call<'_> {
             args,
             nargs,
             kwnames,
+        }
+    }
+
+    /// The one argument of a call made with exactly one, positional.
+    fn only_arg<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyAny>> {
+        match (self.nargs, self.args.len()) {
+            (1, 1) => self.arg(py, 0),
+            _ => None,
         }
     }
 
@@ -276,10 +303,7 @@ unsafe fn add_fast(
 ) -> PyResult<*mut ffi::PyObject> {
     // SAFETY: CPython's METH_FASTCALL arguments.
     let call = unsafe { Call::new(args, nargs, kwnames) };
-    let (1, 1) = (call.nargs, call.args.len()) else {
-        return call.forward(py, &ORIGINAL_ADD, Some(slf));
-    };
-    let Some(frame) = call.arg(py, 0) else {
+    let Some(frame) = call.only_arg(py) else {
         return call.forward(py, &ORIGINAL_ADD, Some(slf));
     };
     // SAFETY: the method descriptor checked that `slf` is a `Decoder`; the
@@ -300,10 +324,7 @@ unsafe fn feed_fast(
 ) -> PyResult<*mut ffi::PyObject> {
     // SAFETY: CPython's METH_FASTCALL arguments.
     let call = unsafe { Call::new(args, nargs, kwnames) };
-    let (1, 1) = (call.nargs, call.args.len()) else {
-        return call.forward(py, &ORIGINAL_FEED, Some(slf));
-    };
-    let Some(data) = call.arg(py, 0) else {
+    let Some(data) = call.only_arg(py) else {
         return call.forward(py, &ORIGINAL_FEED, Some(slf));
     };
     // SAFETY: the method descriptor checked that `slf` is a `WsReader`; the
