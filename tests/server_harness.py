@@ -67,6 +67,8 @@ TRANSPORTS = [
     pytest.param(None, id="upgrade"),
 ]
 TRANSPORT_NAMES = ["websocket", "polling", "upgrade"]
+# The official client's transports the namespace tests run their scripted Node clients on.
+NODE_TRANSPORTS = ["websocket", "polling"]
 
 
 def is_rs(impl: types.ModuleType) -> bool:
@@ -77,8 +79,9 @@ def is_rs(impl: types.ModuleType) -> bool:
 
 
 @contextlib.asynccontextmanager
-async def serve(app: Any, *, lifespan: str = "off") -> AsyncIterator[str]:
-    """Serve ``app`` with uvicorn on 127.0.0.1 (a free port) in this loop; yield its base URL."""
+async def serve(app: Any, *, lifespan: str = "off", **options: Any) -> AsyncIterator[str]:
+    """Serve ``app`` with uvicorn on 127.0.0.1 (a free port) in this loop; yield its base URL.
+    ``options`` are more ``uvicorn.Config`` options."""
     config = uvicorn.Config(
         app,
         host=HOST,
@@ -86,7 +89,7 @@ async def serve(app: Any, *, lifespan: str = "off") -> AsyncIterator[str]:
         log_level="warning",
         lifespan=lifespan,
         timeout_graceful_shutdown=2,
-        **SERVE_OPTIONS,
+        **{**SERVE_OPTIONS, **options},
     )
     server = uvicorn.Server(config)
     task = asyncio.ensure_future(server.serve())

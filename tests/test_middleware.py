@@ -11,6 +11,7 @@ import pytest
 
 import socketio_rs
 from server_harness import (
+    NODE_TRANSPORTS,
     WAIT,
     Inbox,
     RawSession,
@@ -24,8 +25,6 @@ from server_harness import (
     wait_until,
 )
 from socketio_rs.socket import Socket
-
-NODE_TRANSPORTS = ["websocket", "polling"]
 
 
 class DataError(Exception):

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from server_harness import (
+    NODE_TRANSPORTS,
     WAIT,
     Inbox,
     RawSession,
@@ -25,9 +26,6 @@ from server_harness import (
 )
 from socketio_rs.namespace import Namespace, ParentNamespace
 from socketio_rs.socket import Socket
-
-NODE_TRANSPORTS = ["websocket", "polling"]
-
 
 # --------------------------------------------------------------------------- registry (N1-N5)
 

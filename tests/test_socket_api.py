@@ -13,6 +13,7 @@ import pytest
 import websockets
 
 from server_harness import (
+    NODE_TRANSPORTS,
     WAIT,
     Inbox,
     RawSession,
@@ -27,8 +28,6 @@ from server_harness import (
 )
 from socketio_rs import exceptions
 from socketio_rs.socket import Socket
-
-NODE_TRANSPORTS = ["websocket", "polling"]
 
 
 async def connection_of(sio: Any, c: Any, nsp: str = "/") -> Socket:

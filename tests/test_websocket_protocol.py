@@ -18,12 +18,20 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-import uvicorn
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 import socketio_rs
-from server_harness import HOST, SERVER_OPTIONS, WAIT, Inbox, client, close_client, free_port
+from server_harness import (
+    HOST,
+    SERVER_OPTIONS,
+    WAIT,
+    Inbox,
+    client,
+    close_client,
+    free_port,
+    serve,
+)
 from socketio_rs._serve import front_for
 from socketio_rs._websocket import WebSocketProtocol
 
@@ -32,30 +40,10 @@ from socketio_rs._websocket import WebSocketProtocol
 async def served(app: Any, *, front: bool = True, **options: Any) -> AsyncIterator[str]:
     """``app`` on uvicorn with socketio-rs's protocols, as ``serve()`` runs it; without
     ``front``, every upgrade comes through uvicorn's HTTP protocol (a keep-alive connection's
-    later upgrade takes that path under ``serve()`` too)."""
-    http = {"http": front_for("auto")} if front else {}
-    config = uvicorn.Config(
-        app,
-        host=HOST,
-        port=0,
-        log_level="warning",
-        lifespan="off",
-        ws=WebSocketProtocol,
-        **http,
-        **options,
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.ensure_future(server.serve())
-    try:
-        while not server.started:
-            if task.done():
-                task.result()
-            await asyncio.sleep(0.01)
-        port = server.servers[0].sockets[0].getsockname()[1]
-        yield f"{HOST}:{port}"
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, WAIT)
+    later upgrade takes that path under ``serve()`` too). Yields ``host:port``."""
+    http = front_for("auto") if front else "auto"
+    async with serve(app, ws=WebSocketProtocol, http=http, **options) as url:
+        yield url.removeprefix("http://")
 
 
 async def echo_app(scope: dict[str, Any], receive: Any, send: Any) -> None:

@@ -133,17 +133,23 @@ class EngineSocket(WebSocketTransport, async_socket.AsyncSocket):  # type: ignor
         if first is None:
             return []
         packets = [first]
+        if self.take_queued(packets):
+            queue.put_nowait(None)  # the writer's stop signal stays for the next poll
+        return packets
+
+    def take_queued(self, packets: list[Any]) -> bool:
+        """Move the queued packets to ``packets``, up to the stop signal (``None``), which is
+        taken too; ``True`` when it was there."""
+        queue = self.queue
         while True:
             try:
                 pkt = queue.get_nowait()
             except asyncio.QueueEmpty:
-                break
+                return False
             queue.task_done()
             if pkt is None:
-                queue.put_nowait(None)  # the writer's stop signal stays for the next poll
-                break
+                return True
             packets.append(pkt)
-        return packets
 
     async def _wait_for_packet(self) -> Any:
         timeout = self.server.ping_interval + self.server.ping_timeout
@@ -480,11 +486,8 @@ class EngineServer(engineio.AsyncServer):  # type: ignore[misc]
         socket: Any = self.sockets.get(sid)
         if socket is None or socket.closed or socket.closing:
             return False
-        direct = socket.direct
-        if direct is None:
-            socket.queue.put_nowait(pkt)
-            return True
-        return bool(direct(ws_payload(pkt)))
+        socket.send_nowait(pkt)
+        return True
 
     def broadcast(self, sids: Iterable[str], pkts: list[eio_packet.Packet]) -> None:
         """Queue the same packets for every session in ``sids`` without awaiting.

@@ -83,6 +83,7 @@ class WebSocketTransport:
     closed: bool
     close: Callable[..., Any]
     poll: Callable[..., Any]
+    take_queued: Callable[[list[Any]], bool]
     receive: Callable[..., Any]
 
     #: Set while the session is upgraded on a WebSocketProtocol: sends one message now.
@@ -152,17 +153,13 @@ class WebSocketTransport:
 
     def _go_direct(self, protocol: WebSocketProtocol) -> None:
         """Write what is queued, then send every later packet as it comes."""
-        queue = self.queue
-        while True:
-            try:
-                pkt = queue.get_nowait()
-            except asyncio.QueueEmpty:
-                break
-            queue.task_done()
-            if pkt is None:  # the session closed meanwhile
-                protocol.close(1000)
-                return
+        queued: list[eio_packet.Packet] = []
+        stopped = self.take_queued(queued)
+        for pkt in queued:
             protocol.write_now(ws_payload(pkt))
+        if stopped:  # the session closed meanwhile
+            protocol.close(1000)
+            return
         self._protocol = protocol
         self.direct = protocol.write_now
         self.direct_frames = protocol.write_frames

@@ -9,8 +9,10 @@ Two protocol classes are given to uvicorn:
   or h11). A new connection whose first request is a WebSocket upgrade goes
   straight to ``WebSocketProtocol``; every other one, at its first bytes, to
   the HTTP protocol, which then serves it exactly as uvicorn alone would.
-  The upgrade request is then parsed once, not once by uvicorn, rebuilt as
-  text and parsed again, and no HTTP protocol object is made for it.
+  The front only looks for the ``Upgrade`` header; the WebSocket protocol then
+  parses the request once, where uvicorn's HTTP protocol would parse it,
+  rebuild it as text and have it parsed again, and no HTTP protocol object is
+  made for it.
 """
 
 from __future__ import annotations
@@ -52,19 +54,21 @@ class FrontProtocol(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         head = self._head + data
         if not head.startswith(b"GET "[: len(head)]):
-            self._hand_over(self.http_class(**self._args, _loop=self._loop), head)  # type: ignore[call-arg]
+            self._hand_over(self._http(), head)
             return
         end = head.find(b"\r\n\r\n")
         if end < 0:
             if len(head) > _MAX_HEAD:
-                self._hand_over(self.http_class(**self._args, _loop=self._loop), head)  # type: ignore[call-arg]
+                self._hand_over(self._http(), head)
             else:
                 self._head = head
-            return
-        if _is_websocket_upgrade(head[:end]):
+        elif _is_websocket_upgrade(head[:end]):
             self._hand_over(WebSocketProtocol(**self._args, _loop=self._loop), head)
         else:
-            self._hand_over(self.http_class(**self._args, _loop=self._loop), head)  # type: ignore[call-arg]
+            self._hand_over(self._http(), head)
+
+    def _http(self) -> asyncio.Protocol:
+        return self.http_class(**self._args, _loop=self._loop)  # type: ignore[call-arg]
 
     def eof_received(self) -> bool | None:
         return None
