@@ -14,6 +14,7 @@ import logging
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any, Callable, ClassVar
 
+import engineio
 from engineio import packet as eio_packet
 
 from . import _eager
@@ -36,7 +37,7 @@ _EVENT = PacketType.EVENT
 _ACK = PacketType.ACK
 
 
-class Reason(EngineServer.reason):  # type: ignore[name-defined,misc]
+class Reason(engineio.AsyncServer.reason):
     """Disconnect reasons: python-engineio's, plus the reference server's
     ``"forced close"`` for a connection closed after a protocol violation."""
 

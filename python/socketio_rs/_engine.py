@@ -77,7 +77,7 @@ def _already_translated(environ: dict[str, Any]) -> dict[str, Any]:
     return environ
 
 
-class EngineSocket(WebSocketTransport, async_socket.AsyncSocket):  # type: ignore[misc]
+class EngineSocket(WebSocketTransport, async_socket.AsyncSocket):
     """One Engine.IO session, with the specification's heartbeat and close handling."""
 
     # Attributes python-engineio sets without annotations, typed for mypy.
@@ -315,7 +315,7 @@ async def _close_websocket(ws: Any) -> None:
     await ws.close()
 
 
-class EngineServer(engineio.AsyncServer):  # type: ignore[misc]
+class EngineServer(engineio.AsyncServer):
     """python-engineio's ``AsyncServer`` with spec corrections and fast paths.
 
     Takes every ``engineio.AsyncServer`` option. With ``monitor_clients=False`` a session whose

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from .server import AsyncServer
 
 
-class ASGIApp(engineio.ASGIApp):  # type: ignore[misc]
+class ASGIApp(engineio.ASGIApp):
     """The ASGI application of a Socket.IO server, python-socketio's signature.
 
     :param socketio_server: the :class:`~socketio_rs.AsyncServer`, created
