@@ -6,8 +6,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
-# Bounded fuzzing time in `make test` (seconds).
+# Bounded fuzzing time in `make test` (seconds), and the cargo-fuzz release it installs.
 FUZZ_SECONDS ?= 60
+CARGO_FUZZ_VERSION := 0.13.2
 # Other Python versions the abi3 wheel is installed on and smoke-tested with.
 WHEEL_PYTHONS ?= python3.9 python3.13
 # A Python with eager asyncio tasks (3.12+), which the server uses there: the server tests run on it too.
@@ -17,15 +18,19 @@ EAGER_PYTHON ?= python3.13
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-$(VENV)/.deps: pyproject.toml
+# The development environment comes from the lock (exact versions with hashes), never from
+# what the registry serves today: `make lock` refreshes it (docs/development.md).
+$(VENV)/.deps: requirements/dev.txt
 	$(PYTHON) -m venv $(VENV)
-	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet "maturin>=1.9,<2" typing_extensions
-	$(PIP) install --quiet $$($(PY) -c "import tomllib,sys; d=tomllib.load(open('pyproject.toml','rb'))['project']['optional-dependencies']; print(' '.join(sorted(set(d['test']+d['bench']+d['lint']))))")
+	$(PIP) install --quiet --require-hashes -r requirements/dev.txt
 	touch $@
 
 .PHONY: venv
 venv: $(VENV)/.deps ## create .venv with maturin and the test, bench and lint tools
+
+.PHONY: lock
+lock: venv ## re-resolve requirements/*.txt from pyproject.toml (UPGRADE=1: newest of everything)
+	$(PY) tools/lock.py $(if $(UPGRADE),--upgrade)
 
 .PHONY: dev
 dev: venv ## build the extension in release mode into .venv (maturin develop)
@@ -36,19 +41,19 @@ lint: dev ## rustfmt, clippy (plain and with the bindings), ruff, mypy, stubtest
 	cargo fmt --check
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --all-targets --features python -- -D warnings
-	$(VENV)/bin/ruff format --check python tests benches examples fuzz
-	$(VENV)/bin/ruff check python tests benches examples fuzz
+	$(VENV)/bin/ruff format --check python tests benches examples fuzz tools
+	$(VENV)/bin/ruff check python tests benches examples fuzz tools
 	$(VENV)/bin/mypy
 	$(PY) -m mypy.stubtest socketio_rs._core
 
 .PHONY: test
-test: lint ## every test: lint, cargo test, pytest, wheel check, server tests on 3.13, bounded fuzzing
+test: lint ## every test: lint, cargo test, pytest, wheel check, server tests on 3.13 and on the oldest dependencies, bounded fuzzing
 	cargo test
 	cargo test --release --lib json::parse::tests::the_depth_ceiling
 	tools/ensure-redis.sh
 	tools/ensure-chromium.sh
 	$(VENV)/bin/pytest tests
-	$(MAKE) test-serve wheel-check test-eager
+	$(MAKE) test-serve wheel-check test-eager test-oldest
 	$(MAKE) fuzz
 
 # The server tests that run again on socketio_rs.serve's WebSocket protocol (test-serve).
@@ -70,39 +75,46 @@ wheel: venv ## build the abi3 wheel into target/wheels
 .PHONY: wheel-check
 wheel-check: wheel ## smoke-test the abi3 wheel's codec and server on other Python versions
 	@set -e; found=0; for name in $(PYTHON) $(WHEEL_PYTHONS); do \
-	  py=""; \
-	  if $$name -c "" >/dev/null 2>&1; then py=$$name; \
-	  elif command -v pyenv >/dev/null 2>&1; then \
-	    for c in $$(pyenv root)/versions/*/bin/$$name; do [ -x "$$c" ] && py=$$c; done; \
-	  fi; \
-	  [ -n "$$py" ] || { echo "wheel-check: $$name not found, skipped"; continue; }; \
-	  d=$$(mktemp -d); $$py -m venv $$d; $$d/bin/pip install --quiet target/wheels/*.whl uvicorn aiohttp python-socketio==5.18.1; \
+	  py=$$(tools/find-python.sh $$name) || { echo "wheel-check: $$name not found, skipped"; continue; }; \
+	  d=$$(mktemp -d); $$py -m venv $$d; \
+	  $$d/bin/pip install --quiet --require-hashes -r requirements/smoke.txt; \
+	  $$d/bin/pip install --quiet --no-deps target/wheels/*.whl; $$d/bin/pip check >/dev/null; \
 	  $$d/bin/python examples/codec_demo.py >/dev/null; \
 	  $$d/bin/python examples/server_smoke.py; \
 	  echo "wheel-check: $$($$d/bin/python -V) ok"; rm -rf $$d; found=$$((found+1)); \
 	done; [ $$found -ge 2 ] || echo "wheel-check: fewer than two Python versions on this machine"
 
+# The server tests that run again from the installed wheel, in the virtualenvs of test-eager and
+# test-oldest.
+WHEEL_TESTS := tests/test_server_*.py tests/test_interop_*.py tests/test_dropin.py \
+	tests/test_engine.py tests/test_admin.py tests/test_namespaces.py tests/test_middleware.py \
+	tests/test_socket_api.py tests/test_examples_namespaces.py tests/test_websocket_protocol.py
+
 .PHONY: test-eager
 test-eager: wheel ## the server tests again on Python 3.12+ (EAGER_PYTHON, from the wheel): eager asyncio tasks
-	@set -e; name=$(EAGER_PYTHON); py=""; \
-	if $$name -c "" >/dev/null 2>&1; then py=$$name; \
-	elif command -v pyenv >/dev/null 2>&1; then \
-	  for c in $$(pyenv root)/versions/*/bin/$$name; do [ -x "$$c" ] && py=$$c; done; \
-	fi; \
-	[ -n "$$py" ] || { echo "test-eager: $$name not found, skipped"; exit 0; }; \
+	@set -e; py=$$(tools/find-python.sh $(EAGER_PYTHON)) || { echo "test-eager: $(EAGER_PYTHON) not found, skipped"; exit 0; }; \
 	d=$$(mktemp -d); trap 'rm -rf '$$d EXIT; $$py -m venv $$d; \
-	$$d/bin/pip install --quiet "$$(ls target/wheels/*.whl)[test]"; \
+	$$d/bin/pip install --quiet --require-hashes -r requirements/dev.txt; \
+	$$d/bin/pip install --quiet --no-deps target/wheels/*.whl; \
 	echo "test-eager: $$($$d/bin/python -V)"; \
-	$$d/bin/python -m pytest -q -p no:cacheprovider tests/test_server_*.py tests/test_interop_*.py \
-	  tests/test_dropin.py tests/test_engine.py tests/test_admin.py tests/test_namespaces.py \
-	  tests/test_middleware.py tests/test_socket_api.py tests/test_examples_namespaces.py \
-	  tests/test_websocket_protocol.py
+	$$d/bin/python -m pytest -q -p no:cacheprovider $(WHEEL_TESTS)
+
+# The oldest-dependencies run serves WebSockets with socketio_rs.serve, for which the `serve`
+# extra's uvicorn is a dependency; under ASGI the user's own server carries them.
+.PHONY: test-oldest
+test-oldest: wheel ## the server tests on the lowest runtime dependency versions pyproject.toml allows
+	@set -e; d=$$(mktemp -d); trap 'rm -rf '$$d EXIT; $(PYTHON) -m venv $$d; \
+	$$d/bin/pip install --quiet --require-hashes -r requirements/oldest.txt; \
+	$$d/bin/pip install --quiet --no-deps target/wheels/*.whl; $$d/bin/pip check; \
+	echo "test-oldest: $$($$d/bin/pip freeze | grep -iE '^(python-engineio|redis|msgpack|uvicorn|httptools|uvloop)==' | tr '\n' ' ')"; \
+	SOCKETIO_RS_SERVE=1 $$d/bin/python -m pytest -q -p no:cacheprovider \
+	  $(SERVE_TESTS:%=tests/%.py) tests/test_websocket_protocol.py tests/test_redis_manager.py
 
 .PHONY: fuzz
 fuzz: venv ## fuzz the decoder for FUZZ_SECONDS (cargo-fuzz on nightly, else the stable harness)
 	@set -eo pipefail; \
 	if cargo +nightly --version >/dev/null 2>&1; then \
-	  command -v cargo-fuzz >/dev/null 2>&1 || cargo install --locked --quiet cargo-fuzz; \
+	  command -v cargo-fuzz >/dev/null 2>&1 || cargo install --locked --quiet cargo-fuzz --version $(CARGO_FUZZ_VERSION); \
 	  $(PY) fuzz/seed_corpus.py; \
 	  cargo +nightly fuzz run decode fuzz/corpus/decode -- -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 2>&1 | tail -n 20; \
 	else \
