@@ -10,15 +10,10 @@ from __future__ import annotations
 from . import codec, exceptions
 from ._serve import serve
 from .asgi import ASGIApp
-from .async_namespace import AsyncNamespace
 from .exceptions import ConnectionRefusedError, PacketError, SocketIOError
-from .manager import AsyncManager
-from .namespace import Namespace, ParentNamespace
-from .operators import BroadcastOperator
-from .pubsub_manager import AsyncPubSubManager
-from .redis_manager import AsyncRedisManager
-from .server import AsyncServer
-from .socket import Socket
+from .managers import AsyncManager, AsyncPubSubManager, AsyncRedisManager
+from .namespaces import BroadcastOperator, Namespace, ParentNamespace, Socket
+from .server import AsyncNamespace, AsyncServer
 
 __all__ = [
     "ASGIApp",

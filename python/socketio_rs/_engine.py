@@ -48,8 +48,8 @@ from engineio import async_socket
 from engineio import exceptions as eio_exceptions
 from engineio import packet as eio_packet
 
+from ._eager import start_listener
 from ._engine_ws import WebSocketTransport, websocket_environ, ws_frames, ws_payload
-from ._handlers import start_listener
 
 _NOOP = eio_packet.NOOP
 #: ``asyncio.timeout`` (3.11+): a deadline without the task ``wait_for`` starts before 3.12.
