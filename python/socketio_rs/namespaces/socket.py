@@ -346,12 +346,7 @@ class Socket:
         ]
         calls.extend((fn, args) for fn in self._handlers.get(event, ()))
         for fn, call_args in calls:
-            try:
-                ret = fn(*call_args)
-                if inspect.isawaitable(ret):
-                    await ret
-            except Exception:
-                self.nsp.logger.exception("%s handler error", event)
+            await _call_logged(fn, call_args, self.nsp.logger, event)
 
     def _intercepts(self, event: Any) -> bool:
         """Whether an event needs :meth:`_dispatch` (Node-style handlers,
@@ -401,14 +396,8 @@ class Socket:
             found, ack = True, result
         for fn, call_args in calls:
             found = True
-            try:
-                result = fn(*call_args)
-                if inspect.isawaitable(result):
-                    result = await result
-            except Exception:
-                log.exception("event handler error")
-                continue
-            if ack is None:
+            ok, result = await _call_logged(fn, call_args, log, "event")
+            if ok and ack is None:
                 ack = result
         return ack if found else not_handled
 
@@ -425,6 +414,21 @@ class _TimedSocket:
     async def emit_with_ack(self, event: str, *args: Any) -> Any:
         """See :meth:`Socket.emit_with_ack`."""
         return await self._socket.emit_with_ack(event, *args, timeout=self._seconds)
+
+
+async def _call_logged(
+    fn: Callable[..., Any], args: tuple[Any, ...], log: logging.Logger, what: Any
+) -> tuple[bool, Any]:
+    """``fn(*args)``, awaited if need be: ``(True, result)``, or ``(False, None)``
+    with the error logged."""
+    try:
+        result = fn(*args)
+        if inspect.isawaitable(result):
+            result = await result
+    except Exception:
+        log.exception("%s handler error", what)
+        return False, None
+    return True, result
 
 
 def _remove(listeners: list[Callable[..., Any]], fn: Callable[..., Any] | None) -> None:

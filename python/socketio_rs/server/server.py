@@ -21,6 +21,7 @@ from engineio import packet as eio_packet
 from .. import exceptions
 from .._engine import EngineServer
 from .._msgpack import MsgPackDecoder, MsgPackEncoder
+from .._rules import ack_value
 from ..admin import Auth, InstrumentedAsyncServer
 from ..codec import Decoder, Packet, PacketType, encode
 from ..managers import AsyncManager, Targets
@@ -404,9 +405,7 @@ class AsyncServer:
             args = await asyncio.wait_for(future, timeout)
         except asyncio.TimeoutError:
             raise exceptions.TimeoutError() from None
-        if len(args) > 1:
-            return args
-        return args[0] if args else None
+        return ack_value(args)
 
     # -- rooms, sessions, connection info ---------------------------------
 
