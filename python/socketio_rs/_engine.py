@@ -90,17 +90,20 @@ class EngineSocket(WebSocketTransport, async_socket.AsyncSocket):  # type: ignor
     server: EngineServer
     last_ping: float | None
 
+    # Polling state, set on the instance only when a session polls or upgrades: a
+    # WebSocket-only connection carries none of it.
+    #: The task of the polling GET waiting for packets, while one does.
+    _waiting_get: asyncio.Task[Any] | None = None
+    #: Whether that GET is being released (answered without packets).
+    _get_released = False
+    #: The check timer that runs from the probe's answer until the upgrade settles.
+    _upgrade_check: asyncio.TimerHandle | None = None
+
     def __init__(self, server: EngineServer, sid: str) -> None:
         self._upgrading = False
         super().__init__(server, sid)
         self._loop = asyncio.get_running_loop()
         self._ping_timer: asyncio.TimerHandle | None = None
-        #: The task of the polling GET waiting for packets, while one does.
-        self._waiting_get: asyncio.Task[Any] | None = None
-        #: Whether that GET is being released (answered without packets).
-        self._get_released = False
-        #: The check timer that runs from the probe's answer until the upgrade settles.
-        self._upgrade_check: asyncio.TimerHandle | None = None
 
     # The WebSocket transport flips ``upgrading`` where the upgrade starts and where it ends;
     # a property lets its end release the pending polling GET.
@@ -292,7 +295,8 @@ class EngineSocket(WebSocketTransport, async_socket.AsyncSocket):  # type: ignor
             await self.close(wait=False, reason=self.server.reason.TRANSPORT_ERROR)
             raise
         finally:
-            self._get_released = False
+            if self._get_released:
+                self._get_released = False
             if self._waiting_get is task:
                 self._waiting_get = None
 
