@@ -540,7 +540,8 @@ async def test_get_pending_when_the_upgrade_completes_is_released(
     async with connect(served.ws_url(f"EIO=4&transport=websocket&sid={sid}")) as ws:
         await wait_until(lambda: served.eio.sockets[sid].upgrading)
         pending = asyncio.ensure_future(http.get(poll))
-        await asyncio.sleep(0.05)  # the GET is waiting
+        # The GET waits on the server before the upgrade goes on (else it would come too late).
+        await wait_until(lambda: served.eio.sockets[sid]._waiting_get is not None)
         await ws.send("2probe")
         assert await recv(ws) == "3probe"
         await ws.send("5")
