@@ -84,7 +84,10 @@ async def test_packets_queued_during_the_upgrade_arrive_once_in_order(events: in
                 "upgrade.mjs",
                 url,
                 "upgrade",
-                options={"emits": [["echo", "x"], ["echo", BLOB, 2], ["shout", "hi"]]},
+                options={
+                    "emits": [["echo", "x"], ["echo", BLOB, 2], ["shout", "hi"]],
+                    "events": events,
+                },
             )
         )
     assert not of_kind(transcript, "error"), transcript
