@@ -18,9 +18,10 @@ from .operators import BroadcastOperator
 from .pubsub_manager import AsyncPubSubManager
 from .redis_manager import AsyncRedisManager
 from .server import AsyncServer
-from .socket import Socket
+from .socket import NO_ACK, Socket
 
 __all__ = [
+    "NO_ACK",
     "ASGIApp",
     "AsyncManager",
     "AsyncNamespace",

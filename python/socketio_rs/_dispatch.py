@@ -24,7 +24,7 @@ from ._handlers import call_handler, start_listener
 from .codec import Packet, PacketError, PacketType
 from .manager import event_args
 from .middleware import CLOSED, run_chain
-from .socket import Socket
+from .socket import NO_ACK, Socket
 
 if TYPE_CHECKING:
     from .admin import InstrumentedAsyncServer
@@ -292,10 +292,11 @@ class Dispatcher(ConnectFlow):
             self._ack(client, pkt.nsp, pkt.id, result)
 
     def _ack(self, client: _Client, namespace: str, ack_id: int, result: Any) -> None:
-        """Send a handler's return value as the ack (python-socketio's rule)."""
+        """Send a handler's return value as the ack (python-socketio's rule); ``NO_ACK``
+        leaves the event unanswered."""
         # A connection that is gone or closing gets nothing (enqueue drops the
         # packets of a closed session).
-        if result is self.not_handled or client.closing:
+        if result is self.not_handled or result is NO_ACK or client.closing:
             return
         self._send(client.eio_sid, Packet(_ACK, namespace, event_args(result), ack_id))
 

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Hashable
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Final
 
 from . import _handlers, exceptions
 from ._handlers import start_listener
@@ -21,6 +21,22 @@ if TYPE_CHECKING:
     from .server import AsyncServer
 
 logger = logging.getLogger("socketio_rs.socket")
+
+
+class _NoAck:
+    """The type of :data:`NO_ACK`."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "socketio_rs.NO_ACK"
+
+
+#: Returned by an event handler, leaves the event unanswered: no ack is sent, and a client that
+#: asked for one times out, as with a Node handler that never calls its callback. (``None``
+#: sends an empty ack, python-socketio's rule.) Among several handlers of one event the first
+#: result that is not ``None`` decides, so ``NO_ACK`` from that one means no ack.
+NO_ACK: Final = _NoAck()
 
 
 class Socket:
@@ -196,9 +212,10 @@ class Socket:
 
     def on(self, event: str, handler: Callable[..., Any] | None = None) -> Any:
         """Handle ``event`` from this client: ``handler(*args)``, sync or async;
-        its return value is the ack. ``"disconnecting"``/``"disconnect"``
-        handlers receive the reason; ``"error"`` handlers the error of a
-        per-packet middleware. As a decorator, returns the function."""
+        its return value is the ack (:data:`NO_ACK` leaves the event
+        unanswered). ``"disconnecting"``/``"disconnect"`` handlers receive the
+        reason; ``"error"`` handlers the error of a per-packet middleware. As a
+        decorator, returns the function."""
         return _handlers.on(self._handlers, event, handler, self)
 
     def off(self, event: str, handler: Callable[..., Any] | None = None) -> Socket:
