@@ -161,6 +161,14 @@ async def closed(ws: ClientConnection) -> bool:
         return True
 
 
+async def wait_until(condition: Callable[[], bool]) -> None:
+    for _ in range(int(WAIT / 0.01)):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("condition not reached")
+
+
 def handshake_values(frame: str | bytes) -> dict[str, Any]:
     assert isinstance(frame, str)
     assert frame.startswith("0")
@@ -458,15 +466,88 @@ async def test_second_websocket_during_the_upgrade_is_closed(
 
 
 async def test_polling_goes_on_when_the_probe_fails(serve: Serve, http: httpx.AsyncClient) -> None:
-    # A GET during an upgrade that never completes is answered, not held for good.
+    # A GET during an upgrade that never completes is served as any other poll.
     served = await serve(ping_interval=10, ping_timeout=5)
     sid = await open_polling(http, served)
     poll = served.path(f"EIO=4&transport=polling&sid={sid}")
     async with connect(served.ws_url(f"EIO=4&transport=websocket&sid={sid}")):
-        await asyncio.sleep(0.05)  # the server is now waiting for the probe
-        assert (await http.get(poll)).text == "6"
+        await wait_until(lambda: served.eio.sockets[sid].upgrading)
+        pending = asyncio.ensure_future(http.get(poll))
+        await asyncio.sleep(0.05)
+        await served.eio.send(sid, "during the probe")
+        assert (await pending).text == "4during the probe"
+    await wait_until(lambda: not served.eio.sockets[sid].upgrading)
     await http.post(poll, content="4after")
     assert (await http.get(poll)).text == "4after"
+
+
+async def test_packets_go_out_on_polling_during_the_probe(
+    serve: Serve, http: httpx.AsyncClient
+) -> None:
+    # The pending GET carries what is queued while the WebSocket waits for its probe, in order
+    # (python-engineio answered it with a NOOP and kept the packets for the WebSocket).
+    served = await serve(ping_interval=10, ping_timeout=5)
+    sid = await open_polling(http, served)
+    poll = served.path(f"EIO=4&transport=polling&sid={sid}")
+    async with connect(served.ws_url(f"EIO=4&transport=websocket&sid={sid}")) as ws:
+        await wait_until(lambda: served.eio.sockets[sid].upgrading)
+        pending = asyncio.ensure_future(http.get(poll))
+        await asyncio.sleep(0.05)  # the GET is waiting
+        await served.eio.send(sid, "one")
+        await served.eio.send(sid, b"\x01\x02")
+        assert packets((await pending).text) == ["4one", "bAQI="]
+        await served.eio.send(sid, "two")
+        assert (await http.get(poll)).text == "4two"
+        await ws.send("2probe")
+        assert await recv(ws) == "3probe"
+        # Polling goes on until the UPGRADE packet: this GET gets the packet queued now.
+        pending = asyncio.ensure_future(http.get(poll))
+        await served.eio.send(sid, "three")
+        assert (await pending).text == "4three"
+        # With nothing to send, a GET is answered with a NOOP (the reference server's check).
+        assert (await http.get(poll)).text == "6"
+        await ws.send("5")
+        await wait_until(lambda: served.eio.transport(sid) == "websocket")
+        await served.eio.send(sid, "four")
+        assert await recv(ws) == "4four"  # nothing else before it: no NOOP, no duplicate
+
+
+async def test_packets_queued_at_the_switch_go_out_once_in_order(
+    serve: Serve, http: httpx.AsyncClient
+) -> None:
+    served = await serve(ping_interval=10, ping_timeout=5)
+    sid = await open_polling(http, served)
+    poll = served.path(f"EIO=4&transport=polling&sid={sid}")
+    async with connect(served.ws_url(f"EIO=4&transport=websocket&sid={sid}")) as ws:
+        await ws.send("2probe")
+        assert await recv(ws) == "3probe"
+        assert (await http.get(poll)).text == "6"  # the client's last GET; polling pauses
+        for n in range(5):
+            await served.eio.send(sid, f"queued {n}")
+        await ws.send("5")
+        for n in range(5):
+            assert await recv(ws) == f"4queued {n}"
+        await served.eio.send(sid, "direct")
+        assert await recv(ws) == "4direct"
+
+
+async def test_get_pending_when_the_upgrade_completes_is_released(
+    serve: Serve, http: httpx.AsyncClient
+) -> None:
+    served = await serve(ping_interval=10, ping_timeout=5)
+    sid = await open_polling(http, served)
+    poll = served.path(f"EIO=4&transport=polling&sid={sid}")
+    async with connect(served.ws_url(f"EIO=4&transport=websocket&sid={sid}")) as ws:
+        await wait_until(lambda: served.eio.sockets[sid].upgrading)
+        pending = asyncio.ensure_future(http.get(poll))
+        # The GET waits on the server before the upgrade goes on (else it would come too late).
+        await wait_until(lambda: served.eio.sockets[sid]._waiting_get is not None)
+        await ws.send("2probe")
+        assert await recv(ws) == "3probe"
+        await ws.send("5")
+        assert (await pending).text == "6"
+        await served.eio.send(sid, "after")
+        assert await recv(ws) == "4after"
 
 
 # --------------------------------------------------------------------------- enqueue

@@ -10,6 +10,7 @@ import time
 from typing import Any
 
 import pytest
+import socketio
 import websockets
 
 from server_harness import (
@@ -26,7 +27,7 @@ from server_harness import (
     steps,
     wait_until,
 )
-from socketio_rs import exceptions
+from socketio_rs import NO_ACK, exceptions
 from socketio_rs.socket import Socket
 
 
@@ -443,3 +444,39 @@ async def test_catch_all_listeners_prepend_and_remove() -> None:  # socket.ts on
         ("first", "clear"),
         ("second", "clear"),
     ]
+
+
+@pytest.mark.parametrize("async_handlers", [True, False])
+async def test_no_ack_leaves_the_event_unanswered(async_handlers: bool) -> None:
+    # A Node handler that never calls its callback: the client's ack times out.
+    sio, app = rs_server(async_handlers=async_handlers)
+    answered = Inbox()
+
+    @sio.sockets.on("quiet")
+    async def quiet(socket: Socket, n: int) -> Any:
+        answered.put("quiet", n)
+        return NO_ACK if n else None  # None still sends an empty ack
+
+    @sio.sockets.on("connection")
+    def connection(socket: Socket) -> None:
+        socket.on("mute", lambda: NO_ACK)  # sync, per socket
+        socket.on("first wins", lambda: NO_ACK)
+        socket.on("first wins", lambda: "too late")
+
+    @sio.event
+    async def plain(sid: str) -> None:  # python-socketio's handler: None is an empty ack
+        return None
+
+    async with serve(app) as url:
+        async with connected(url, ["websocket"]) as c:
+            with pytest.raises(socketio.exceptions.TimeoutError):
+                await c.call("quiet", 1, timeout=0.3)
+            assert await answered.first("quiet") == (1,)
+            assert await c.call("quiet", 0, timeout=WAIT) is None
+            with pytest.raises(socketio.exceptions.TimeoutError):
+                await c.call("mute", timeout=0.3)
+            with pytest.raises(socketio.exceptions.TimeoutError):
+                await c.call("first wins", timeout=0.3)
+            assert await c.call("plain", timeout=WAIT) is None
+            assert c.connected
+    assert repr(NO_ACK) == "socketio_rs.NO_ACK"

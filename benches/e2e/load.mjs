@@ -1,7 +1,9 @@
 // The end-to-end benchmark's load generator: the official socket.io-client, WebSocket
-// transport only, one Socket.IO connection (its own Manager) per simulated client.
+// transport only (but for upgrade), one Socket.IO connection (its own Manager) per simulated
+// client.
 //
-// Run by run.py as `node load.mjs <url> <kind>`, kind one of echo, emit, bcast, connect, mem,
+// Run by run.py as `node load.mjs <url> <kind>`, kind one of echo, emit, bcast, connect,
+// upgrade, mem,
 // with the options as JSON in E2E_OPTIONS (see DEFAULTS). It talks to the runner by lines:
 //   stdout "mark start" / "mark stop"  the measurement window opens / closes now (the runner
 //                                      reads the server's CPU time when it sees the line);
@@ -260,6 +262,47 @@ async function connect() {
   return { elapsed };
 }
 
+// `loops` loops, each: connect to / with the client's default transports (polling, then the
+// WebSocket upgrade: what a browser page gets), wait for the connect and the upgrade,
+// disconnect, again. An op is one connection; latency is io() to the `connect` event, which
+// includes whatever the upgrade holds up.
+async function upgrade() {
+  let running = true;
+  async function loop() {
+    while (running) {
+      const { socket, ms, err } = await connectOne("/", { transports: ["polling", "websocket"] });
+      if (!socket) {
+        error(`connect_error: ${err && err.message}`);
+        await sleep(10);
+        continue;
+      }
+      if (measuring) {
+        stats.ops++;
+        stats.latencies.push(ms);
+      }
+      const engine = socket.io.engine;
+      if (engine.transport.name !== "websocket") {
+        await new Promise((resolve) => {
+          const timer = setTimeout(() => {
+            error("no upgrade within the timeout");
+            resolve();
+          }, opts.timeout * 1000);
+          engine.once("upgrade", () => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+      }
+      socket.disconnect();
+    }
+  }
+  const loops = Array.from({ length: opts.loops }, loop);
+  const elapsed = await measure();
+  running = false;
+  await Promise.all(loops);
+  return { elapsed };
+}
+
 // One warm-up client echoes for a while and stays; the runner reads the server's RSS
 // ("before"), `clients` idle clients connect, and it reads it again ("after").
 async function mem() {
@@ -280,7 +323,7 @@ async function mem() {
 
 // ------------------------------------------------------------------------------------- main
 
-const SCENARIOS = { echo, emit, bcast, connect, mem };
+const SCENARIOS = { echo, emit, bcast, connect, upgrade, mem };
 
 function percentile(sorted, q) {
   if (sorted.length === 0) return null;

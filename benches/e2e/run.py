@@ -3,9 +3,10 @@ and on aiohttp), the Node reference server (socket.io 4.8.4) and socketio-rs's o
 when it exists, under the same load from the official socket.io-client.
 
 Every run starts one server process fresh on 127.0.0.1 and one load generator process
-(``load.mjs``, Node, WebSocket transport only); the generator warms up, then marks a window on
-its stdout, and this runner reads the server's CPU time (utime + stime of its process group,
-from /proc) at both marks, or its RSS (VmRSS) when the generator holds for it. Results go to
+(``load.mjs``, Node, WebSocket transport only but for ``upgrade1``, which connects with the
+client's default transports); the generator warms up, then marks a window on its stdout, and
+this runner reads the server's CPU time (utime + stime of its process group, from /proc) at
+both marks, or its RSS (VmRSS) when the generator holds for it. Results go to
 ``results/last.json`` and one table (``table.py``).
 
 Run: ``make bench-e2e`` (``E2E_ARGS="..."`` passes options), or for instance
@@ -76,6 +77,8 @@ SCENARIOS: dict[str, Scenario] = {
     # One broadcast per request: per-delivery cost without bursts (no target; see docs).
     "bcast200x1": Scenario("bcast", {"clients": 200, "burst": 1}),
     "connect": Scenario("connect", {"loops": 4}),
+    # One client at a time, default transports (polling, then the upgrade): connect latency.
+    "upgrade1": Scenario("upgrade", {"loops": 1}),
     "mem1000": Scenario("mem", {"clients": 1000}),
 }
 

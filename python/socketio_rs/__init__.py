@@ -8,6 +8,7 @@ unchanged, on python-engineio's transports, with the Socket.IO codec in Rust.
 from __future__ import annotations
 
 from . import codec, exceptions
+from ._rules import NO_ACK
 from ._serve import serve
 from .asgi import ASGIApp
 from .exceptions import ConnectionRefusedError, PacketError, SocketIOError
@@ -16,6 +17,7 @@ from .namespaces import BroadcastOperator, Namespace, ParentNamespace, Socket
 from .server import AsyncNamespace, AsyncServer
 
 __all__ = [
+    "NO_ACK",
     "ASGIApp",
     "AsyncManager",
     "AsyncNamespace",

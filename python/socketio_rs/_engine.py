@@ -23,12 +23,17 @@ test-suite, reference section 6.3, which python-engineio alone fails):
 - a CLOSE packet received over polling answers the pending GET with a NOOP,
   as the reference server does, instead of leaving it hanging until the poll
   times out (#12); a closed WebSocket session closes its WebSocket at once;
-- a polling GET that races the client's UPGRADE packet waits briefly for
-  the outcome of the upgrade instead of being answered as if it had not
-  happened (#15); a second WebSocket for a session that has one, or is
-  probing one, is accepted and closed at once, as the reference server does
-  (#16); a probe WebSocket that ends early no longer leaves the session
-  "upgrading" for good;
+- during a WebSocket upgrade, polling goes on as the reference server does
+  it: a GET gets the packets queued meanwhile as they come (python-engineio
+  answers it with a NOOP and holds them for the WebSocket); once the probe
+  is answered, a GET with nothing to send is answered with a NOOP every
+  100 ms, the reference server's check interval, so that the client can
+  pause polling and send its UPGRADE packet; a GET still pending when the
+  upgrade completes gets a NOOP, or a 400 when it came after the probe was
+  answered (it races the UPGRADE packet, #15); a second WebSocket for a
+  session that has one, or is probing one, is accepted and closed at once,
+  as the reference server does (#16); a probe WebSocket that ends early no
+  longer leaves the session "upgrading" for good;
 - ``disconnect()`` of a polling session waits at most one polling cycle for
   the client to fetch the CLOSE packet, not for ever.
 """
@@ -54,9 +59,10 @@ from ._engine_ws import WebSocketTransport, websocket_environ, ws_frames, ws_pay
 _NOOP = eio_packet.NOOP
 #: ``asyncio.timeout`` (3.11+): a deadline without the task ``wait_for`` starts before 3.12.
 _TIMEOUT: Any = getattr(asyncio, "timeout", None)
-#: How long a polling GET waits for an upgrade in progress to settle before python-engineio
-#: answers it with a NOOP (seconds); the reference server answers such a GET every 100 ms.
-_UPGRADE_POLL_HOLD = 0.1
+#: Once the probe is answered, how often a pending polling GET with nothing to send gets a NOOP
+#: (seconds): the reference server's check interval. The client pauses polling after the probe,
+#: and sends its UPGRADE packet once the pending GET returns.
+_UPGRADE_CHECK_INTERVAL = 0.1
 #: The refusal answered by accepting the WebSocket and closing it at once.
 _SECOND_WEBSOCKET = "Session already has a WebSocket"
 
@@ -84,36 +90,68 @@ class EngineSocket(WebSocketTransport, async_socket.AsyncSocket):
     server: EngineServer
     last_ping: float | None
 
+    # Polling state, set on the instance only when a session polls or upgrades: a
+    # WebSocket-only connection carries none of it.
+    #: The task of the polling GET waiting for packets, while one does.
+    _waiting_get: asyncio.Task[Any] | None = None
+    #: Whether that GET is being released (answered without packets).
+    _get_released = False
+    #: The check timer that runs from the probe's answer until the upgrade settles.
+    _upgrade_check: asyncio.TimerHandle | None = None
+
     def __init__(self, server: EngineServer, sid: str) -> None:
-        #: Set while a WebSocket upgrade is in progress; created by the first upgrade only
-        #: (an Event per session would cost every WebSocket-only connection about 1 KB).
-        self._upgrade_settled: asyncio.Event | None = None
+        self._upgrading = False
         super().__init__(server, sid)
         self._loop = asyncio.get_running_loop()
         self._ping_timer: asyncio.TimerHandle | None = None
 
-    # python-engineio flips ``upgrading`` in several places of its WebSocket handler; a property
-    # lets a polling GET that arrives meanwhile wait for the outcome instead of guessing it.
+    # The WebSocket transport flips ``upgrading`` where the upgrade starts and where it ends;
+    # a property lets its end release the pending polling GET.
     @property
     def upgrading(self) -> bool:
         """Whether a WebSocket upgrade of this polling session is in progress."""
-        return self._upgrade_settled is not None and not self._upgrade_settled.is_set()
+        return self._upgrading
 
     @upgrading.setter
     def upgrading(self, value: bool) -> None:
-        settled = self._upgrade_settled
-        if value:
-            if settled is None:
-                settled = self._upgrade_settled = asyncio.Event()
-            settled.clear()
+        if value or not self._upgrading:
+            self._upgrading = value
             return
-        if settled is None or settled.is_set():
-            return
+        self._upgrading = False
+        check = self._upgrade_check
+        if check is not None:
+            check.cancel()
+            self._upgrade_check = None
         if self.upgraded:
+            # The polling transport is gone: a GET still pending gets its answer now.
+            self._release_get()
             observer = self.server.observer
             if observer is not None:
                 observer.upgraded(self.sid)
-        settled.set()
+
+    def probe_answered(self) -> None:
+        """The probe got its answer: the client now pauses polling, which waits for the
+        pending GET, then sends the UPGRADE packet."""
+        self._upgrade_check = self._loop.call_later(_UPGRADE_CHECK_INTERVAL, self._check_upgrade)
+
+    def _check_upgrade(self) -> None:
+        if not self._upgrading:
+            self._upgrade_check = None
+            return
+        self._release_get()
+        self._upgrade_check = self._loop.call_later(_UPGRADE_CHECK_INTERVAL, self._check_upgrade)
+
+    def _release_get(self) -> None:
+        """End the wait of the pending polling GET, if any; it is answered without packets.
+
+        The GET's task is waiting on the queue (nothing else is awaited while ``_waiting_get``
+        is set), where a cancellation takes no packet: one already queued stays for the next
+        reader. ``_poll_for_get`` turns the cancellation into the answer.
+        """
+        task = self._waiting_get
+        if task is not None and not self._get_released:
+            self._get_released = True
+            task.cancel()
 
     async def poll(self) -> list[Any]:
         """Wait for packets to send, then take every queued one.
@@ -221,19 +259,46 @@ class EngineSocket(WebSocketTransport, async_socket.AsyncSocket):
             direct(ws_payload(pkt))
 
     async def handle_get_request(self, environ: dict[str, Any]) -> Any:
-        """Answer a polling GET, or take over a WebSocket upgrade request."""
-        if self.upgrading and not _is_upgrade_request(environ):
-            # A GET racing the client's UPGRADE packet (conformance #15): once upgraded, the
-            # polling transport is gone. The wait is short because a client whose probe is
-            # still under way keeps polling, and pauses only once this GET returns.
-            try:
-                assert self._upgrade_settled is not None  # created when the upgrade began
-                await asyncio.wait_for(self._upgrade_settled.wait(), _UPGRADE_POLL_HOLD)
-            except asyncio.TimeoutError:
-                pass
-            if self.upgraded:
+        """Answer a polling GET, or take over a WebSocket upgrade request.
+
+        A GET during an upgrade is served like any other: the packets queued meanwhile go out
+        on it, in order, and what is still queued when the upgrade completes goes out on the
+        WebSocket. python-engineio answers such a GET with a NOOP at once and keeps the packets
+        for the WebSocket, which makes the client wait for the whole upgrade.
+        """
+        if _is_upgrade_request(environ):
+            return await super().handle_get_request(environ)
+        # A GET sent after the client had the probe's answer races its UPGRADE packet: once
+        # upgraded, the polling transport is gone (conformance #15).
+        after_probe = self._upgrade_check is not None
+        packets = await self._poll_for_get()
+        if packets is None:
+            if self.upgraded and after_probe:
                 return self.server._bad_request("Unexpected HTTP request")
-        return await super().handle_get_request(environ)
+            return [eio_packet.Packet(_NOOP)]
+        return packets
+
+    async def _poll_for_get(self) -> list[Any] | None:
+        """The packets for a polling GET; ``None`` when the GET was released without any."""
+        task = asyncio.current_task()
+        self._waiting_get = task
+        try:
+            return await self.poll()
+        except eio_exceptions.QueueEmpty:
+            if self._get_released:
+                uncancel = getattr(task, "uncancel", None)  # 3.11+: the cancellation is handled
+                if uncancel is not None:
+                    uncancel()
+                return None
+            if self.upgraded:
+                return None  # a GET left over from the upgrade: the session goes on
+            await self.close(wait=False, reason=self.server.reason.TRANSPORT_ERROR)
+            raise
+        finally:
+            if self._get_released:
+                self._get_released = False
+            if self._waiting_get is task:
+                self._waiting_get = None
 
     async def handle_post_request(self, environ: dict[str, Any]) -> None:
         """Take the packets of a polling POST."""

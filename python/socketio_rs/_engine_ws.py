@@ -22,10 +22,11 @@ python-engineio's ASGI one, without the request-body class python-engineio
 defines for every request.
 
 The handshake, the packets and the close are python-engineio's: the probe
-(``2probe``/``3probe``, then ``5``), a NOOP ending the pending poll, a
-``message`` event per MESSAGE packet, the session closed with "transport
-close" when the WebSocket ends, and "packet is too large" past
-``max_http_buffer_size``.
+(``2probe``/``3probe``, then ``5``), a ``message`` event per MESSAGE packet,
+the session closed with "transport close" when the WebSocket ends, and
+"packet is too large" past ``max_http_buffer_size``. Polling goes on until
+the UPGRADE packet (``EngineSocket.handle_get_request``); the packets still
+queued then go out first on the WebSocket.
 """
 
 from __future__ import annotations
@@ -85,6 +86,7 @@ class WebSocketTransport:
     poll: Callable[..., Any]
     take_queued: Callable[[list[Any]], bool]
     receive: Callable[..., Any]
+    probe_answered: Callable[[], None]
 
     #: Set while the session is upgraded on a WebSocketProtocol: sends one message now.
     direct: Callable[[str | bytes], bool] | None = None
@@ -121,7 +123,7 @@ class WebSocketTransport:
 
     async def _probe(self, ws: Any) -> bool:
         """The upgrade handshake; ``False`` when the client did not complete it."""
-        self.upgrading = True  # holds packet sends during the upgrade
+        self.upgrading = True  # packets go out on polling until the upgrade completes
         try:
             data = await ws.wait()
         except OSError:
@@ -132,7 +134,7 @@ class WebSocketTransport:
             self.upgrading = False
             return False
         await ws.send("3probe")
-        await self.queue.put(eio_packet.Packet(eio_packet.NOOP))  # ends the pending poll
+        self.probe_answered()
         try:
             data = await ws.wait()
         except OSError:

@@ -3,11 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Hashable
-from typing import Any
+from typing import Any, Final
 
 from .codec import RESERVED_EVENTS
 
 _RESERVED = frozenset(RESERVED_EVENTS)
+
+
+class _NoAck:
+    """The type of :data:`NO_ACK`."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "socketio_rs.NO_ACK"
+
+
+#: Returned by an event handler, leaves the event unanswered: no ack is sent, and a client that
+#: asked for one times out, as with a Node handler that never calls its callback. (``None``
+#: sends an empty ack, python-socketio's rule.) Among several handlers of one event the first
+#: result that is not ``None`` decides, so ``NO_ACK`` from that one means no ack.
+NO_ACK: Final = _NoAck()
 
 
 def check_reserved(event: Any) -> None:

@@ -72,8 +72,9 @@ class Namespace:
         ``"connection"`` (or ``"connect"``) handlers get the socket after the
         CONNECT reply; ``"disconnecting"``/``"disconnect"`` handlers get
         ``(socket, reason)``; other events ``(socket, *args)``, and the return
-        value is the ack. Sync or async. As a decorator it returns the
-        function; called with a handler it returns the namespace.
+        value is the ack (:data:`~socketio_rs.NO_ACK` leaves the event
+        unanswered). Sync or async. As a decorator it returns the function;
+        called with a handler it returns the namespace.
         """
         return listeners.on(self._handlers, _ALIASES.get(event, event), handler, self)
 

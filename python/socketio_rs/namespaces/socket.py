@@ -239,9 +239,10 @@ class Socket:
 
     def on(self, event: str, handler: Callable[..., Any] | None = None) -> Any:
         """Handle ``event`` from this client: ``handler(*args)``, sync or async;
-        its return value is the ack. ``"disconnecting"``/``"disconnect"``
-        handlers receive the reason; ``"error"`` handlers the error of a
-        per-packet middleware. As a decorator, returns the function."""
+        its return value is the ack (:data:`~socketio_rs.NO_ACK` leaves the
+        event unanswered). ``"disconnecting"``/``"disconnect"`` handlers receive
+        the reason; ``"error"`` handlers the error of a per-packet middleware.
+        As a decorator, returns the function."""
         return listeners.on(self._handlers, event, handler, self)
 
     def off(self, event: str, handler: Callable[..., Any] | None = None) -> Socket:

@@ -10,7 +10,7 @@ import logging
 from typing import Any, Callable, Protocol
 
 from .. import _eager
-from .._rules import event_args
+from .._rules import NO_ACK, event_args
 from ..admin import InstrumentedAsyncServer
 from ..codec import Packet, PacketError, PacketType
 from ..managers import AsyncManager
@@ -172,10 +172,11 @@ class Dispatcher:
             self._ack(client, pkt.nsp, pkt.id, result)
 
     def _ack(self, client: Client, namespace: str, ack_id: int, result: Any) -> None:
-        """Send a handler's return value as the ack (python-socketio's rule)."""
+        """Send a handler's return value as the ack (python-socketio's rule); ``NO_ACK``
+        leaves the event unanswered."""
         # A connection that is gone or closing gets nothing (enqueue drops the
         # packets of a closed session).
-        if result is self._handlers.not_handled or client.closing:
+        if result is self._handlers.not_handled or result is NO_ACK or client.closing:
             return
         client.send(Packet(_ACK, namespace, event_args(result), ack_id))
 
