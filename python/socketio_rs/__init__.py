@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from . import codec, exceptions
 from ._rules import NO_ACK
-from ._serve import serve
 from .asgi import ASGIApp
 from .exceptions import ConnectionRefusedError, PacketError, SocketIOError
 from .managers import AsyncManager, AsyncPubSubManager, AsyncRedisManager
 from .namespaces import BroadcastOperator, Namespace, ParentNamespace, Socket
 from .server import AsyncNamespace, AsyncServer
+from .wsserver import serve
 
 __all__ = [
     "NO_ACK",

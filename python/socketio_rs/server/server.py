@@ -19,11 +19,11 @@ from typing import Any, Callable, ClassVar, TypeVar
 from engineio import packet as eio_packet
 
 from .. import exceptions
-from .._engine import EngineServer
 from .._msgpack import MsgPackDecoder, MsgPackEncoder
 from .._rules import ack_value
 from ..admin import Auth, InstrumentedAsyncServer
 from ..codec import Decoder, Packet, PacketType, encode
+from ..engine import EngineServer
 from ..managers import AsyncManager, Targets
 from ..managers.remote_socket import describe
 from ..namespaces import BroadcastOperator, Namespace
