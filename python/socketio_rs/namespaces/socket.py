@@ -352,10 +352,7 @@ class Socket:
     def _intercepts(self, event: Any) -> bool:
         """Whether an event needs :meth:`_dispatch` (Node-style handlers,
         catch-alls or middleware), rather than python-socketio's handler alone."""
-        if self._handlers or self._fns or self._any:
-            return True
-        nsp = self.nsp
-        return nsp._has_handlers() and bool(nsp._listeners(event))
+        return bool(self._handlers or self._fns or self._any or self.nsp._listeners(event))
 
     async def _dispatch(
         self, data: list[Any], resolve: Callable[[Any, tuple[Any, ...]], Any], not_handled: Any

@@ -63,6 +63,7 @@ class ConnectFlow:
         frames: Callable[[Packet], list[Any]],
     ) -> None:
         self._server = server
+        self._eio = server.eio
         self._registry = registry
         self._handlers = handlers
         self._frames = frames
@@ -80,7 +81,7 @@ class ConnectFlow:
 
     def send(self, eio_sid: str, pkt: Packet) -> None:
         """Queue one packet for one connection, now."""
-        enqueue = self._server.eio.enqueue
+        enqueue = self._eio.enqueue
         for frame in self._frames(pkt):
             enqueue(eio_sid, frame)
 
