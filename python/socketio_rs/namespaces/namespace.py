@@ -147,8 +147,11 @@ class Namespace:
         self._pending.pop(socket.id, None)
         self.sockets[socket.id] = socket
         socket._onconnect()
-        for fn in self._listeners("connection"):
-            _eager.start_listener(self.logger, fn, socket)
+        listeners = self._listeners("connection")
+        if listeners:
+            logger = self.logger
+            for fn in listeners:
+                _eager.start_listener(logger, fn, socket)
 
     def _remove_pending(self, socket: Socket) -> None:
         """The socket's join ended without a connection, or its close began."""

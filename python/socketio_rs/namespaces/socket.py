@@ -42,6 +42,16 @@ class Connection(Protocol):
         """``socket.disconnect(close)``: DISCONNECT, then the handlers."""
 
 
+class Resolver(Protocol):
+    """python-socketio's handlers, as an event's dispatch asks them (the server's table)."""
+
+    #: What :meth:`resolve` returns when no handler applies.
+    not_handled: Any
+
+    def resolve(self, event: Any, namespace: str, args: tuple[Any, ...]) -> Any:
+        """Call the handler of ``event``: its result, possibly a coroutine."""
+
+
 class SocketNamespace(Scope, Protocol):
     """The namespace a socket is in, as the socket uses it."""
 
@@ -50,6 +60,12 @@ class SocketNamespace(Scope, Protocol):
 
     @property
     def logger(self) -> logging.Logger: ...
+
+    @property
+    def parent(self) -> Any: ...
+
+    @property
+    def _handlers(self) -> dict[Any, list[Callable[..., Any]]]: ...
 
     def _listeners(self, event: Any) -> list[Callable[..., Any]]: ...
 
@@ -95,7 +111,7 @@ class Socket:
         self.data: dict[str, Any] = {}
         #: True from the CONNECT reply until the disconnection.
         self.connected = False
-        self._manager: AsyncManager = nsp.manager
+        self._manager: AsyncManager = self.server.manager
         self._closing = False  # a disconnection started: events are dropped
         self._handlers: dict[Any, list[Callable[..., Any]]] = {}
         self._fns: list[Callable[..., Any]] = []
@@ -307,13 +323,10 @@ class Socket:
     # Called by the server's connect flow and dispatcher (socket.io's
     # Socket._onconnect, dispatch and _onclose); the socket changes its own state.
 
-    async def _run_connect_middleware(self) -> Any:
-        """The namespace middleware chain for this socket: ``None`` when all
-        continued, else the first error, or ``CLOSED`` when the connection
+    async def _run_connect_middleware(self, fns: Sequence[Callable[..., Any]]) -> Any:
+        """The namespace middleware chain ``fns`` for this socket: ``None`` when
+        all continued, else the first error, or ``CLOSED`` when the connection
         went away meanwhile."""
-        fns = self.nsp._middleware()
-        if not fns:
-            return None
         error = await run_chain(fns, self, self._waiter)
         return CLOSED if self._closing else error
 
@@ -346,21 +359,29 @@ class Socket:
             (fn, (self, *args)) for fn in self.nsp._listeners(event)
         ]
         calls.extend((fn, args) for fn in self._handlers.get(event, ()))
+        log = self.nsp.logger
         for fn, call_args in calls:
-            await _call_logged(fn, call_args, self.nsp.logger, event)
+            try:
+                ret = fn(*call_args)
+                if inspect.isawaitable(ret):
+                    await ret
+            except Exception:
+                log.exception("%s handler error", event)
 
     def _intercepts(self, event: Any) -> bool:
         """Whether an event needs :meth:`_dispatch` (Node-style handlers,
         catch-alls or middleware), rather than python-socketio's handler alone."""
-        return bool(self._handlers or self._fns or self._any or self.nsp._listeners(event))
+        if self._handlers or self._fns or self._any:
+            return True
+        nsp = self.nsp
+        return bool((nsp._handlers or nsp.parent is not None) and nsp._listeners(event))
 
-    async def _dispatch(
-        self, data: list[Any], resolve: Callable[[Any, tuple[Any, ...]], Any], not_handled: Any
-    ) -> Any:
+    async def _dispatch(self, data: list[Any], handlers: Resolver) -> Any:
         """An incoming event: ``on_any`` listeners (M14), the socket's middleware
-        (M10-M13), then python-socketio's handler (``resolve(event, args)``), the
+        (M10-M13), then python-socketio's handler (``handlers.resolve``), the
         namespace's handlers and the socket's own. The first result that is not
-        ``None`` is the ack; ``not_handled`` when nothing handled it."""
+        ``None`` is the ack; ``handlers.not_handled`` when nothing handled it."""
+        not_handled = handlers.not_handled
         log = self.nsp.logger
         event, args = data[0], data[1:]
         for fn in list(self._any):
@@ -383,7 +404,7 @@ class Socket:
         calls.extend((fn, (self, *args)) for fn in self.nsp._listeners(event))
         calls.extend((fn, tuple(args)) for fn in self._handlers.get(event, ()))
         try:
-            result = resolve(event, (self.id, *args))
+            result = handlers.resolve(event, self.nsp.name, (self.id, *args))
             if inspect.isawaitable(result):
                 result = await result
         except Exception:
@@ -394,8 +415,14 @@ class Socket:
             found, ack = True, result
         for fn, call_args in calls:
             found = True
-            ok, result = await _call_logged(fn, call_args, log, "event")
-            if ok and ack is None:
+            try:
+                result = fn(*call_args)
+                if inspect.isawaitable(result):
+                    result = await result
+            except Exception:
+                log.exception("event handler error")
+                continue
+            if ack is None:
                 ack = result
         return ack if found else not_handled
 
@@ -412,21 +439,6 @@ class _TimedSocket:
     async def emit_with_ack(self, event: str, *args: Any) -> Any:
         """See :meth:`Socket.emit_with_ack`."""
         return await self._socket.emit_with_ack(event, *args, timeout=self._seconds)
-
-
-async def _call_logged(
-    fn: Callable[..., Any], args: tuple[Any, ...], log: logging.Logger, what: Any
-) -> tuple[bool, Any]:
-    """``fn(*args)``, awaited if need be: ``(True, result)``, or ``(False, None)``
-    with the error logged."""
-    try:
-        result = fn(*args)
-        if inspect.isawaitable(result):
-            result = await result
-    except Exception:
-        log.exception("%s handler error", what)
-        return False, None
-    return True, result
 
 
 def _remove(listeners: list[Callable[..., Any]], fn: Callable[..., Any] | None) -> None:

@@ -171,15 +171,17 @@ class ConnectFlow:
             nsp._add_pending(socket)
         finally:
             client.joining.discard(name)
-        error = await socket._run_connect_middleware()
-        if error is CLOSED:
-            return  # M7: the connection closed during middleware; nothing is emitted
-        if error is not None:
-            await self._refuse(socket, connect_error_data(error))
-            return
-        await self._connect_handler_then_accept(socket, auth)
+        fns = nsp._middleware()
+        if fns:
+            error = await socket._run_connect_middleware(fns)
+            if error is CLOSED:
+                return  # M7: the connection closed during middleware; nothing is emitted
+            if error is not None:
+                await self._refuse(socket, nsp, connect_error_data(error))
+                return
+        await self._connect_handler_then_accept(socket, nsp, auth)
 
-    async def _connect_handler_then_accept(self, socket: Socket, auth: Any) -> None:
+    async def _connect_handler_then_accept(self, socket: Socket, nsp: Namespace, auth: Any) -> None:
         """python-socketio's ``connect`` handler runs after the middleware and
         can still refuse; then the socket is connected."""
         server = self._server
@@ -208,16 +210,16 @@ class ConnectFlow:
         if success is False:
             if server.always_connect:
                 server.manager.pre_disconnect(sid, name)
-                await self._refuse(socket, fail_reason, packet_type=_DISCONNECT)
+                await self._refuse(socket, nsp, fail_reason, packet_type=_DISCONNECT)
             else:
-                await self._refuse(socket, fail_reason)
+                await self._refuse(socket, nsp, fail_reason)
             return
         if not server.always_connect:
             # N13: registered as connected before the reply, so the client's
             # first event after it is accepted.
             await server.manager.connect(sid, name)
             self.send(eio_sid, Packet(_CONNECT, name, {"sid": sid}))
-        _namespace(socket)._do_connect(socket)
+        nsp._do_connect(socket)
 
     async def _call_connect_handler(self, namespace: str, sid: str, eio_sid: str, auth: Any) -> Any:
         """``connect(sid, environ, auth)``; without auth, ``connect(sid, environ,
@@ -235,25 +237,29 @@ class ConnectFlow:
                 raise exc from None
 
     async def _refuse(
-        self, socket: Socket, payload: dict[str, Any], packet_type: PacketType = _CONNECT_ERROR
+        self,
+        socket: Socket,
+        nsp: Namespace,
+        payload: dict[str, Any],
+        packet_type: PacketType = _CONNECT_ERROR,
     ) -> None:
         """Refuse a joining socket: it leaves its rooms (M5), then the client
         gets CONNECT_ERROR (or DISCONNECT with ``always_connect``)."""
-        await self._drop_joining(socket)
-        self.send(socket.client.eio_sid, Packet(packet_type, socket.nsp.name, payload))
-        self._remove_if_empty(_namespace(socket))
+        await self._drop_joining(socket, nsp)
+        self.send(socket.client.eio_sid, Packet(packet_type, nsp.name, payload))
+        self._remove_if_empty(nsp)
 
-    async def _drop_joining(self, socket: Socket) -> None:
+    async def _drop_joining(self, socket: Socket, nsp: Namespace) -> None:
         """A socket that never got connected leaves its rooms and the registries."""
-        self._forget(socket)
-        await self._server.manager.disconnect(socket.id, socket.nsp.name, ignore_queue=True)
+        self._forget(socket, nsp)
+        await self._server.manager.disconnect(socket.id, nsp.name, ignore_queue=True)
 
-    def _forget(self, socket: Socket) -> None:
+    def _forget(self, socket: Socket, nsp: Namespace) -> None:
         socket._begin_close()
         client = socket.client
         assert isinstance(client, Client)
         client._remove(socket)
-        _namespace(socket)._remove_pending(socket)
+        nsp._remove_pending(socket)
 
     # -- resolving names --------------------------------------------------
 
@@ -332,10 +338,10 @@ class ConnectFlow:
         nsp, sid = _namespace(socket), socket.id
         manager = self._server.manager
         if not socket.connected:  # still joining: dropped silently (M7)
-            await self._drop_joining(socket)
+            await self._drop_joining(socket, nsp)
             self._remove_if_empty(nsp)
             return
-        self._forget(socket)
+        self._forget(socket, nsp)
         manager.pre_disconnect(sid, namespace=nsp.name)
         if self._admin is not None:
             await self._admin.socket_disconnected(sid, nsp.name, reason)

@@ -127,12 +127,10 @@ class Dispatcher:
         self._server.logger.info('received event "%s" from %s [%s]', data[0], sid, namespace)
         if self._admin is not None:
             self._admin.event_received(namespace, sid, data)
-        handlers = self._handlers
         if socket._intercepts(data[0]):
-            resolve = functools.partial(_resolve_in, handlers, namespace)
-            return socket._dispatch(data, resolve, handlers.not_handled)
+            return socket._dispatch(data, self._handlers)
         try:
-            return handlers.resolve(data[0], namespace, (sid, *data[1:]))
+            return self._handlers.resolve(data[0], namespace, (sid, *data[1:]))
         except Exception:
             self._server.logger.exception("event handler error")
             return _DROPPED
@@ -190,7 +188,3 @@ class Dispatcher:
         self._server.logger.info("received ack from %s [%s]", socket.id, pkt.nsp)
         if pkt.id is not None:  # the codec never gives an ACK without an id
             await self._server.manager.trigger_callback(socket.id, pkt.id, pkt.data)
-
-
-def _resolve_in(handlers: HandlerTable, namespace: str, event: Any, args: tuple[Any, ...]) -> Any:
-    return handlers.resolve(event, namespace, args)
