@@ -19,7 +19,7 @@ import time
 import timeit
 from collections.abc import Callable
 
-from socketio_rs._router import RegexRouter
+from socketio_rs.namespaces import RegexRouter
 
 SIZES = [1, 100, 10_000]
 REPEATS = 7

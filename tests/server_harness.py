@@ -37,8 +37,7 @@ import websockets
 from websockets.asyncio.client import ClientConnection
 
 import socketio_rs
-from socketio_rs._serve import front_for
-from socketio_rs._websocket import WebSocketProtocol
+from socketio_rs.wsserver import WebSocketProtocol, front_for
 
 HOST = "127.0.0.1"
 # How long a test waits for something that should happen within milliseconds.

@@ -483,11 +483,14 @@ async def test_server_shutdown_stops_the_statistics() -> None:
 async def test_hooks_are_removed_by_uninstrument() -> None:
     sio = build_app(socketio_rs)
     admin = sio.instrument(auth=AUTH)
-    assert sio._admin is admin and sio.eio.observer is admin
+    assert sio.instrumentation is admin and sio.eio.observer is admin
+    assert sio.manager.observer is admin
     admin.uninstrument()
-    assert sio._admin is None and sio.eio.observer is None
+    assert sio.instrumentation is None and sio.eio.observer is None
+    assert sio.manager.observer is None
     production = build_app(socketio_rs).instrument(auth=AUTH, mode="production")
-    assert production.sio._admin is None and production.sio.eio.observer is production
+    assert production.sio.instrumentation is production
+    assert production.sio.manager.observer is None and production.sio.eio.observer is production
 
 
 def test_event_buffer_aggregates_per_second() -> None:

@@ -1,4 +1,4 @@
-"""The Engine.IO transport glue (``socketio_rs._engine``) against real sockets.
+"""The Engine.IO transport glue (``socketio_rs.engine``) against real sockets.
 
 Each test starts uvicorn on 127.0.0.1 in its own event loop, serving an ``EngineServer`` that
 echoes messages, and talks to it with raw HTTP long-polling requests (httpx) and raw WebSocket
@@ -24,7 +24,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from server_harness import SERVE_OPTIONS
-from socketio_rs._engine import EngineServer
+from socketio_rs.engine import EngineServer
 
 # The suite's server: ping interval 300 ms, ping timeout 200 ms, max payload 1,000,000.
 SUITE = {"ping_interval": 0.3, "ping_timeout": 0.2, "max_http_buffer_size": 1_000_000}
@@ -586,7 +586,7 @@ async def test_websocket_environ_is_python_engineio_s() -> None:
     builds, since applications read it in their connect handlers."""
     from engineio.async_drivers import asgi as engineio_asgi
 
-    from socketio_rs._engine_ws import websocket_environ
+    from socketio_rs.engine import websocket_environ
 
     scope = {
         "type": "websocket",

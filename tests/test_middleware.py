@@ -192,7 +192,7 @@ async def test_should_be_ignored_if_socket_gets_closed() -> None:  # 5.2 #6, M7
         await raw.send("0")
         (socket,) = await seen.first("middleware")
         await raw.close()
-        await wait_until(lambda: not sio._clients)
+        await wait_until(lambda: not sio.eio.sockets)
         release.set()
         await asyncio.sleep(0.1)
     assert seen.all("connection") == [] and seen.all("disconnect") == []

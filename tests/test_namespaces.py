@@ -358,7 +358,7 @@ async def test_a_failing_matcher_counts_as_no_and_the_next_parent_is_asked() -> 
     third = sio.of(re.compile(r"^/dyn-1\d*$"))  # also matches /dyn-15: the first registered wins
     async with serve(app) as url:
         async with connected(url, ["websocket"], namespaces=["/dyn-15"]):
-            await wait_until(lambda: "/dyn-15" in sio._nsps)
+            await wait_until(lambda: sio.find_namespace("/dyn-15") is not None)
     assert sio.of("/dyn-15").parent is second
     assert not first.children and not third.children
 
@@ -426,19 +426,19 @@ async def test_cleanup_empty_child_namespaces(cleanup: bool) -> None:  # 5.1 #36
     static = sio.of("/chat")
     async with serve(app) as url:
         async with connected(url, ["websocket"], namespaces=["/dynamic-101", "/chat"]):
-            await wait_until(lambda: "/dynamic-101" in sio._nsps)
-            first_child = sio._nsps["/dynamic-101"]
+            await wait_until(lambda: sio.find_namespace("/dynamic-101") is not None)
+            first_child = sio.find_namespace("/dynamic-101")
         await wait_until(lambda: not first_child.sockets)
         if cleanup:
-            await wait_until(lambda: "/dynamic-101" not in sio._nsps)
+            await wait_until(lambda: sio.find_namespace("/dynamic-101") is None)
             assert not parent.children
         else:
             await asyncio.sleep(0.1)
             assert parent.children == {first_child}
-        assert sio._nsps["/chat"] is static  # 5.1 #29: never a static namespace
+        assert sio.find_namespace("/chat") is static  # 5.1 #29: never a static namespace
         async with connected(url, ["websocket"], namespaces=["/dynamic-101"]):  # 5.1 #37
-            await wait_until(lambda: len(sio._nsps["/dynamic-101"].sockets) == 1)
-            assert (sio._nsps["/dynamic-101"] is first_child) is not cleanup
+            await wait_until(lambda: len(sio.find_namespace("/dynamic-101").sockets) == 1)
+            assert (sio.find_namespace("/dynamic-101") is first_child) is not cleanup
 
 
 @pytest.mark.parametrize(("cleanup", "others"), [(False, 0), (True, 0), (True, 1)])
@@ -459,7 +459,7 @@ async def test_cleanup_when_rejected_in_middleware(cleanup: bool, others: int) -
                 )
             transcript = await node_steps(url, "websocket", [["connect", "bad", "/dynamic-1"]])
             assert steps(transcript, "connect_error") == [["bad", {"message": "nope"}]]
-            child = sio._nsps.get("/dynamic-1")
+            child = sio.find_namespace("/dynamic-1")
             assert (child is None) is (cleanup and not others)
             assert len(parent.children) == (0 if cleanup and not others else 1)
         finally:
@@ -532,5 +532,8 @@ async def test_namespaces_star_still_accepts_unknown_names_after_the_parents() -
     parent = sio.of(re.compile(r"^/p-\d+$"))
     async with serve(app) as url:
         async with connected(url, ["websocket"], namespaces=["/p-1", "/anything"]):
-            await wait_until(lambda: "/anything" in sio._nsps)
-    assert sio._nsps["/p-1"].parent is parent and sio._nsps["/anything"].parent is None
+            await wait_until(lambda: sio.find_namespace("/anything") is not None)
+    assert (
+        sio.find_namespace("/p-1").parent is parent
+        and sio.find_namespace("/anything").parent is None
+    )

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from socketio_rs._router import RegexRouter
+from socketio_rs.namespaces import RegexRouter
 
 # Names that hit the edges: final "\n", "\r", non-ASCII letters and digits, case-folding
 # specials (Kelvin sign, long s, dotted/dotless i, sharp s), marks, Python-only whitespace,

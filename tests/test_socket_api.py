@@ -377,7 +377,7 @@ async def test_utility_methods() -> None:  # S16, utility-methods.ts
             await wait_until(lambda: ids[0] not in sio.sockets.sockets)
             await wait_until(lambda: "/" not in cs[0].namespaces)
             await sio.disconnect_sockets(close=True)
-            await wait_until(lambda: not sio._clients)
+            await wait_until(lambda: not sio.eio.sockets)
             assert sio.sockets.sockets == {}
         finally:
             for c in cs:

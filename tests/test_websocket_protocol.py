@@ -32,8 +32,7 @@ from server_harness import (
     free_port,
     serve,
 )
-from socketio_rs._serve import front_for
-from socketio_rs._websocket import WebSocketProtocol
+from socketio_rs.wsserver import WebSocketProtocol, front_for
 
 
 @contextlib.asynccontextmanager

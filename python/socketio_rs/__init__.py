@@ -8,17 +8,13 @@ unchanged, on python-engineio's transports, with the Socket.IO codec in Rust.
 from __future__ import annotations
 
 from . import codec, exceptions
-from ._serve import serve
+from ._rules import NO_ACK
 from .asgi import ASGIApp
-from .async_namespace import AsyncNamespace
 from .exceptions import ConnectionRefusedError, PacketError, SocketIOError
-from .manager import AsyncManager
-from .namespace import Namespace, ParentNamespace
-from .operators import BroadcastOperator
-from .pubsub_manager import AsyncPubSubManager
-from .redis_manager import AsyncRedisManager
-from .server import AsyncServer
-from .socket import NO_ACK, Socket
+from .managers import AsyncManager, AsyncPubSubManager, AsyncRedisManager
+from .namespaces import BroadcastOperator, Namespace, ParentNamespace, Socket
+from .server import AsyncNamespace, AsyncServer
+from .wsserver import serve
 
 __all__ = [
     "NO_ACK",

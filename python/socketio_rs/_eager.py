@@ -16,6 +16,8 @@ suspends, ``asyncio.current_task()`` is the connection's task.
 from __future__ import annotations
 
 import asyncio
+import inspect
+import logging
 import sys
 from collections.abc import Awaitable, Coroutine, Generator
 from typing import Any, Callable
@@ -55,6 +57,27 @@ def start(coro: Coroutine[Any, Any, Any], done: Done, failed: Failed) -> None:
     task = asyncio.ensure_future(_Resume(coro, yielded))
     _running.add(task)
     task.add_done_callback(lambda t: _finish(t, done, failed))
+
+
+def start_listener(logger: logging.Logger, fn: Callable[..., Any], *args: Any) -> None:
+    """Call a Node-style listener that nothing waits for; an async one starts
+    eagerly and runs on as a task if it suspends. Errors are logged."""
+    try:
+        ret = fn(*args)
+    except Exception:
+        logger.exception("listener error")
+        return
+    if inspect.iscoroutine(ret):
+        start(ret, ignore, lambda exc: logger.error("listener error", exc_info=exc))
+
+
+def ignore(result: Any) -> None:
+    """A ``done`` callback for a result nobody needs."""
+
+
+async def await_(awaitable: Awaitable[Any]) -> Any:
+    """A coroutine for an awaitable that is not one (``start`` takes coroutines)."""
+    return await awaitable
 
 
 def _finish(task: asyncio.Future[Any], done: Done, failed: Failed) -> None:

@@ -1,58 +1,7 @@
-"""``RemoteSocket``: a socket held by another process of a cluster, as
-``fetch_sockets()`` returns it (the reference server's ``RemoteSocket``, S16)."""
+"""Remote sockets (the module path before the packages; see socketio_rs.managers)."""
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any
+from .managers.remote_socket import RemoteSocket
 
-from .operators import check_reserved, room_set
-
-if TYPE_CHECKING:
-    from .server import AsyncServer
-
-
-class RemoteSocket:
-    """A snapshot of another process's socket: ``id``, ``namespace``,
-    ``handshake`` (its fields as attributes), ``rooms`` and ``data`` as they
-    were when it was fetched; its methods act through the client manager."""
-
-    def __init__(self, server: AsyncServer, namespace: str, details: dict[str, Any]) -> None:
-        self.server = server
-        self.namespace = namespace
-        self.id: str = details["id"]
-        self.handshake = SimpleNamespace(**(details.get("handshake") or {}))
-        self.rooms: set[Any] = set(details.get("rooms") or ())
-        self.data: Any = details.get("data")
-
-    def __repr__(self) -> str:
-        return f"<RemoteSocket {self.id} {self.namespace}>"
-
-    async def emit(self, event: str, *args: Any) -> None:
-        """Send ``event`` to this client, through the process that holds it."""
-        check_reserved(event)
-        await self.server.manager.emit(event, args, self.namespace, room=self.id)
-
-    async def join(self, rooms: Any) -> None:
-        """Join a room or several."""
-        for room in room_set(rooms):
-            await self.server.manager.enter_room(self.id, self.namespace, room)
-
-    async def leave(self, room: Any) -> None:
-        """Leave ``room``."""
-        await self.server.manager.leave_room(self.id, self.namespace, room)
-
-    async def disconnect(self, close: bool = False) -> None:
-        """Disconnect it from its namespace (python-socketio's remote
-        disconnect message has no ``close``: its connection stays open)."""
-        await self.server.disconnect(self.id, namespace=self.namespace)
-
-
-def describe(socket: Any) -> dict[str, Any]:
-    """What another process needs to build a :class:`RemoteSocket`."""
-    return {
-        "id": socket.id,
-        "handshake": socket.handshake.as_dict(),
-        "rooms": [room for room in socket.rooms if isinstance(room, (str, int, float))],
-        "data": socket.data,
-    }
+__all__ = ["RemoteSocket"]

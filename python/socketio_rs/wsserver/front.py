@@ -1,8 +1,8 @@
-"""``socketio_rs.serve``: uvicorn, with WebSockets on socketio-rs's own protocol.
+"""The front of :func:`socketio_rs.serve`'s connections: which protocol serves each.
 
-Two protocol classes are given to uvicorn:
+``serve`` gives uvicorn two protocol classes:
 
-- ``ws``: :class:`~socketio_rs._websocket.WebSocketProtocol`, for an upgrade
+- ``ws``: :class:`~socketio_rs.wsserver.WebSocketProtocol`, for an upgrade
   that arrives on a connection uvicorn's HTTP protocol is already serving
   (a browser reusing a keep-alive connection after polling);
 - ``http``: a :class:`FrontProtocol` made for uvicorn's HTTP protocol (httptools
@@ -20,10 +20,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any, cast
 
-from ._websocket import WebSocketProtocol
+from .protocol import WebSocketProtocol
 
-#: uvicorn options that ``serve`` sets itself.
-_SERVE_FIXED = ("ws", "ws_ping_interval", "ws_ping_timeout", "ws_per_message_deflate")
 #: A first request head longer than this goes to the HTTP protocol, which applies its limits.
 _MAX_HEAD = 16 * 1024
 
@@ -106,25 +104,3 @@ def front_for(http: Any) -> type[FrontProtocol]:
 
         http = import_from_string(HTTP_PROTOCOLS.get(http, http))
     return type("FrontProtocol", (FrontProtocol,), {"http_class": http})
-
-
-def serve(app: Any, host: str = "127.0.0.1", port: int = 8000, **options: Any) -> None:
-    """Serve an ASGI app (an :class:`ASGIApp`, or any ASGI app mounting one) until stopped.
-
-    The HTTP side is uvicorn's, with every ``uvicorn.run`` option available;
-    WebSockets run on socketio-rs's own protocol (``_websocket.py``): frames
-    read and written in Rust, and Engine.IO sessions written to directly,
-    with no task or queue per message. Other ASGI WebSocket endpoints in the
-    app work as on any ASGI server. Needs uvicorn (``pip install socketio-rs[serve]``).
-    """
-    fixed = [name for name in _SERVE_FIXED if name in options]
-    if fixed:
-        raise TypeError(
-            f"serve() sets {', '.join(fixed)} itself: no WebSocket extension is negotiated "
-            "and Engine.IO's heartbeat replaces WebSocket pings"
-        )
-    import uvicorn
-
-    if not options.get("http2"):  # HTTP/2 is uvicorn's zttp protocol, left as it is
-        options["http"] = front_for(options.get("http", "auto"))
-    uvicorn.run(app, host=host, port=port, ws=WebSocketProtocol, **options)

@@ -15,7 +15,7 @@ import inspect
 from collections.abc import Sequence
 from typing import Any, Callable
 
-from . import _eager
+from .. import _eager
 
 #: The result of a chain stopped because the connection went away.
 CLOSED: Any = object()
@@ -85,9 +85,9 @@ async def run_one(fn: Callable[..., Any], arg: Any, waiter: Waiter | None = None
         next_(exc)
     else:
         if inspect.iscoroutine(ret):
-            _eager.start(ret, _ignore, next_)
+            _eager.start(ret, _eager.ignore, next_)
         elif inspect.isawaitable(ret):
-            _eager.start(_await(ret), _ignore, next_)
+            _eager.start(_eager.await_(ret), _eager.ignore, next_)
     if future.done():
         return future.result()
     if waiter is not None:
@@ -127,11 +127,3 @@ def connect_error_data(err: Any) -> dict[str, Any]:
 
 
 _MISSING = object()
-
-
-def _ignore(result: Any) -> None:
-    pass
-
-
-async def _await(awaitable: Any) -> Any:
-    return await awaitable

@@ -13,29 +13,37 @@ import asyncio
 import functools
 import logging
 import re
-from collections import deque
 from collections.abc import Awaitable
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable, ClassVar, TypeVar
 
-from . import exceptions
-from ._connect import _Client
-from ._dispatch import _DISCONNECT, Dispatcher
-from ._engine import EngineServer
-from ._msgpack import MsgPackDecoder, MsgPackEncoder
-from ._router import RegexRouter
-from .admin import Auth, InstrumentedAsyncServer
+from engineio import packet as eio_packet
+
+from .. import exceptions
+from .._msgpack import MsgPackDecoder, MsgPackEncoder
+from .._rules import ack_value
+from ..admin import Auth, InstrumentedAsyncServer
+from ..codec import Decoder, Packet, PacketType, encode
+from ..engine import EngineServer
+from ..managers import AsyncManager, Targets
+from ..managers.remote_socket import describe
+from ..namespaces import BroadcastOperator, Namespace
 from .async_namespace import AsyncNamespace
-from .codec import Decoder, Packet, encode
-from .manager import AsyncManager
-from .namespace import Namespace, ParentNamespace
-from .operators import BroadcastOperator
+from .connect import ConnectFlow
+from .dispatch import Dispatcher
+from .handlers import HandlerTable
+from .reasons import Reason
+from .registry import NamespaceRegistry
+from .session import SessionContext
+
+_EVENT = PacketType.EVENT
+_DISCONNECT = PacketType.DISCONNECT
 
 default_logger = logging.getLogger("socketio_rs.server")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class AsyncServer(Dispatcher):
+class AsyncServer:
     """A Socket.IO server for asyncio, with python-socketio's API.
 
     :param client_manager: the client manager; an in-memory
@@ -85,50 +93,123 @@ class AsyncServer(Dispatcher):
             engineio_options["logger"] = engineio_logger
         engineio_options["async_handlers"] = False
         self.eio = EngineServer(**engineio_options)
-        self.eio.on("connect", self._handle_eio_connect)
-        self.eio.on("message", self._handle_eio_message)
-        self.eio.on("disconnect", self._handle_eio_disconnect)
         self.environ: dict[str, dict[str, Any]] = {}
-        self.handlers: dict[str, dict[Any, Callable[..., Any]]] = {}
-        self.namespace_handlers: dict[str, AsyncNamespace] = {}
-        self.not_handled = object()
         self.logger = _make_logger(logger)
         self.manager = client_manager if client_manager is not None else AsyncManager()
         self.manager.set_server(self)
-        self.manager_initialized = False
         self.async_handlers = async_handlers
         self.always_connect = always_connect
         self.namespaces = namespaces or ["/"]
         self.async_mode = self.eio.async_mode
         self.json = json
         self._encode: Callable[[Packet], list[str | bytes]]
-        self._new_decoder: Callable[[], Any]
+        new_decoder: Callable[[], Any]
         if serializer == "msgpack":
-            self._encode, self._new_decoder = MsgPackEncoder(), MsgPackDecoder
+            self._encode, new_decoder = MsgPackEncoder(), MsgPackDecoder
         elif json is None:
-            self._encode, self._new_decoder = encode, Decoder
+            self._encode, new_decoder = encode, Decoder
         else:
             self._encode = functools.partial(encode, json=json)
-            self._new_decoder = functools.partial(Decoder, json=json)
-        self._clients: dict[str, _Client] = {}
-        # The Admin UI's hooks (development mode); see admin.py. Each hook point costs one
-        # attribute check when the server is not instrumented.
-        self._admin: InstrumentedAsyncServer | None = None
+            new_decoder = functools.partial(Decoder, json=json)
+        self._handler_table = HandlerTable()
+        self.handlers = self._handler_table.handlers
+        self.namespace_handlers = self._handler_table.namespace_handlers
+        self.not_handled = self._handler_table.not_handled
+        self._registry = NamespaceRegistry(self, self.logger)
+        self._connects = ConnectFlow(self, self._registry, self._handler_table, self._frames)
+        self._dispatcher = Dispatcher(self, self._connects, self._handler_table, new_decoder)
+        self.eio.on("connect", self._dispatcher.eio_connect)
+        self.eio.on("message", self._dispatcher.eio_message)
+        self.eio.on("disconnect", self._dispatcher.eio_disconnect)
+        self._instrumentation: InstrumentedAsyncServer | None = None
         self._shutting_down = False
-        self._joins_due: deque[_Client] = deque()  # connect_timeout, in deadline order
-        self._joins_timer: asyncio.TimerHandle | None = None
-        # Node-style namespaces (namespace.py): by name, and the dynamic parents.
-        self._nsps: dict[str, Namespace] = {}
-        self._regex_parents: list[ParentNamespace] = []  # index = the router's index
-        self._fn_parents: list[ParentNamespace] = []
-        self._parent_count = 0
-        self._router = RegexRouter()
         #: The default namespace, ``sio.of("/")``.
         self.sockets: Namespace = self.of("/")
+
+    #: python-socketio's events that catch-all handlers do not receive.
+    reserved_events: ClassVar[list[str]] = ["connect", "disconnect"]
+    #: The disconnect reasons python-socketio handlers receive.
+    reason = Reason
 
     def is_asyncio_based(self) -> bool:
         """Always true: this is an asyncio server."""
         return True
+
+    @property
+    def shutting_down(self) -> bool:
+        """True once :meth:`shutdown` started."""
+        return self._shutting_down
+
+    @property
+    def instrumentation(self) -> InstrumentedAsyncServer | None:
+        """The Admin UI instrumentation (:meth:`instrument`), or ``None``.
+
+        Setting it installs its hooks (the server's and the manager's in
+        development mode, the Engine.IO layer's in both); ``None`` removes them.
+        """
+        return self._instrumentation
+
+    @instrumentation.setter
+    def instrumentation(self, admin: InstrumentedAsyncServer | None) -> None:
+        self._instrumentation = admin
+        development = admin if admin is not None and admin.mode == "development" else None
+        self._connects.observe(development)
+        self._dispatcher.observe(development)
+        self.manager.observer = development
+        self.eio.observer = admin
+
+    # -- what the managers use (ManagedServer) ----------------------------
+
+    def encode_event(
+        self, namespace: str, payload: list[Any], ack_id: int | None
+    ) -> list[eio_packet.Packet]:
+        """The Engine.IO packets of one EVENT (several when it carries binary)."""
+        return self._frames(Packet(_EVENT, namespace, payload, ack_id))
+
+    async def apply_sockets_op(self, namespace: str, targets: Targets, op: str, arg: Any) -> None:
+        """Another process's ``sockets_join``/``sockets_leave``/``disconnect_sockets``,
+        applied to this process's sockets."""
+        nsp = self._registry.get(namespace)
+        if nsp is None:
+            return
+        operator = BroadcastOperator(
+            nsp, rooms=targets.rooms, except_rooms=targets.except_rooms, local_only=True
+        )
+        if op == "join":
+            await operator.sockets_join(arg)
+        elif op == "leave":
+            await operator.sockets_leave(arg)
+        elif op == "disconnect":
+            await operator.disconnect_sockets(bool(arg))
+
+    def describe_sockets(self, namespace: str, targets: Targets) -> list[dict[str, Any]]:
+        """This process's sockets that ``targets`` reach, as another process
+        rebuilds them (``fetch_sockets``)."""
+        nsp = self._registry.get(namespace)
+        if nsp is None:
+            return []
+        operator = BroadcastOperator(
+            nsp, rooms=targets.rooms, except_rooms=targets.except_rooms, local_only=True
+        )
+        return [describe(socket) for socket in operator.local_sockets()]
+
+    # -- sending ----------------------------------------------------------
+
+    def _frames(self, pkt: Packet) -> list[eio_packet.Packet]:
+        """The Engine.IO packets of one Socket.IO packet (several when it carries binary)."""
+        return [eio_packet.Packet(eio_packet.MESSAGE, frame) for frame in self._encode(pkt)]
+
+    async def _send_packet(self, eio_sid: str, pkt: Packet) -> None:
+        """python-socketio's name for sending one packet to one connection."""
+        self._connects.send(eio_sid, pkt)
+
+    async def _send_eio_packet(self, eio_sid: str, eio_pkt: eio_packet.Packet) -> None:
+        """Queue one Engine.IO packet (python-socketio's name)."""
+        self.eio.enqueue(eio_sid, eio_pkt)
+
+    async def _trigger_event(self, event: str, namespace: str, *args: Any) -> Any:
+        """Run the handler of ``event`` (python-socketio's name)."""
+        return await self._handler_table.trigger(event, namespace, *args)
 
     # -- handler registration ---------------------------------------------
 
@@ -184,36 +265,18 @@ class AsyncServer(Dispatcher):
         """
         nsp: Namespace
         if isinstance(name, re.Pattern) or callable(name):
-            nsp = self._new_parent(name)
+            nsp = self._registry.new_parent(name)
         else:
             name = str(name)
-            if not name.startswith("/"):
-                name = "/" + name
-            existing = self._nsps.get(name)
-            if existing is not None:
-                nsp = existing
-            else:
-                index = self._router.first_match(name) if self._regex_parents else None
-                if index is not None:  # N4: a name a regex parent matches is its child
-                    nsp = self._create_child(self._regex_parents[index], name)
-                else:
-                    nsp = Namespace(self, name)
-                    self._register_namespace(nsp)
+            nsp = self._registry.of(name if name.startswith("/") else "/" + name)
         if fn is not None:
             nsp.on("connection", fn)
         return nsp
 
-    def _new_parent(self, matcher: Any) -> ParentNamespace:
-        order = self._parent_count
-        self._parent_count += 1
-        if isinstance(matcher, re.Pattern):
-            self._router.add(matcher)  # TypeError for a bytes pattern
-            parent = ParentNamespace(self, f"/_{order}", matcher, order)
-            self._regex_parents.append(parent)
-        else:
-            parent = ParentNamespace(self, f"/_{order}", matcher, order)
-            self._fn_parents.append(parent)
-        return parent
+    def find_namespace(self, name: str) -> Namespace | None:
+        """The namespace ``name`` if it exists now (a dynamic child once a
+        client created it), without creating it as :meth:`of` does."""
+        return self._registry.get(name)
 
     def use(self, fn: Callable[..., Any]) -> Namespace:
         """``sio.of("/").use(fn)``: middleware of the default namespace only."""
@@ -342,9 +405,7 @@ class AsyncServer(Dispatcher):
             args = await asyncio.wait_for(future, timeout)
         except asyncio.TimeoutError:
             raise exceptions.TimeoutError() from None
-        if len(args) > 1:
-            return args
-        return args[0] if args else None
+        return ack_value(args)
 
     # -- rooms, sessions, connection info ---------------------------------
 
@@ -385,10 +446,10 @@ class AsyncServer(Dispatcher):
         eio_session = await self.eio.get_session(self.manager.eio_sid_from_sid(sid, ns))
         eio_session[ns] = session
 
-    def session(self, sid: str, namespace: str | None = None) -> _SessionContext:
+    def session(self, sid: str, namespace: str | None = None) -> SessionContext:
         """``async with sio.session(sid) as session:`` reads the session and
         saves it back at the end of the block."""
-        return _SessionContext(self, sid, namespace)
+        return SessionContext(self, sid, namespace)
 
     def transport(self, sid: str, namespace: str | None = None) -> str:
         """``"polling"`` or ``"websocket"``."""
@@ -415,16 +476,16 @@ class AsyncServer(Dispatcher):
             return
         self.logger.info("Disconnecting %s [%s]", sid, ns)
         eio_sid = self.manager.eio_sid_from_sid(sid, ns)
-        client = self._clients.get(eio_sid) if eio_sid is not None else None
+        client = self._connects.clients.get(eio_sid) if eio_sid is not None else None
         socket = client.sockets.get(ns) if client is not None else None
         if socket is not None and socket.id == sid:
-            await self._server_disconnect(socket)
+            await self._connects.server_disconnect(socket)
             return
         # Known to the manager but not to this server (a manager of another kind).
         self.manager.pre_disconnect(sid, namespace=ns)
         if eio_sid is not None:
-            self._send(eio_sid, Packet(_DISCONNECT, ns))
-        await self._trigger_event("disconnect", ns, sid, self.reason.SERVER_DISCONNECT)
+            self._connects.send(eio_sid, Packet(_DISCONNECT, ns))
+        await self._handler_table.trigger("disconnect", ns, sid, self.reason.SERVER_DISCONNECT)
         await self.manager.disconnect(sid, namespace=ns, ignore_queue=True)
 
     # -- server lifecycle and utilities -----------------------------------
@@ -439,8 +500,8 @@ class AsyncServer(Dispatcher):
         self._shutting_down = True
         if self.eio.sockets:  # python-engineio's disconnect() fails with no session
             await self.eio.disconnect()
-        if isinstance(self.eio.observer, InstrumentedAsyncServer):
-            await self.eio.observer.shutdown()  # the Admin UI's statistics task
+        if self._instrumentation is not None:
+            await self._instrumentation.shutdown()  # the Admin UI's statistics task
         await self.eio.shutdown()
         await self.manager.shutdown()  # e.g. a pub/sub manager's connections
 
@@ -494,22 +555,6 @@ class AsyncServer(Dispatcher):
             namespace=namespace,
             server_stats_interval=server_stats_interval,
         )
-
-
-class _SessionContext:
-    def __init__(self, server: AsyncServer, sid: str, namespace: str | None) -> None:
-        self.server = server
-        self.sid = sid
-        self.namespace = namespace
-        self.session: dict[str, Any] | None = None
-
-    async def __aenter__(self) -> dict[str, Any]:
-        self.session = await self.server.get_session(self.sid, namespace=self.namespace)
-        return self.session
-
-    async def __aexit__(self, *exc: Any) -> None:
-        assert self.session is not None
-        await self.server.save_session(self.sid, self.session, namespace=self.namespace)
 
 
 def _make_logger(logger: bool | logging.Logger) -> logging.Logger:

@@ -25,7 +25,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any, Literal
 
-from ._core import Router
+from .._core import Router
 
 if sys.version_info >= (3, 11):
     from re import _compiler as _sc

@@ -4,10 +4,19 @@ and the ack routers of emits with a callback."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from .pubsub_manager import AsyncPubSubManager
+
+class AckRouter(Protocol):
+    """The pub/sub manager, as the ack routers use it."""
+
+    host_id: str
+
+    async def trigger_callback(self, sid: str, id: int, data: list[Any]) -> None: ...
+
+    async def _publish_message(
+        self, message: dict[str, Any], binary_field: str = "", channel: str | None = None
+    ) -> None: ...
 
 
 class LocalAck:
@@ -16,7 +25,7 @@ class LocalAck:
 
     __slots__ = ("ack_id", "manager", "room")
 
-    def __init__(self, manager: AsyncPubSubManager, room: str, ack_id: int) -> None:
+    def __init__(self, manager: AckRouter, room: str, ack_id: int) -> None:
         self.manager, self.room, self.ack_id = manager, room, ack_id
 
     async def __call__(self, *args: Any) -> None:
@@ -30,7 +39,7 @@ class RemoteAck:
     __slots__ = ("ack_id", "host_id", "manager", "namespace", "room")
 
     def __init__(
-        self, manager: AsyncPubSubManager, host_id: Any, room: Any, namespace: Any, ack_id: Any
+        self, manager: AckRouter, host_id: Any, room: Any, namespace: Any, ack_id: Any
     ) -> None:
         self.manager, self.host_id = manager, host_id
         self.room, self.namespace, self.ack_id = room, namespace, ack_id

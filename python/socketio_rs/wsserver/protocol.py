@@ -4,7 +4,7 @@ frames in Rust (``_core.WsReader``, ``_core.ws_frame``).
 
 To the application it is an ordinary ASGI WebSocket (the ``websocket`` scope,
 ``receive``/``send``, the denial-response extension), so any ASGI app served
-beside Socket.IO keeps working. For the Engine.IO layer (``_engine.py``) it
+beside Socket.IO keeps working. For the Engine.IO layer (``socketio_rs.engine``) it
 also offers a synchronous send, :meth:`WebSocketProtocol.write_now`, and a
 plain message reader, :meth:`WebSocketProtocol.read_message`: a Socket.IO
 broadcast then writes one already framed message to each recipient's socket,
@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any, Callable, cast
 
-from . import _core
+from .. import _core
 
 _OPEN, _CLOSING, _CLOSED = 1, 2, 3
 #: Queued incoming messages above which reading from the socket pauses.

@@ -6,10 +6,13 @@ figures by monkey-patching private methods of the server, the manager and python
 socket class (process-wide); here the server, the manager and the Engine.IO layer call this
 object through explicit hook points instead, and only while it is installed:
 
-- ``AsyncServer._admin`` (development mode only): Socket.IO connections, disconnections and
-  received events (``AsyncServer``), rooms joined and left and events sent (``AsyncManager``);
+- the server's connect flow and dispatcher (development mode only): Socket.IO connections,
+  disconnections and received events;
+- ``AsyncManager.observer`` (development mode only): rooms joined and left, events sent;
 - ``EngineServer.observer`` (both modes): Engine.IO connections and disconnections, HTTP and
-  WebSocket traffic, heartbeats and upgrades (``socketio_rs._engine``).
+  WebSocket traffic, heartbeats and upgrades.
+
+Setting ``AsyncServer.instrumentation`` installs these hooks and clearing it removes them.
 """
 
 from __future__ import annotations
@@ -20,15 +23,14 @@ import inspect
 import os
 import socket
 import time
+from collections.abc import Awaitable
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Callable, Union
+from typing import Any, Callable, Protocol, Union
 from urllib.parse import parse_qs
 
-from . import _eager
-from .exceptions import ConnectionRefusedError
-
-if TYPE_CHECKING:
-    from .server import AsyncServer
+from .. import _eager
+from ..exceptions import ConnectionRefusedError
+from ..managers import AsyncManager
 
 HOSTNAME = socket.gethostname()
 PID = os.getpid()
@@ -63,6 +65,41 @@ class EventBuffer:
         return list(buffer.values())
 
 
+class AdminServer(Protocol):
+    """The server, as the Admin UI instrumentation uses it (``AsyncServer`` meets it)."""
+
+    manager: AsyncManager
+    eio: Any
+    logger: Any
+    environ: dict[str, dict[str, Any]]
+    handlers: dict[str, dict[Any, Callable[..., Any]]]
+    namespace_handlers: dict[str, Any]
+    #: The installed instrumentation; setting it installs or removes the hooks.
+    instrumentation: Any
+
+    def on(
+        self, event: str, handler: Callable[..., Any] | None = None, namespace: str | None = None
+    ) -> Any: ...
+
+    async def emit(
+        self, event: str, data: Any = None, to: Any = None, *, namespace: str | None = None
+    ) -> None: ...
+
+    async def enter_room(self, sid: str, room: Any, namespace: str | None = None) -> None: ...
+
+    async def leave_room(self, sid: str, room: Any, namespace: str | None = None) -> None: ...
+
+    async def disconnect(
+        self, sid: str, namespace: str | None = None, ignore_queue: bool = False
+    ) -> None: ...
+
+    def start_background_task(
+        self, target: Callable[..., Awaitable[Any]], *args: Any, **kwargs: Any
+    ) -> asyncio.Task[Any]: ...
+
+    async def sleep(self, seconds: float = 0) -> None: ...
+
+
 class InstrumentedAsyncServer:
     """Reports a server's activity to the Socket.IO Admin UI on the admin namespace.
 
@@ -73,7 +110,7 @@ class InstrumentedAsyncServer:
 
     def __init__(
         self,
-        sio: AsyncServer,
+        sio: AdminServer,
         auth: Auth | None = None,
         namespace: str = "/admin",
         read_only: bool = False,
@@ -108,16 +145,12 @@ class InstrumentedAsyncServer:
             on("join", self.admin_enter_room, namespace=ns)
             on("leave", self.admin_leave_room, namespace=ns)
             on("_disconnect", self.admin_disconnect, namespace=ns)
-        if self.mode == "development":
-            self.sio._admin = self
-        self.sio.eio.observer = self
+        self.sio.instrumentation = self
 
     def uninstrument(self) -> None:
         """Remove the hooks (the admin namespace's handlers stay registered)."""
-        if self.sio._admin is self:
-            self.sio._admin = None
-        if self.sio.eio.observer is self:
-            self.sio.eio.observer = None
+        if self.sio.instrumentation is self:
+            self.sio.instrumentation = None
 
     # -- the admin namespace ----------------------------------------------
 
@@ -290,7 +323,7 @@ class InstrumentedAsyncServer:
         """Emit from a synchronous hook: with the in-memory manager it completes at once, so
         the report goes out before whatever the hooked code sends next."""
         _eager.start(
-            self.sio.emit(event, data, namespace=self.admin_namespace), _ignore, self._failed
+            self.sio.emit(event, data, namespace=self.admin_namespace), _eager.ignore, self._failed
         )
 
     def _failed(self, exc: BaseException) -> None:
@@ -361,10 +394,6 @@ class InstrumentedAsyncServer:
             },
             "rooms": self.sio.manager.get_rooms(sid, namespace),
         }
-
-
-def _ignore(result: Any) -> None:
-    pass
 
 
 __all__ = ["EventBuffer", "InstrumentedAsyncServer"]

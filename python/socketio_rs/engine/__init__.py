@@ -1,0 +1,12 @@
+"""The Engine.IO layer: python-engineio's server and sessions, corrected where
+they differ from the Engine.IO v4 specification, with their own WebSocket
+transport. The only package that touches python-engineio's internals."""
+
+from __future__ import annotations
+
+from .observer import EngineObserver
+from .server import EngineServer
+from .socket import EngineSocket
+from .websocket import websocket_environ
+
+__all__ = ["EngineObserver", "EngineServer", "EngineSocket", "websocket_environ"]

@@ -1,0 +1,265 @@
+"""``EngineServer``: python-engineio's asyncio server, corrected where it
+differs from the Engine.IO v4 specification, plus the fast paths the Socket.IO
+layer uses.
+
+This package is the only one that touches python-engineio's internals; the
+Socket.IO server relies on the public python-engineio API and on
+:meth:`EngineServer.enqueue` and :meth:`EngineServer.broadcast`. When set,
+:attr:`EngineServer.observer` (the Admin UI) is told about sessions, HTTP and
+WebSocket traffic, heartbeats and upgrades.
+
+The corrections (the numbers are checks of the public Socket.IO v5 protocol
+test-suite, reference section 6.3, which python-engineio alone fails):
+
+- the OPEN packet advertises the ping interval in exact milliseconds
+  (python-engineio truncates it to whole seconds first, so 300 ms became 0;
+  #1, #5), and offers no upgrade when the websocket transport is disabled;
+- a missing or unknown ``transport``, a WebSocket request for another
+  transport, and any method other than GET, POST or OPTIONS get HTTP 400
+  (python-engineio defaults the transport to polling and answers 405 to
+  other methods; #3, #4, #7);
+- a session whose PONG is overdue is closed when the ping timeout expires,
+  not whenever the monitoring task next passes by, and a pending GET gets
+  the CLOSE packet (#9, #11);
+- a CLOSE packet received over polling answers the pending GET with a NOOP,
+  as the reference server does, instead of leaving it hanging until the poll
+  times out (#12); a closed WebSocket session closes its WebSocket at once;
+- during a WebSocket upgrade, polling goes on as the reference server does
+  it: a GET gets the packets queued meanwhile as they come (python-engineio
+  answers it with a NOOP and holds them for the WebSocket); once the probe
+  is answered, a GET with nothing to send is answered with a NOOP every
+  100 ms, the reference server's check interval, so that the client can
+  pause polling and send its UPGRADE packet; a GET still pending when the
+  upgrade completes gets a NOOP, or a 400 when it came after the probe was
+  answered (it races the UPGRADE packet, #15); a second WebSocket for a
+  session that has one, or is probing one, is accepted and closed at once,
+  as the reference server does (#16); a probe WebSocket that ends early no
+  longer leaves the session "upgrading" for good;
+- ``disconnect()`` of a polling session waits at most one polling cycle for
+  the client to fetch the CLOSE packet, not for ever.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import urllib.parse
+from collections.abc import Iterable
+from typing import Any
+
+import engineio
+from engineio import exceptions as eio_exceptions
+from engineio import packet as eio_packet
+
+from .observer import EngineObserver
+from .socket import EngineSocket, _is_upgrade_request
+from .websocket import websocket_environ, ws_frames
+
+#: The refusal answered by accepting the WebSocket and closing it at once.
+_SECOND_WEBSOCKET = "Session already has a WebSocket"
+
+
+def _already_translated(environ: dict[str, Any]) -> dict[str, Any]:
+    """Request translator for ``AsyncServer.handle_request``: the environ is already built."""
+    return environ
+
+
+async def _close_websocket(ws: Any) -> None:
+    await ws.close()
+
+
+class EngineServer(engineio.AsyncServer):
+    """python-engineio's ``AsyncServer`` with spec corrections and fast paths.
+
+    Takes every ``engineio.AsyncServer`` option. With ``monitor_clients=False`` a session whose
+    PONG is overdue is only closed when something is next sent to it, as in python-engineio.
+    """
+
+    # Attributes python-engineio sets without annotations, typed for mypy.
+    start_service_task: bool
+    _async: dict[str, Any]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: Whether overdue PONGs close the session on time (python-engineio's monitor_clients).
+        self.monitors_clients = bool(self.start_service_task)
+        #: Told about sessions and traffic when set (the Admin UI); one check per hook point.
+        self.observer: EngineObserver | None = None
+        # handle_request() translates the request itself, to check it against the
+        # specification before python-engineio sees it; the base class then receives the
+        # finished environ. A per-instance copy: the driver's table is shared by every server.
+        self._translate_request = self._async["translate_request"]
+        self._async = {**self._async, "translate_request": _already_translated}
+
+    async def handle_request(self, *args: Any, **kwargs: Any) -> Any:
+        """Handle an HTTP or WebSocket request; the arguments are the web framework's."""
+        if self.async_mode == "asgi" and args and args[0].get("type") == "websocket":
+            environ = await websocket_environ(*args)
+        else:
+            environ = self._translate_request(*args, **kwargs)
+            if inspect.isawaitable(environ):
+                environ = await environ
+        if environ:  # the ASGI driver returns {} for a request that ended before it began
+            error = await self._check_request(environ)
+            if error == _SECOND_WEBSOCKET:
+                return await self._accept_and_close(environ)
+            if error is not None:
+                self._log_error_once(error, "spec-" + error)
+                return await self._make_response(self._bad_request(error), environ)
+        return await super().handle_request(environ)
+
+    async def _check_request(self, environ: dict[str, Any]) -> str | None:
+        """Why to refuse a request that python-engineio would wrongly accept, or ``None``."""
+        method = environ.get("REQUEST_METHOD", "GET")
+        if method == "OPTIONS":
+            return None  # a CORS preflight carries no Engine.IO request; python-engineio answers
+        query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
+        transport = query.get("transport", [None])[0]
+        if transport not in self.transports:
+            return "Invalid transport"
+        if method not in ("GET", "POST"):
+            return "Invalid request method"
+        upgrade = _is_upgrade_request(environ)
+        if upgrade and transport != "websocket":
+            # python-engineio would answer a polling handshake to a WebSocket request and leave
+            # the session it opened to time out.
+            return "Invalid transport"
+        sid = query.get("sid", [None])[0]
+        socket = self.sockets.get(sid) if sid is not None else None
+        if socket is None or socket.closing or socket.closed:
+            return None  # python-engineio refuses unknown and closed sessions itself
+        if not await socket.check_ping_timeout():
+            return None  # just closed, so refused as closed (conformance #9)
+        if upgrade and (socket.upgrading or socket.upgraded):
+            # A second WebSocket for the session (conformance #16). python-engineio would
+            # answer 400 once upgraded (the reference server accepts, then closes) and start a
+            # second upgrade, waiting forever for its probe, while upgrading.
+            return _SECOND_WEBSOCKET
+        return None
+
+    async def _accept_and_close(self, environ: dict[str, Any]) -> Any:
+        """Complete a WebSocket handshake only to close the WebSocket at once."""
+        websocket_class = self._async["websocket"]
+        if websocket_class is None:
+            return await self._make_response(self._bad_request(), environ)
+        self.logger.info("Closing a WebSocket for a session that already has one")
+        return await websocket_class(_close_websocket, self)(environ)
+
+    async def _handle_connect(
+        self, environ: dict[str, Any], transport: str, jsonp_index: int | None = None
+    ) -> Any:
+        """Open a session: python-engineio's handshake with our socket class and OPEN values."""
+        if self.start_service_task:
+            # The monitoring task also drops closed sessions from ``sockets``.
+            self.start_service_task = False
+            self.service_task_handle = self.start_background_task(self._service_task)
+        sid: str = self.generate_id()
+        socket = EngineSocket(self, sid)
+        self.sockets[sid] = socket
+        await socket.send(eio_packet.Packet(eio_packet.OPEN, self._handshake(sid, transport)))
+        if self.observer is not None:
+            self.observer.eio_connected(sid)
+        accepted = await self._connect_event(sid, environ)
+        if accepted is not None and accepted is not True:
+            self.sockets.pop(sid, None)
+            self.logger.warning("Application rejected connection")
+            return self._unauthorized(accepted or None)
+        socket.schedule_ping()
+        if transport == "websocket":
+            response = await socket.handle_get_request(environ)
+            if socket.closed:
+                self.sockets.pop(sid, None)
+            return response
+        socket.connected = True
+        try:
+            packets = await socket.poll()
+        except eio_exceptions.QueueEmpty:
+            return self._bad_request()
+        return self._ok(packets, headers=self._cookie_headers(sid), jsonp_index=jsonp_index)
+
+    def _ok(
+        self, packets: Any = None, headers: Any = None, jsonp_index: int | None = None
+    ) -> dict[str, Any]:
+        """A 200 response (a polling GET's packets, or a POST's ``OK``)."""
+        response: dict[str, Any] = super()._ok(packets, headers=headers, jsonp_index=jsonp_index)
+        if self.observer is not None:
+            self.observer.sent(len(response["response"]))
+        return response
+
+    async def _connect_event(self, sid: str, environ: dict[str, Any]) -> Any:
+        """The ``connect`` handler's verdict, as python-engineio's ``_trigger_event`` gives it
+        (an exception rejects; a cancellation counts as no verdict), without the two closures
+        it builds per call."""
+        handler = self.handlers.get("connect")
+        if handler is None:
+            return None
+        try:
+            verdict = handler(sid, environ)
+            if inspect.isawaitable(verdict):
+                verdict = await verdict
+        except asyncio.CancelledError:
+            return None
+        except Exception:
+            self.logger.exception("connect handler error")
+            return False
+        return verdict
+
+    def _handshake(self, sid: str, transport: str) -> dict[str, Any]:
+        """The OPEN packet's payload."""
+        interval = self.ping_interval + self.ping_interval_grace_period
+        # python-engineio offers the upgrade even when the websocket transport is disabled.
+        upgrades = self._upgrades(sid, transport) if "websocket" in self.transports else []
+        return {
+            "sid": sid,
+            "upgrades": upgrades,
+            # round(), not int(): 1.001 * 1000 is 1000.9999999999999.
+            "pingInterval": round(interval * 1000),
+            "pingTimeout": round(self.ping_timeout * 1000),
+            "maxPayload": self.max_http_buffer_size,
+        }
+
+    def _cookie_headers(self, sid: str) -> list[tuple[str, str]] | None:
+        """The ``Set-Cookie`` header for the ``cookie`` option, if set."""
+        if not self.cookie:
+            return None
+        attributes = (
+            self.cookie
+            if isinstance(self.cookie, dict)
+            else {"name": self.cookie, "path": "/", "SameSite": "Lax"}
+        )
+        return [("Set-Cookie", self._generate_sid_cookie(sid, attributes))]
+
+    def enqueue(self, sid: str, pkt: eio_packet.Packet) -> bool:
+        """Queue an already built Engine.IO packet for ``sid`` without awaiting.
+
+        Returns ``False`` when the session is gone or closed. The outgoing
+        queue is unbounded, so this never blocks; it lets a broadcast hand the
+        same encoded packet to every recipient without a task per recipient.
+        """
+        socket: Any = self.sockets.get(sid)
+        if socket is None or socket.closed or socket.closing:
+            return False
+        socket.send_nowait(pkt)
+        return True
+
+    def broadcast(self, sids: Iterable[str], pkts: list[eio_packet.Packet]) -> None:
+        """Queue the same packets for every session in ``sids`` without awaiting.
+
+        Sessions on a direct WebSocket (``socketio_rs.serve``) get the packets
+        framed once for all of them, written to each socket in turn.
+        """
+        sockets = self.sockets
+        framed: bytes | None = None
+        for sid in sids:
+            socket: Any = sockets.get(sid)
+            if socket is None or socket.closed or socket.closing:
+                continue
+            write = socket.direct_frames
+            if write is not None:
+                if framed is None:
+                    framed = ws_frames(pkts)
+                write(framed)
+            else:
+                queue = socket.queue
+                for pkt in pkts:
+                    queue.put_nowait(pkt)

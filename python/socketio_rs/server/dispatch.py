@@ -1,0 +1,190 @@
+"""The incoming side of a server: Engine.IO events in, Socket.IO packets
+decoded and dispatched to their handlers, acks out."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+import logging
+from typing import Any, Callable, Protocol
+
+from .. import _eager
+from .._rules import NO_ACK, event_args
+from ..admin import InstrumentedAsyncServer
+from ..codec import Packet, PacketError, PacketType
+from ..managers import AsyncManager
+from ..namespaces import Socket
+from .client import Client
+from .connect import ConnectFlow
+from .handlers import HandlerTable
+
+_CONNECT = PacketType.CONNECT
+_DISCONNECT = PacketType.DISCONNECT
+_EVENT = PacketType.EVENT
+_ACK = PacketType.ACK
+
+#: An event that was dropped or whose handler failed: no ack.
+_DROPPED = object()
+
+
+class DispatchHost(Protocol):
+    """The server, as its dispatcher uses it (``AsyncServer`` meets it)."""
+
+    manager: AsyncManager
+    logger: logging.Logger
+    environ: dict[str, dict[str, Any]]
+    async_handlers: bool
+
+
+class Dispatcher:
+    """Receives Engine.IO events and runs the handlers they call for."""
+
+    def __init__(
+        self,
+        server: DispatchHost,
+        flow: ConnectFlow,
+        handlers: HandlerTable,
+        new_decoder: Callable[[], Any],
+    ) -> None:
+        self._server = server
+        self._flow = flow
+        self._handlers = handlers
+        self._new_decoder = new_decoder
+        self._manager_initialized = False
+        self._admin: InstrumentedAsyncServer | None = None
+
+    def observe(self, admin: InstrumentedAsyncServer | None) -> None:
+        """Report received events to the Admin UI (or stop)."""
+        self._admin = admin
+
+    # -- Engine.IO events -------------------------------------------------
+
+    async def eio_connect(self, eio_sid: str, environ: dict[str, Any]) -> None:
+        server = self._server
+        if not self._manager_initialized:
+            self._manager_initialized = True
+            server.manager.initialize()
+        server.environ[eio_sid] = environ
+        self._flow.open(eio_sid, self._new_decoder())
+
+    async def eio_message(self, eio_sid: str, data: str | bytes) -> None:
+        flow = self._flow
+        client = flow.clients.get(eio_sid)
+        if client is None or client.closing:
+            return
+        try:
+            packets = client.decoder.add(data)
+        except PacketError as exc:
+            flow.violation(client, f"undecodable packet: {exc}")  # P14
+            return
+        for pkt in packets:
+            ptype = pkt.type
+            if ptype == _EVENT:
+                if self._server.async_handlers:
+                    self._handle_event_eagerly(client, pkt)
+                else:
+                    await self._handle_event(client, pkt)
+            elif ptype == _ACK:
+                await self._handle_ack(client, pkt)
+            elif ptype == _CONNECT:
+                flow.connect(client, pkt.nsp, pkt.data)
+            elif ptype == _DISCONNECT:
+                await flow.client_disconnect(client, pkt.nsp)
+            else:  # CONNECT_ERROR is never valid from a client (N8)
+                flow.violation(client, "CONNECT_ERROR packet from a client")
+            if client.closing:
+                return
+
+    async def eio_disconnect(self, eio_sid: str, reason: str) -> None:
+        await self._flow.closed(eio_sid, reason)
+        self._server.environ.pop(eio_sid, None)
+
+    # -- Socket.IO packets ------------------------------------------------
+
+    def _event_target(self, client: Client, pkt: Packet) -> Socket | None:
+        """The socket an EVENT or ACK is for, or ``None`` when it must be dropped."""
+        namespace = pkt.nsp
+        socket = client.sockets.get(namespace)
+        if socket is None:
+            if namespace not in client.joining:
+                self._flow.violation(client, f"a packet for {namespace}, which it has not joined")
+            return None
+        if not socket.connected or socket.closing:
+            self._server.logger.warning("%s is not connected to namespace %s", socket.id, namespace)
+            return None
+        return socket
+
+    def _call_event(self, client: Client, pkt: Packet) -> Any:
+        """Start the handlers of an incoming EVENT: the result (possibly an
+        awaitable), or ``_DROPPED`` when there is nothing to acknowledge."""
+        socket = self._event_target(client, pkt)
+        if socket is None:
+            return _DROPPED
+        data = pkt.data
+        namespace = pkt.nsp
+        sid = socket.id
+        self._server.logger.info('received event "%s" from %s [%s]', data[0], sid, namespace)
+        if self._admin is not None:
+            self._admin.event_received(namespace, sid, data)
+        if socket._intercepts(data[0]):
+            return socket._dispatch(data, self._handlers)
+        try:
+            return self._handlers.resolve(data[0], namespace, (sid, *data[1:]))
+        except Exception:
+            self._server.logger.exception("event handler error")
+            return _DROPPED
+
+    def _handle_event_eagerly(self, client: Client, pkt: Packet) -> None:
+        result = self._call_event(client, pkt)
+        if result is _DROPPED:
+            return
+        ack_id = pkt.id
+        done = (
+            _eager.ignore
+            if ack_id is None
+            else functools.partial(self._ack, client, pkt.nsp, ack_id)
+        )
+        if inspect.iscoroutine(result):
+            _eager.start(result, done, self._handler_failed)
+        elif inspect.isawaitable(result):
+            _eager.start(_eager.await_(result), done, self._handler_failed)
+        else:
+            done(result)
+
+    async def _handle_event(self, client: Client, pkt: Packet) -> None:
+        """The ``async_handlers=False`` path: the handler runs to completion
+        before the client's next packet is read."""
+        result = self._call_event(client, pkt)
+        if result is _DROPPED:
+            return
+        try:
+            if inspect.isawaitable(result):
+                result = await result
+        except asyncio.CancelledError:
+            result = None
+        except Exception:
+            self._server.logger.exception("event handler error")
+            return
+        if pkt.id is not None:
+            self._ack(client, pkt.nsp, pkt.id, result)
+
+    def _ack(self, client: Client, namespace: str, ack_id: int, result: Any) -> None:
+        """Send a handler's return value as the ack (python-socketio's rule); ``NO_ACK``
+        leaves the event unanswered."""
+        # A connection that is gone or closing gets nothing (enqueue drops the
+        # packets of a closed session).
+        if result is self._handlers.not_handled or result is NO_ACK or client.closing:
+            return
+        client.send(Packet(_ACK, namespace, event_args(result), ack_id))
+
+    def _handler_failed(self, exc: BaseException) -> None:
+        self._server.logger.error("event handler error", exc_info=exc)
+
+    async def _handle_ack(self, client: Client, pkt: Packet) -> None:
+        socket = self._event_target(client, pkt)
+        if socket is None:
+            return
+        self._server.logger.info("received ack from %s [%s]", socket.id, pkt.nsp)
+        if pkt.id is not None:  # the codec never gives an ACK without an id
+            await self._server.manager.trigger_callback(socket.id, pkt.id, pkt.data)
