@@ -136,3 +136,16 @@ export function emitWithAck(socket, event, ...args) {
     });
   });
 }
+
+// Resolves once check() is true; rejects after WAIT_MS.
+export function waitFor(check, what) {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const poll = () => {
+      if (check()) return resolve();
+      if (Date.now() - started > WAIT_MS) return reject(new Error(`timed out waiting for ${what}`));
+      setTimeout(poll, 5);
+    };
+    poll();
+  });
+}

@@ -10,24 +10,12 @@
 // Every event a socket receives is recorded as ["event", label, event, ...args]
 // and acked with the arguments it carried, unless its name is in options.noack.
 // Disconnections are recorded as ["disconnect", label, reason].
-import { connect, emitWithAck, main, options, record, WAIT_MS } from "./lib.mjs";
+import { connect, emitWithAck, main, options, record, waitFor } from "./lib.mjs";
 
 const sockets = new Map();
 const received = new Map(); // label -> list of event names
 const disconnected = new Map(); // label -> Promise of the reason
 const noack = new Set(options.noack || []);
-
-function waitFor(check, what) {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const poll = () => {
-      if (check()) return resolve();
-      if (Date.now() - started > WAIT_MS) return reject(new Error(`timed out waiting for ${what}`));
-      setTimeout(poll, 5);
-    };
-    poll();
-  });
-}
 
 async function run(step) {
   const [kind, label, ...args] = step;

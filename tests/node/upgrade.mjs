@@ -9,19 +9,7 @@
 // ["ack", event, ...args], ["upgrade"], then ["after", ...args] for an event acked over
 // the upgraded connection.
 import { io } from "socket.io-client";
-import { emitWithAck, main, once, options, record, url, WAIT_MS } from "./lib.mjs";
-
-function waitFor(check, what) {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const poll = () => {
-      if (check()) return resolve();
-      if (Date.now() - started > WAIT_MS) return reject(new Error(`timed out waiting for ${what}`));
-      setTimeout(poll, 5);
-    };
-    poll();
-  });
-}
+import { emitWithAck, main, once, options, record, url, WAIT_MS, waitFor } from "./lib.mjs";
 
 main(async () => {
   const nsp = options.nsp || "/";
