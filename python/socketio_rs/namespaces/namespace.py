@@ -104,10 +104,6 @@ class Namespace:
             return parent._fns + self._fns
         return self._fns
 
-    def _has_handlers(self) -> bool:
-        parent = self.parent
-        return bool(self._handlers) or (parent is not None and bool(parent._handlers))
-
     def _namespaces(self) -> list[Namespace]:
         """The namespaces a broadcast from here reaches."""
         return [self]

@@ -69,8 +69,6 @@ class SocketNamespace(Scope, Protocol):
 
     def _listeners(self, event: Any) -> list[Callable[..., Any]]: ...
 
-    def _has_handlers(self) -> bool: ...
-
     def _middleware(self) -> Sequence[Callable[..., Any]]: ...
 
     def _watch_outgoing(self, socket: Socket) -> None: ...
@@ -112,7 +110,9 @@ class Socket:
         #: True from the CONNECT reply until the disconnection.
         self.connected = False
         self._manager: AsyncManager = self.server.manager
-        self._closing = False  # a disconnection started: events are dropped
+        #: True once its disconnection started (events from it are dropped);
+        #: read-only: the socket sets it itself.
+        self.closing = False
         self._handlers: dict[Any, list[Callable[..., Any]]] = {}
         self._fns: list[Callable[..., Any]] = []
         self._any: list[Callable[..., Any]] = []
@@ -138,11 +138,6 @@ class Socket:
         return not self.connected
 
     @property
-    def closing(self) -> bool:
-        """True once its disconnection started (events from it are dropped)."""
-        return self._closing
-
-    @property
     def rooms(self) -> set[Hashable]:
         """The rooms the socket is in, its own room (``socket.id``) included."""
         return set(self._manager.get_rooms(self.id, self.nsp.name))
@@ -157,7 +152,7 @@ class Socket:
     async def emit(self, event: str, *args: Any) -> None:
         """Send ``event`` with ``args`` to this client (bytes anywhere are binary)."""
         check_reserved(event)
-        if self._closing or self.client.closing:
+        if self.closing or self.client.closing:
             return
         self._notify_outgoing(event, args)
         self.client.send(Packet(PacketType.EVENT, self.nsp.name, [event, *args]))
@@ -190,7 +185,7 @@ class Socket:
     def _send_with_ack(self, event: str, args: tuple[Any, ...]) -> asyncio.Future[Any]:
         check_reserved(event)
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        if self._closing or self.client.closing:
+        if self.closing or self.client.closing:
             future.set_exception(exceptions.DisconnectedError("the socket is disconnected"))
             return future
 
@@ -221,7 +216,7 @@ class Socket:
 
     async def join(self, rooms: Any) -> None:
         """Join a room or several (a list, tuple or set). No-op once disconnected."""
-        if self._closing:
+        if self.closing:
             return
         for room in room_set(rooms):
             await self._manager.enter_room(
@@ -230,7 +225,7 @@ class Socket:
 
     async def leave(self, room: Any) -> None:
         """Leave ``room``; leaving a room the socket is not in does nothing."""
-        if self._closing:
+        if self.closing:
             return
         await self._manager.leave_room(self.id, self.nsp.name, room)
 
@@ -328,7 +323,7 @@ class Socket:
         all continued, else the first error, or ``CLOSED`` when the connection
         went away meanwhile."""
         error = await run_chain(fns, self, self._waiter)
-        return CLOSED if self._closing else error
+        return CLOSED if self.closing else error
 
     def _onconnect(self) -> None:
         """The CONNECT reply was sent."""
@@ -337,9 +332,9 @@ class Socket:
     def _begin_close(self) -> bool:
         """Start the disconnection: events are dropped from now on and a
         running middleware chain stops. False when it had already started."""
-        if self._closing:
+        if self.closing:
             return False
-        self._closing = True
+        self.closing = True
         self._waiter.close()
         return True
 
@@ -353,13 +348,17 @@ class Socket:
     async def _emit_reserved(self, event: str, *args: Any) -> None:
         """Namespace-level handlers ``fn(socket, *args)``, then the socket's own
         ``fn(*args)``, each awaited in turn; errors are logged."""
-        if not self._handlers and not self.nsp._has_handlers():
+        nsp = self.nsp
+        inherited = nsp._listeners(event)
+        own = self._handlers.get(event) if self._handlers else None
+        if not inherited and not own:
             return
         calls: list[tuple[Callable[..., Any], tuple[Any, ...]]] = [
-            (fn, (self, *args)) for fn in self.nsp._listeners(event)
+            (fn, (self, *args)) for fn in inherited
         ]
-        calls.extend((fn, args) for fn in self._handlers.get(event, ()))
-        log = self.nsp.logger
+        if own:
+            calls.extend((fn, args) for fn in own)
+        log = nsp.logger
         for fn, call_args in calls:
             try:
                 ret = fn(*call_args)
@@ -389,7 +388,7 @@ class Socket:
         if self._fns:
             packet = list(data)
             error = await run_chain(list(self._fns), packet, None)
-            if error is CLOSED or self._closing:
+            if error is CLOSED or self.closing:
                 return not_handled
             if error is not None:
                 # M12: nothing goes to the client; the socket's "error" handlers get it.

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import operator
 from collections import deque
 from typing import Any, Callable, Protocol
 
@@ -92,8 +93,7 @@ class ConnectFlow:
 
     async def disconnect_socket(self, socket: Socket, close: bool) -> None:
         """``socket.disconnect(close)`` (S19)."""
-        client = socket.client
-        assert isinstance(client, Client)  # the flow makes every socket's connection
+        client = _client(socket)
         targets = list(client.sockets.values()) if close else [socket]
         for target in targets:
             await self.server_disconnect(target)
@@ -251,15 +251,14 @@ class ConnectFlow:
 
     async def _drop_joining(self, socket: Socket, nsp: Namespace) -> None:
         """A socket that never got connected leaves its rooms and the registries."""
-        self._forget(socket, nsp)
+        self._forget(socket)
+        nsp._remove_pending(socket)
         await self._server.manager.disconnect(socket.id, nsp.name, ignore_queue=True)
 
-    def _forget(self, socket: Socket, nsp: Namespace) -> None:
+    def _forget(self, socket: Socket) -> None:
+        """The socket starts closing and its connection forgets it."""
         socket._begin_close()
-        client = socket.client
-        assert isinstance(client, Client)
-        client._remove(socket)
-        nsp._remove_pending(socket)
+        _client(socket)._remove(socket)
 
     # -- resolving names --------------------------------------------------
 
@@ -341,7 +340,7 @@ class ConnectFlow:
             await self._drop_joining(socket, nsp)
             self._remove_if_empty(nsp)
             return
-        self._forget(socket, nsp)
+        self._forget(socket)
         manager.pre_disconnect(sid, namespace=nsp.name)
         if self._admin is not None:
             await self._admin.socket_disconnected(sid, nsp.name, reason)
@@ -354,8 +353,7 @@ class ConnectFlow:
         self._remove_if_empty(nsp)
 
 
-def _namespace(socket: Socket) -> Namespace:
-    """The namespace of a socket the flow made (``Socket`` types it by what it uses)."""
-    nsp = socket.nsp
-    assert isinstance(nsp, Namespace)
-    return nsp
+#: The namespace and the connection of a socket the flow made (``Socket`` types
+#: them by the protocols it uses; the flow made them ``Namespace`` and ``Client``).
+_namespace: Callable[[Socket], Namespace] = operator.attrgetter("nsp")
+_client: Callable[[Socket], Client] = operator.attrgetter("client")
