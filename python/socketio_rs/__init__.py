@@ -7,6 +7,8 @@ unchanged, on python-engineio's transports, with the Socket.IO codec in Rust.
 
 from __future__ import annotations
 
+from importlib import metadata as _metadata
+
 from . import codec, exceptions
 from ._rules import NO_ACK
 from .asgi import ASGIApp
@@ -35,4 +37,5 @@ __all__ = [
     "exceptions",
     "serve",
 ]
-__version__ = "0.1.0"
+# The version has one source, Cargo.toml, which maturin writes into the package metadata.
+__version__ = _metadata.version("socketio-rs")
