@@ -16,6 +16,7 @@ from .exceptions import ConnectionRefusedError, PacketError, SocketIOError
 from .managers import AsyncManager, AsyncPubSubManager, AsyncRedisManager
 from .namespaces import BroadcastOperator, Namespace, ParentNamespace, Socket
 from .server import AsyncNamespace, AsyncServer
+from .tornado import get_tornado_handler
 from .wsserver import serve
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "SocketIOError",
     "codec",
     "exceptions",
+    "get_tornado_handler",
     "serve",
 ]
 # The version has one source, Cargo.toml, which maturin writes into the package metadata.
