@@ -160,12 +160,13 @@ bench-e2e: dev benches/e2e/node_modules/.package-lock.json ## socketio-rs vs pyt
 
 DEMO_DIR := examples/demo
 
-# The demo page's browser client: the official socket.io-client from npm, pinned by the lock.
+# The demo page's browser client, the official socket.io-client, and the official Admin UI (with
+# the icon font its page would fetch from a CDN): from npm, pinned by the lock.
 $(DEMO_DIR)/node_modules/.package-lock.json: $(DEMO_DIR)/package-lock.json
 	npm ci --prefix $(DEMO_DIR) --no-audit --no-fund
 
 .PHONY: demo
-demo: dev $(DEMO_DIR)/node_modules/.package-lock.json ## the demo on http://127.0.0.1:8000 (chat rooms, /admin, workspaces, live sockets); Ctrl-C stops it
+demo: dev $(DEMO_DIR)/node_modules/.package-lock.json ## the demo on http://127.0.0.1:8000 (chat rooms, /admin, workspaces, live sockets; the Admin UI at /admin-ui/); Ctrl-C stops it
 	$(PY) $(DEMO_DIR)/app.py
 
 .PHONY: clean
