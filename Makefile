@@ -84,14 +84,15 @@ wheel-check: wheel ## smoke-test the abi3 wheel's codec and server on other Pyth
 	  echo "wheel-check: $$($$d/bin/python -V) ok"; rm -rf $$d; found=$$((found+1)); \
 	done; [ $$found -ge 2 ] || echo "wheel-check: fewer than two Python versions on this machine"
 
-# The release artifacts (docs/releasing.md). Not part of `make test`, which they would take from
-# twenty minutes to about thirty: CI runs `make test-wheels` as a step of its own.
+# The release artifacts (docs/releasing.md). Not part of `make test`, which they would take past
+# its thirty minutes: CI runs `make test-wheels` as a step of its own.
 .PHONY: wheels
 wheels: venv ## the sdist and the abi3 wheels (manylinux2014, musllinux_1_2; x86_64, aarch64) into target/dist, each checked
 	nice tools/wheels.sh
 
 .PHONY: test-wheels
-test-wheels: wheels ## the x86_64 manylinux wheel on every CPython 3.9+ here, without Rust, against the official JS client
+test-wheels: wheels ## the manylinux wheels without Rust against the official JS client: x86_64 on every CPython 3.9+ here, aarch64 under qemu
+	tools/ensure-arm64-python.sh >/dev/null
 	SOCKETIO_RS_WHEELS=1 $(VENV)/bin/pytest -q tests/test_wheel_install.py
 
 # The server tests that run again from the installed wheel, in the virtualenvs of test-eager and
