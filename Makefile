@@ -135,6 +135,11 @@ bench: dev ## codec benchmarks against python-socketio and orjson, the namespace
 	$(PY) benches/router_bench.py
 	$(PY) benches/ws_bench.py
 
+.PHONY: bench-layer
+bench-layer: dev ## the Python layer's instructions per event, Node-style event and connect (callgrind; BASELINE=<other python/ tree> for a ratio)
+	tools/ensure-valgrind.sh
+	$(PY) benches/layer_bench.py $(if $(BASELINE),--baseline $(BASELINE))
+
 .PHONY: bench-redis
 bench-redis: dev ## broadcast deliveries/s across two processes through Redis, against python-socketio
 	tools/ensure-redis.sh
