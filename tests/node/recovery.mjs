@@ -40,7 +40,9 @@ main(async () => {
   }
   await waitFor(() => again >= 1, "the reconnection");
   if (options.expectAll !== false) {
-    await waitFor(() => ticks.length >= options.count, "every tick");
+    await waitFor(() => ticks.length >= options.count, "every tick").catch((err) => {
+      throw new Error(`${err.message}: ${ticks.length} of ${options.count} arrived`);
+    });
   }
   record("state", ...(await emitWithAck(socket, "state")));
   await new Promise((r) => setTimeout(r, 100)); // a duplicate would arrive by now
