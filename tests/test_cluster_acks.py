@@ -27,8 +27,20 @@ def vip_on_connect(sio: socketio_rs.AsyncServer) -> Any:
     return connect
 
 
+MANAGERS = {
+    "pubsub": socketio_rs.AsyncRedisManager,
+    "streams": socketio_rs.AsyncRedisStreamsManager,
+}
+
+
+@pytest.fixture(params=sorted(MANAGERS))
+def manager(request: pytest.FixtureRequest) -> Any:
+    """Each test runs on the pub/sub manager and on the streams manager."""
+    return MANAGERS[request.param]
+
+
 @contextlib.asynccontextmanager
-async def cluster(size: int = 3) -> AsyncIterator[list[socketio_rs.AsyncServer]]:
+async def cluster(manager: Any, size: int = 3) -> AsyncIterator[list[socketio_rs.AsyncServer]]:
     """``size`` servers sharing a Redis, each with one client that answers ``ask`` with
     ``"<server index>:<argument>"``; the clients of servers 1 and 2 are in room ``vip``."""
     redis_server = RedisServer()
@@ -37,7 +49,7 @@ async def cluster(size: int = 3) -> AsyncIterator[list[socketio_rs.AsyncServer]]
     try:
         async with contextlib.AsyncExitStack() as stack:
             for i in range(size):
-                sio, app = rs_server(client_manager=socketio_rs.AsyncRedisManager(redis_server.url))
+                sio, app = rs_server(client_manager=manager(redis_server.url))
                 servers.append(sio)
 
                 if i > 0:
@@ -52,8 +64,8 @@ async def cluster(size: int = 3) -> AsyncIterator[list[socketio_rs.AsyncServer]]
 
                 await stack.enter_async_context(connected(url, ["websocket"], sio=c))
             for sio in servers:
-                manager = sio.manager
-                await wait_until(lambda m=manager: m.subscribed, what="the subscriptions")
+                manager_ = sio.manager
+                await wait_until(lambda m=manager_: m.subscribed, what="the subscriptions")
             try:
                 yield servers
             finally:
@@ -63,16 +75,16 @@ async def cluster(size: int = 3) -> AsyncIterator[list[socketio_rs.AsyncServer]]
         redis_server.stop()
 
 
-async def test_broadcast_acks_come_from_every_process() -> None:
-    async with cluster() as (a, _, _):
+async def test_broadcast_acks_come_from_every_process(manager: Any) -> None:
+    async with cluster(manager) as (a, _, _):
         assert sorted(await a.timeout(5).emit_with_ack("ask", 1)) == ["0:1", "1:1", "2:1"]
         assert sorted(await a.to("vip").timeout(5).emit_with_ack("ask", 2)) == ["1:2", "2:2"]
         assert sorted(await a.of("/").emit_with_ack("ask", 3)) == ["0:3", "1:3", "2:3"]
         assert await a.of("/").local.timeout(5).emit_with_ack("ask", 4) == ["0:4"]
 
 
-async def test_server_side_emits_reach_the_other_processes() -> None:
-    async with cluster() as (a, b, c):
+async def test_server_side_emits_reach_the_other_processes(manager: Any) -> None:
+    async with cluster(manager) as (a, b, c):
         heard: list[Any] = []
         for name, sio in (("a", a), ("b", b), ("c", c)):
 

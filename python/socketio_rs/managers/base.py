@@ -18,9 +18,9 @@ from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Callable, Protocol
 
-from .. import exceptions
+from .. import _eager, exceptions
 from .._rules import event_args
-from .recovery import Recovery
+from .recovery import Recovery, Restored, Session
 
 default_logger = logging.getLogger("socketio_rs")
 
@@ -73,8 +73,10 @@ class RemoteAcks:
     their acks arrived, or fails with ``TimeoutError`` when a process did not
     answer within the manager's ``request_timeout``."""
 
-    def __init__(self, processes: int) -> None:
+    def __init__(self, processes: int, on_ack: Callable[..., Any] | None = None) -> None:
         self.processes = processes
+        #: Called with each ack as it arrives (python-socketio's emit callback).
+        self.on_ack = on_ack
         self.reported = 0
         self.expected = 0
         self.responses: list[Any] = []
@@ -89,6 +91,8 @@ class RemoteAcks:
     def ack(self, value: Any) -> None:
         """One client's ack (its arguments as one value)."""
         self.responses.append(value)
+        if self.on_ack is not None:
+            _eager.start_listener(default_logger, self.on_ack, *(() if value is None else (value,)))
         self._check()
 
     def give_up(self, waiting_for_acks: bool = False) -> None:
@@ -399,6 +403,19 @@ class AsyncManager:
             except_rooms=list(targets.except_rooms),
             ignore_queue=targets.local,
         )
+
+    # -- connection state recovery ------------------------------------------
+
+    async def persist_session(self, session: Session) -> None:
+        """Keep the session of a socket whose connection dropped (recovery is on)."""
+        assert self.recovery is not None
+        self.recovery.persist(session)
+
+    async def restore_session(self, namespace: str, pid: str, offset: str) -> Restored | None:
+        """Take over the kept session ``pid``, whose client saw the packets up to
+        ``offset``; ``None`` when it cannot be (recovery is on)."""
+        assert self.recovery is not None
+        return self.recovery.restore(namespace, pid, offset)
 
     async def request_acks(
         self, namespace: str, targets: Targets, event: str, args: tuple[Any, ...]
