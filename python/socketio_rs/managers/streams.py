@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import itertools
 import json as stdlib_json
 import logging
 import os
@@ -137,6 +138,8 @@ class AsyncRedisStreamsManager(AsyncManager):
         self._acks: dict[str, RemoteAcks] = {}
         self._closing = False
         self._ready: asyncio.Event | None = None  # set once the request channels are subscribed
+        self._mids = itertools.count()
+        self._seen: dict[tuple[Any, str], None] = {}  # recent (uid, mid) read, oldest first
 
     # -- lifecycle --------------------------------------------------------
 
@@ -199,8 +202,16 @@ class AsyncRedisStreamsManager(AsyncManager):
                 delay = min(delay * 2, 1.0)
 
     async def _append(self, namespace: str, kind: int, data: Any) -> str:
-        """Add a message to the stream; its entry id."""
-        fields = {"uid": self.uid, "nsp": namespace, "type": str(kind), "data": _encode_data(data)}
+        """Add a message to the stream; its entry id. A write whose reply was
+        lost to an outage is retried, so the same message may be added twice:
+        its ``mid`` (a field Node's adapter ignores) lets readers drop the copy."""
+        fields = {
+            "uid": self.uid,
+            "nsp": namespace,
+            "type": str(kind),
+            "data": _encode_data(data),
+            "mid": str(next(self._mids)),
+        }
         entry_id = await self._retrying(
             "XADD",
             lambda: self._client().xadd(
@@ -299,6 +310,13 @@ class AsyncRedisStreamsManager(AsyncManager):
         namespace = raw.get("nsp")
         if not namespace or raw.get("uid") == self.uid:
             return
+        if "mid" in raw:
+            key = (raw.get("uid"), raw["mid"])
+            if key in self._seen:
+                return  # the same message, added again by a retried write
+            self._seen[key] = None
+            if len(self._seen) > 10_000:
+                del self._seen[next(iter(self._seen))]
         data = _decode_data(raw.get("data"))
         await self._on_message(namespace, int(raw.get("type", 0)), data, raw.get("uid"), entry_id)
 
