@@ -95,7 +95,7 @@ class Recorder:
                 url,
                 transport,
                 options={"count": self.count, "cutAfter": self.count // 5, **options},
-                timeout=60,
+                timeout=90,
             )
             await asyncio.gather(*self.tasks)
         by_kind: dict[str, Any] = {}
@@ -196,10 +196,11 @@ async def test_a_client_is_recovered_by_another_process_through_redis_streams() 
     redis_server = RedisServer()
     redis_server.start()
     server = Recorder(manager=socketio_rs.AsyncRedisStreamsManager(redis_server.url))
-    server.count = COUNT // 4  # each broadcast is an XADD
+    # each broadcast is an XADD, and the client waits 10 s for the rest after reconnecting
     other = Recorder(manager=socketio_rs.AsyncRedisStreamsManager(redis_server.url))
     try:
-        assert_recovered(await server.run("websocket", other=other.app, cut="close"), server.count)
+        seen = await server.run("websocket", other=other.app, cut="close", tailMs=40_000)
+        assert_recovered(seen, server.count)
         assert other.connects == [True] and other.middleware == []
     finally:
         await server.sio.manager.shutdown()

@@ -76,11 +76,14 @@ def streams_server(redis_url: str) -> tuple[socketio_rs.AsyncServer, Any]:
 
 
 async def test_broadcasts_sockets_and_server_side_emits_cross_both_ways(redis_url: str) -> None:
-    sio, app = streams_server(redis_url)
+    """One Node process and two socketio-rs processes (a and b), one client on each."""
+    servers = {name: streams_server(redis_url) for name in ("a", "b")}
+    a, b = servers["a"][0], servers["b"][0]
     heard: list[Any] = []
-    sio.on_server_side("ping", lambda arg: f"a pong {arg}")
-    sio.on_server_side("note", lambda *args: heard.append(args))
-    inboxes = {"a": Inbox(), "node": Inbox()}
+    for name, (sio, _) in servers.items():
+        sio.on_server_side("ping", lambda arg, name=name: f"{name} pong {arg}")
+    a.on_server_side("note", lambda *args: heard.append(args))
+    inboxes = {name: Inbox() for name in ("a", "b", "node")}
     clients = {name: client() for name in inboxes}
     for name, c in clients.items():
         inbox = inboxes[name]
@@ -88,52 +91,65 @@ async def test_broadcasts_sockets_and_server_side_emits_cross_both_ways(redis_ur
         c.on("room", lambda *args, inbox=inbox: inbox.put("room", *args))
         c.on("ask", lambda arg, name=name: f"{name}:{arg}")
     try:
-        async with node_process(redis_url) as (node_url, notes), serve(app) as url:
-            async with (
-                connected(url, ["websocket"], sio=clients["a"]),
-                connected(node_url, ["websocket"], sio=clients["node"]),
-            ):
-                ours, theirs = clients["a"], clients["node"]
-                await asyncio.wait_for(_until(lambda: sio.manager.subscribed), 10)
+        async with contextlib.AsyncExitStack() as stack:
+            node_url, notes = await stack.enter_async_context(node_process(redis_url))
+            urls = {"node": node_url}
+            for name, (_, app) in servers.items():
+                urls[name] = await stack.enter_async_context(serve(app))
+            for name, c in clients.items():
+                await stack.enter_async_context(connected(urls[name], ["websocket"], sio=c))
+            for sio, _ in servers.values():
+                await asyncio.wait_for(_until(lambda sio=sio: sio.manager.subscribed), 10)
+            theirs = clients["node"]
 
-                # Broadcasts, each way (with recovery on, the last argument is the offset).
-                await sio.emit("hello", "from a")
-                [(text, offset)] = await inboxes["node"].wait("hello")
+            # Broadcasts, each way (with recovery on, the last argument is the offset).
+            await a.emit("hello", "from a")
+            for name in ("b", "node"):
+                [(text, offset)] = await inboxes[name].wait("hello")
                 assert text == "from a" and isinstance(offset, str)
-                assert await theirs.call("broadcast", ("hello", "from node"), timeout=10)
-                got = await inboxes["a"].wait("hello", 2)
+            assert await theirs.call("broadcast", ("hello", "from node"), timeout=10)
+            for name in ("a", "b"):
+                got = await inboxes[name].wait("hello", 2)
                 assert [args[0] for args in got] == ["from a", "from node"]
-                # A room that only the Node process's socket is in.
-                assert await theirs.call("prepare", timeout=10)
-                await sio.to("r").emit("room", 1)
-                [(one, _)] = await inboxes["node"].wait("room")
-                assert one == 1 and not inboxes["a"].all("room")
+            # A room that only the Node process's socket is in.
+            assert await theirs.call("prepare", timeout=10)
+            await b.to("r").emit("room", 1)
+            [(one, _)] = await inboxes["node"].wait("room")
+            assert one == 1 and not inboxes["a"].all("room") and not inboxes["b"].all("room")
 
-                # fetch_sockets, each way.
-                ids = sorted([ours.get_sid("/"), theirs.get_sid("/")])
-                assert sorted(s.id for s in await sio.fetch_sockets()) == ids
-                assert await theirs.call("ids", timeout=10) == ids
+            # fetch_sockets, each way.
+            ids = sorted(c.get_sid("/") for c in clients.values())
+            assert sorted(s.id for s in await a.fetch_sockets()) == ids
+            assert await theirs.call("ids", timeout=10) == ids
 
-                # Server-side emits with acks, each way; without acks, with bytes.
-                assert await sio.server_side_emit_with_ack("ping", "x", timeout=5) == [
-                    "node pong x"
-                ]
-                assert await theirs.call("ask_servers", "y", timeout=10) == ["a pong y"]
-                assert await theirs.call("tell", timeout=10)
-                await _until(lambda: heard)
-                assert heard == [("from node", b"\x01\x02")]
-                await sio.server_side_emit("note", "from a", b"\x03")
-                await _until(lambda: notes)
-                assert notes == [["from a", {"type": "Buffer", "data": [3]}]]
+            # Server-side emits with acks, each way; without acks, with bytes.
+            answers = await a.server_side_emit_with_ack("ping", "x", timeout=5)
+            assert sorted(answers) == ["b pong x", "node pong x"]
+            assert sorted(await theirs.call("ask_servers", "y", timeout=10)) == [
+                "a pong y",
+                "b pong y",
+            ]
+            assert await theirs.call("tell", timeout=10)
+            await _until(lambda: heard)
+            assert heard == [("from node", b"\x01\x02")]
+            await a.server_side_emit("note", "from a", b"\x03")
+            await _until(lambda: notes)
+            assert notes == [["from a", {"type": "Buffer", "data": [3]}]]
 
-                # Broadcast acks gathered from both kinds of process, each way.
-                assert sorted(await sio.timeout(5).emit_with_ack("ask", "py")) == [
-                    "a:py",
-                    "node:py",
-                ]
-                assert await theirs.call("ask_clients", timeout=10) == ["a:node", "node:node"]
+            # Broadcast acks gathered from both kinds of process, each way.
+            assert sorted(await a.timeout(5).emit_with_ack("ask", "py")) == [
+                "a:py",
+                "b:py",
+                "node:py",
+            ]
+            assert await theirs.call("ask_clients", timeout=10) == [
+                "a:node",
+                "b:node",
+                "node:node",
+            ]
     finally:
-        await sio.manager.shutdown()
+        for sio, _ in servers.values():
+            await sio.manager.shutdown()
 
 
 @pytest.mark.parametrize("direction", ["node-to-rs", "rs-to-node"])

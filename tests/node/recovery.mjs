@@ -4,7 +4,8 @@
 // options.cut: "close" (socket.io.engine.close(), as the reference's own tests do) or "reset"
 // (the TCP connection under the WebSocket is reset, as a dropped network does);
 // options.delay: the reconnection delay in ms (50); options.reconnectTo: the URL of another
-// process to reconnect to. Recorded: ["first", id, recovered],
+// process to reconnect to; options.tailMs: how long to wait for the rest of the ticks after the
+// reconnection (10 s). Recorded: ["first", id, recovered],
 // ["again", id, recovered] on the reconnection, ["ticks", ...] every tick received in order
 // of arrival (collapsed to ["ticks", "0..n-1"] when they are exactly 0..n-1), then
 // ["state", ...] the server's view of the socket after it.
@@ -44,8 +45,11 @@ main(async () => {
   }
   await waitFor(() => again >= 1, "the reconnection");
   if (options.expectAll !== false) {
-    await waitFor(() => ticks.length >= options.count, "every tick").catch((err) => {
-      throw new Error(`${err.message}: ${ticks.length} of ${options.count} arrived`);
+    await waitFor(() => ticks.length >= options.count, "every tick", options.tailMs).catch((err) => {
+      const seen = new Set(ticks);
+      const missing = [];
+      for (let n = 0; n < options.count && missing.length < 10; n++) if (!seen.has(n)) missing.push(n);
+      throw new Error(`${err.message}: ${ticks.length} of ${options.count} arrived, missing ${missing}`);
     });
   }
   record("state", ...(await emitWithAck(socket, "state")));
