@@ -40,6 +40,7 @@ from .._rules import ack_value, event_args
 from ..exceptions import PubSubError
 from .base import AsyncManager, RemoteAcks, Targets
 from .recovery import Restored, Session, includes
+from .redis import close_quietly
 from .remote_socket import RemoteSocket
 
 try:
@@ -167,7 +168,7 @@ class AsyncRedisStreamsManager(AsyncManager):
         self._reader = self._subscriber = None
         client, self._redis = self._redis, None
         if client is not None:
-            await client.aclose()
+            await close_quietly(client)
 
     @property
     def subscribed(self) -> bool:
@@ -303,7 +304,7 @@ class AsyncRedisStreamsManager(AsyncManager):
                         except Exception:
                             self._log().exception("%s: error handling entry %s", self.name, offset)
         finally:
-            await client.aclose()
+            await close_quietly(client)
 
     async def _on_entry(self, entry_id: str, fields: dict[Any, Any]) -> None:
         raw = {_text(k): _text(v) for k, v in fields.items()}
@@ -362,10 +363,7 @@ class AsyncRedisStreamsManager(AsyncManager):
                 await asyncio.sleep(min(first * 2 ** (failures - 1), maximum))
             finally:
                 self._pubsub = None
-                try:
-                    await pubsub.aclose()
-                except Exception:  # closing a connection that is already broken
-                    pass
+                await close_quietly(pubsub)
 
     # -- messages from the others -------------------------------------------
 
