@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any
 
 import pytest
 
@@ -17,12 +18,20 @@ from redis_cluster import RedisServer
 from server_harness import Inbox, client, connected, rs_server, serve, wait_until
 
 
-async def test_broadcasts_resume_after_redis_restarts(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO, logger="socketio_rs.streams")
+def two_servers() -> tuple[RedisServer, list[tuple[socketio_rs.AsyncServer, Any]]]:
+    """A started ``redis-server`` and two servers (with their apps) on its stream."""
     redis_server = RedisServer()
     redis_server.start()
-    a, app_a = rs_server(client_manager=socketio_rs.AsyncRedisStreamsManager(redis_server.url))
-    b, app_b = rs_server(client_manager=socketio_rs.AsyncRedisStreamsManager(redis_server.url))
+    servers = [
+        rs_server(client_manager=socketio_rs.AsyncRedisStreamsManager(redis_server.url))
+        for _ in range(2)
+    ]
+    return redis_server, servers
+
+
+async def test_broadcasts_resume_after_redis_restarts(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="socketio_rs.streams")
+    redis_server, [(a, app_a), (b, app_b)] = two_servers()
     inbox = Inbox()
     on_b = client()
     on_b.on("n", lambda n: inbox.put("n", n))
@@ -69,10 +78,7 @@ async def test_broadcasts_resume_after_redis_restarts(caplog: pytest.LogCaptureF
 
 
 async def test_python_socketio_room_calls_reach_another_process() -> None:
-    redis_server = RedisServer()
-    redis_server.start()
-    a, app_a = rs_server(client_manager=socketio_rs.AsyncRedisStreamsManager(redis_server.url))
-    b, app_b = rs_server(client_manager=socketio_rs.AsyncRedisStreamsManager(redis_server.url))
+    redis_server, [(a, app_a), (b, app_b)] = two_servers()
     inbox = Inbox()
     on_b = client()
     on_b.on("news", lambda *args: inbox.put("news", *args))

@@ -117,6 +117,38 @@ class RemoteAcks:
             self.done.set_result(None)
 
 
+class Answers:
+    """The answers of the other processes to one request (``fetch_sockets``,
+    a server-side emit with an ack): one per process."""
+
+    __slots__ = ("answers", "done", "expected")
+
+    def __init__(self, expected: int) -> None:
+        self.expected = expected
+        self.answers: list[Any] = []
+        self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def add(self, answer: Any) -> None:
+        """One process answered."""
+        self.answers.append(answer)
+        if len(self.answers) >= self.expected and not self.done.done():
+            self.done.set_result(None)
+
+    async def wait(self, timeout: float, what: str) -> list[Any]:
+        """Every answer; :class:`~socketio_rs.exceptions.TimeoutError` carrying
+        ``.responses`` (those that came) when some are missing after ``timeout``."""
+        try:
+            await asyncio.wait_for(asyncio.shield(self.done), timeout)
+        except asyncio.TimeoutError:
+            error = exceptions.TimeoutError(
+                f"timeout reached while waiting for {what} responses "
+                f"({len(self.answers)} of {self.expected})"
+            )
+            error.responses = list(self.answers)
+            raise error from None
+        return self.answers
+
+
 class ManagerObserver(Protocol):
     """Told of room changes and deliveries (the Admin UI, in development mode)."""
 

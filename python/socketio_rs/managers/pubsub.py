@@ -32,10 +32,9 @@ import uuid
 from collections.abc import AsyncGenerator
 from typing import Any, Callable
 
-from .. import exceptions
 from .._rules import ack_value, event_args
 from ..exceptions import PubSubError
-from .base import AsyncManager, RemoteAcks, Targets
+from .base import Answers, AsyncManager, RemoteAcks, Targets
 from .remote_socket import RemoteSocket
 from .wire import LocalAck, RemoteAck, deconstruct, unpack
 
@@ -81,7 +80,7 @@ class AsyncPubSubManager(AsyncManager):
         #: apart from python-socketio's so that mixed clusters are unaffected.
         self.request_channel = channel + "#requests"
         self.request_timeout = request_timeout
-        self._requests: dict[str, _Request] = {}
+        self._requests: dict[str, Answers] = {}
         self._acks: dict[str, RemoteAcks] = {}  # broadcast acks gathered from the others
         self.write_only = write_only
         self.host_id = uuid.uuid4().hex
@@ -523,8 +522,7 @@ class AsyncPubSubManager(AsyncManager):
         if expected <= 0:
             return []
         request_id = uuid.uuid4().hex
-        request = _Request(expected)
-        self._requests[request_id] = request
+        request = self._requests[request_id] = Answers(expected)
         try:
             await self._publish_message(
                 {
@@ -537,18 +535,12 @@ class AsyncPubSubManager(AsyncManager):
                 },
                 channel=self.request_channel,
             )
-            try:
-                await asyncio.wait_for(asyncio.shield(request.done), self.request_timeout)
-            except asyncio.TimeoutError:
-                raise exceptions.TimeoutError(
-                    f"timeout reached while waiting for fetch_sockets responses "
-                    f"({len(request.answers)} of {expected})"
-                ) from None
+            answers = await request.wait(self.request_timeout, "fetch_sockets")
         finally:
             del self._requests[request_id]
         return [
             RemoteSocket(self, namespace, details)
-            for answer in request.answers
+            for answer in answers
             for details in answer
             if isinstance(details, dict) and "id" in details
         ]
@@ -661,22 +653,12 @@ class AsyncPubSubManager(AsyncManager):
         if processes <= 0:
             return []
         request_id = message["request_id"] = uuid.uuid4().hex
-        request = _Request(processes)
-        self._requests[request_id] = request
+        request = self._requests[request_id] = Answers(processes)
         try:
             await self._publish_message(message, "data", channel=self.request_channel)
-            try:
-                await asyncio.wait_for(asyncio.shield(request.done), timeout)
-            except asyncio.TimeoutError:
-                error = exceptions.TimeoutError(
-                    f"timeout reached while waiting for server_side_emit responses "
-                    f"({len(request.answers)} of {processes})"
-                )
-                error.responses = [answer[0] for answer in request.answers]
-                raise error from None
+            return await request.wait(timeout, "server_side_emit")
         finally:
             del self._requests[request_id]
-        return [answer[0] for answer in request.answers]
 
     async def _handle_server_side_emit(self, message: dict[str, Any]) -> None:
         if self.server is None:
@@ -700,9 +682,8 @@ class AsyncPubSubManager(AsyncManager):
     async def _handle_server_side_emit_response(self, message: dict[str, Any]) -> None:
         request = self._requests.get(str(message.get("request_id")))
         if request is not None:
-            request.answers.append(unpack(message, "args"))
-            if len(request.answers) >= request.expected and not request.done.done():
-                request.done.set_result(None)
+            args = unpack(message, "args")
+            request.add(args[0] if args else None)
 
     async def _count_subscribers(self, channel: str) -> int:
         """How many processes listen on ``channel`` (a backend overrides it)."""
@@ -756,9 +737,7 @@ class AsyncPubSubManager(AsyncManager):
     async def _handle_fetch_sockets_response(self, message: dict[str, Any]) -> None:
         request = self._requests.get(str(message.get("request_id")))
         if request is not None and isinstance(message.get("sockets"), list):
-            request.answers.append(message["sockets"])
-            if len(request.answers) >= request.expected and not request.done.done():
-                request.done.set_result(None)
+            request.add(message["sockets"])
 
 
 #: The methods a host acts on when another host sent them (``callback`` is separate).
@@ -788,17 +767,6 @@ def _local_targets(message: dict[str, Any]) -> Targets:
         frozenset(message.get("except_rooms") or ()),
         local=True,
     )
-
-
-class _Request:
-    """A ``fetch_sockets`` request waiting for the other processes' answers."""
-
-    __slots__ = ("answers", "done", "expected")
-
-    def __init__(self, expected: int) -> None:
-        self.expected = expected
-        self.answers: list[list[Any]] = []
-        self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
 
 __all__ = ["AsyncPubSubManager", "PubSubError"]

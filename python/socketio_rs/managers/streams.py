@@ -35,10 +35,9 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from .. import exceptions
 from .._rules import ack_value, event_args
 from ..exceptions import PubSubError
-from .base import AsyncManager, RemoteAcks, Targets
+from .base import Answers, AsyncManager, RemoteAcks, Targets
 from .recovery import Restored, Session, includes
 from .redis import close_quietly
 from .remote_socket import RemoteSocket
@@ -135,7 +134,7 @@ class AsyncRedisStreamsManager(AsyncManager):
         self._pubsub: Any = None
         self._channels: set[str] = set()  # subscribed, or to subscribe
         self._subscribed: dict[str, asyncio.Event] = {}
-        self._requests: dict[str, _Answers] = {}
+        self._requests: dict[str, Answers] = {}
         self._acks: dict[str, RemoteAcks] = {}
         self._closing = False
         self._ready: asyncio.Event | None = None  # set once the request channels are subscribed
@@ -594,7 +593,7 @@ class AsyncRedisStreamsManager(AsyncManager):
         if processes <= 0:
             return []
         request_id = os.urandom(8).hex()
-        request = self._requests[request_id] = _Answers(processes)
+        request = self._requests[request_id] = Answers(processes)
         try:
             await self._publish(
                 f"{self.channel_prefix}#{namespace}#",
@@ -602,18 +601,9 @@ class AsyncRedisStreamsManager(AsyncManager):
                 kind,
                 {**data, "requestId": request_id},
             )
-            try:
-                await asyncio.wait_for(asyncio.shield(request.done), timeout)
-            except asyncio.TimeoutError:
-                error = exceptions.TimeoutError(
-                    f"timeout reached: only {len(request.answers)} responses received "
-                    f"out of {processes}"
-                )
-                error.responses = list(request.answers)
-                raise error from None
+            return await request.wait(timeout, "request")
         finally:
             del self._requests[request_id]
-        return request.answers
 
     # -- python-socketio's room and disconnect calls for another process's sid ----
 
@@ -721,22 +711,6 @@ class AsyncRedisStreamsManager(AsyncManager):
                     encoded = self.server.encode_event(session.namespace, [*payload, last], None)
                     frames.append(encoded)
         return self.recovery.resume_after(session, last, frames)
-
-
-class _Answers:
-    """One answer per other process, for a request."""
-
-    __slots__ = ("answers", "done", "expected")
-
-    def __init__(self, expected: int) -> None:
-        self.expected = expected
-        self.answers: list[Any] = []
-        self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-
-    def add(self, answer: Any) -> None:
-        self.answers.append(answer)
-        if len(self.answers) >= self.expected and not self.done.done():
-            self.done.set_result(None)
 
 
 def _targets(opts: Any) -> Targets:
