@@ -39,6 +39,7 @@ dev: venv ## build the extension in release mode into .venv (maturin develop)
 .PHONY: lint
 lint: dev ## rustfmt, clippy (plain and with the bindings), ruff, mypy, stubtest
 	cargo fmt --check
+	cargo fmt --check --manifest-path benches/e2e/socketioxide/Cargo.toml
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --all-targets --features python -- -D warnings
 	$(VENV)/bin/ruff format --check python tests benches examples fuzz tools

@@ -34,9 +34,14 @@ async fn check_token(Data(auth): Data<Auth>) -> Result<(), Forbidden> {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
-    let port: u16 = args.next().ok_or("usage: bench-socketioxide <port> [host]")?.parse()?;
+    let port: u16 = args
+        .next()
+        .ok_or("usage: bench-socketioxide <port> [host]")?
+        .parse()?;
     let host = args.next().unwrap_or_else(|| "127.0.0.1".to_string());
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(serve(host, port))
 }
 
