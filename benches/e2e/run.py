@@ -84,6 +84,8 @@ SCENARIOS: dict[str, Scenario] = {
     # One client at a time, default transports (polling, then the upgrade): connect latency.
     "upgrade1": Scenario("upgrade", {"loops": 1}),
     "mem1000": Scenario("mem", {"clients": 1000}),
+    # echo50 over HTTP long-polling only (corporate proxies force it): no target yet.
+    "poll50": Scenario("echo", {"clients": 50, "inflight": 8, "transport": "polling"}),
 }
 
 

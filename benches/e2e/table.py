@@ -31,6 +31,7 @@ LOWER_IS_BETTER = {"mem1000", "upgrade1"}
 UNITS = {
     "echo1": "round trips",
     "echo50": "round trips",
+    "poll50": "round trips",
     "emit50": "round trips",
     "bcast200": "deliveries",
     "bcast200x1": "deliveries",
