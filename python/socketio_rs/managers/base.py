@@ -136,13 +136,14 @@ class AsyncManager:
 
     # -- connection state -------------------------------------------------
 
-    async def pre_connect(self, eio_sid: str, namespace: str) -> str | None:
-        """Allocate a sid for ``eio_sid`` in ``namespace``; it is pending until
-        :meth:`connect`. Returns ``None`` if that client is already there."""
+    async def pre_connect(self, eio_sid: str, namespace: str, sid: str | None = None) -> str | None:
+        """Allocate a sid for ``eio_sid`` in ``namespace`` (``sid`` when given); it is
+        pending until :meth:`connect`. Returns ``None`` if that client is already there."""
         if eio_sid in self._sids.get(namespace, {}):
             return None
         assert self.server is not None
-        sid: str = self.server.eio.generate_id()
+        if sid is None:
+            sid = self.server.eio.generate_id()
         self._sids.setdefault(namespace, {})[eio_sid] = sid
         self.basic_enter_room(sid, namespace, CONNECTED, eio_sid=eio_sid)
         self.basic_enter_room(sid, namespace, sid, eio_sid=eio_sid)

@@ -27,7 +27,6 @@ from .reasons import (
 )
 from .registry import NamespaceRegistry
 
-_CONNECT = PacketType.CONNECT
 _DISCONNECT = PacketType.DISCONNECT
 _CONNECT_ERROR = PacketType.CONNECT_ERROR
 _INVALID_NSP = {"message": "Invalid namespace"}
@@ -102,10 +101,14 @@ class ConnectFlow:
 
     # -- Engine.IO connections ----------------------------------------------
 
-    def open(self, eio_sid: str, decoder: Any) -> None:
-        """A new Engine.IO connection; it must join a namespace in time."""
-        client = self.clients[eio_sid] = Client(eio_sid, decoder, self)
+    def open(self, eio_sid: str, decoder: Any, protocol: int = 5) -> None:
+        """A new Engine.IO connection; it must join a namespace in time. A protocol v4
+        client (socket.io-client 2.x) joins ``/`` without asking, as the reference server
+        connects it."""
+        client = self.clients[eio_sid] = Client(eio_sid, decoder, self, protocol)
         self._arm_connect_timeout(client, self._server.connect_timeout)
+        if protocol == 4:
+            self.connect(client, "/", {})
 
     async def closed(self, eio_sid: str, reason: str) -> None:
         """The Engine.IO connection ended: every socket of it disconnects."""
@@ -162,7 +165,11 @@ class ConnectFlow:
                 # N9: the connection stays open for other namespaces.
                 self.send(eio_sid, Packet(_CONNECT_ERROR, name, _INVALID_NSP))
                 return
-            sid = await server.manager.pre_connect(eio_sid, name)
+            own_id = client.socket_id(name)
+            if own_id is None:
+                sid = await server.manager.pre_connect(eio_sid, name)
+            else:
+                sid = await server.manager.pre_connect(eio_sid, name, own_id)
             if sid is None:
                 self.violation(client, f"a second CONNECT for {name}")
                 return
@@ -188,7 +195,7 @@ class ConnectFlow:
         name, sid, eio_sid = socket.nsp.name, socket.id, socket.client.eio_sid
         if server.always_connect:
             await server.manager.connect(sid, name)
-            self.send(eio_sid, Packet(_CONNECT, name, {"sid": sid}))
+            self.send(eio_sid, _client(socket).connect_packet(name, sid))
         if self._admin is not None:
             await self._admin.socket_connected(sid, name, eio_sid)
         fail_reason = exceptions.ConnectionRefusedError().error_args
@@ -218,7 +225,7 @@ class ConnectFlow:
             # N13: registered as connected before the reply, so the client's
             # first event after it is accepted.
             await server.manager.connect(sid, name)
-            self.send(eio_sid, Packet(_CONNECT, name, {"sid": sid}))
+            self.send(eio_sid, _client(socket).connect_packet(name, sid))
         nsp._do_connect(socket)
 
     async def _call_connect_handler(self, namespace: str, sid: str, eio_sid: str, auth: Any) -> Any:
@@ -246,7 +253,9 @@ class ConnectFlow:
         """Refuse a joining socket: it leaves its rooms (M5), then the client
         gets CONNECT_ERROR (or DISCONNECT with ``always_connect``)."""
         await self._drop_joining(socket, nsp)
-        self.send(socket.client.eio_sid, Packet(packet_type, nsp.name, payload))
+        client = _client(socket)
+        data = client.refusal(payload) if packet_type == _CONNECT_ERROR else payload
+        self.send(client.eio_sid, Packet(packet_type, nsp.name, data))
         self._remove_if_empty(nsp)
 
     async def _drop_joining(self, socket: Socket, nsp: Namespace) -> None:

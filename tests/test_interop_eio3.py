@@ -1,0 +1,202 @@
+"""socket.io-client 2.x (Engine.IO v3, Socket.IO protocol v4) with ``allow_eio3=True``.
+
+The client is the official ``socket.io-client@2.5.0`` from npm (tests/node/eio3.mjs), over
+polling only, WebSocket only and polling then the upgrade. Its scenario runs against
+socketio-rs and against the reference Node server with ``allowEIO3: true``
+(tests/node/eio3_server.mjs, the same application), and both must give the same
+transcript, so these tests hold what Node does. ``allow_eio3=False`` refuses the handshake
+with the reference server's answer, checked against Node too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import pytest
+import websockets
+
+import socketio_rs
+from server_harness import (
+    NODE_DIR,
+    TRANSPORT_NAMES,
+    WAIT,
+    ensure_node_client,
+    free_port,
+    run_node,
+    serve,
+)
+
+#: The heartbeat of both servers: the 2.x client pings every 300 ms.
+HEARTBEAT = {"ping_interval": 0.3, "ping_timeout": 0.3}
+
+
+def eio3_app(allow_eio3: bool = True) -> Any:
+    """tests/node/eio3_server.mjs's application, on socketio-rs: Node-style namespaces,
+    middleware and sockets, with python-socketio handlers for ``echo`` and ``stats``."""
+    sio = socketio_rs.AsyncServer(
+        allow_eio3=allow_eio3, async_mode="asgi", cors_allowed_origins="*", **HEARTBEAT
+    )
+    stats: dict[str, Any] = {"secondMiddleware": 0, "adminDisconnect": None}
+    root = sio.of("/")
+
+    @root.on("connection")
+    async def on_connection(socket: socketio_rs.Socket) -> None:
+        await socket.join("room")
+        await socket.emit("welcome", b"\x01\x02\x03", "caf\u00e9 \U0001f600")
+
+    @sio.event
+    async def echo(sid: str, *args: Any) -> Any:
+        return args
+
+    @root.on("ask")
+    async def ask(socket: socketio_rs.Socket) -> None:
+        answer = await socket.timeout(5).emit_with_ack("question", "q?", b"\x07")
+        await socket.emit("answer_was", answer)
+
+    @root.on("broadcast")
+    async def broadcast(socket: socketio_rs.Socket, payload: Any) -> None:
+        await sio.to("room").emit("news", payload)
+
+    @sio.event
+    async def stats_(sid: str) -> Any:
+        return stats
+
+    sio.on("stats", stats_)
+
+    @root.on("kick")
+    async def kick(socket: socketio_rs.Socket) -> None:
+        await socket.disconnect()
+
+    admin = sio.of("/admin")
+
+    @admin.use
+    def check_token(socket: socketio_rs.Socket, next: Any) -> None:
+        token = socket.handshake.query.get("token")
+        if token == "abc":
+            next()
+        elif token == "data":
+            err = Exception("with data")
+            err.data = {"code": 42}  # type: ignore[attr-defined]
+            next(err)
+        else:
+            next(Exception("thou shall not pass"))
+
+    @admin.use
+    def second(socket: socketio_rs.Socket, next: Any) -> None:
+        stats["secondMiddleware"] += 1
+        next()
+
+    @admin.on("connection")
+    async def on_admin(socket: socketio_rs.Socket) -> None:
+        await socket.emit(
+            "admin_welcome", socket.handshake.query.get("token"), socket.handshake.auth
+        )
+
+    @admin.on("disconnect")
+    async def admin_left(socket: socketio_rs.Socket, reason: str) -> None:
+        stats["adminDisconnect"] = reason
+
+    @sio.of(re.compile(r"^/dyn-\w+$")).on("connection")
+    async def on_dynamic(socket: socketio_rs.Socket) -> None:
+        await socket.emit("dyn", socket.nsp.name)
+
+    return socketio_rs.ASGIApp(sio)
+
+
+@contextlib.asynccontextmanager
+async def node_server(allow_eio3: bool = True) -> AsyncIterator[str]:
+    """The reference server running eio3_server.mjs; yields its base URL."""
+    ensure_node_client()
+    port = free_port()
+    proc = await asyncio.create_subprocess_exec(
+        "node",
+        str(NODE_DIR / "eio3_server.mjs"),
+        str(port),
+        "1" if allow_eio3 else "0",
+        stdout=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert proc.stdout is not None
+        line = await asyncio.wait_for(proc.stdout.readline(), WAIT)
+        assert line.strip() == b"ready"
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.kill()
+        await proc.wait()
+
+
+@contextlib.asynccontextmanager
+async def server(kind: str, allow_eio3: bool = True) -> AsyncIterator[str]:
+    if kind == "node":
+        async with node_server(allow_eio3) as url:
+            yield url
+    else:
+        async with serve(eio3_app(allow_eio3)) as url:
+            yield url
+
+
+SERVERS = ["socketio_rs", "node"]
+
+
+def expected_transcript(transport: str) -> list[Any]:
+    final = "polling" if transport == "polling" else "websocket"
+    return [
+        ["welcome", b"\x01\x02\x03", "caf\u00e9 \U0001f600"],
+        # The implicit connection to "/": the client computes its id, the Engine.IO sid.
+        ["connect", True, final],
+        ["ack", b"\x09\x08", "\u00fc\U0001f600", {"n": 1}],
+        ["question", "q?", b"\x07"],
+        ["answer_was", b"\x05"],
+        # io("/admin?token=abc"): the query reaches socket.handshake.query, and auth.
+        ["admin_welcome", "abc", {"token": "abc"}],
+        ["admin_id", True],
+        # A middleware refusal is the 2.x client's "error" event: the message, or err.data.
+        ["error", "bad", "thou shall not pass"],
+        ["error", "data", {"code": 42}],
+        ["dyn", "/dyn-acme"],
+        ["news", "2.x", {"bin": b"\x01\xff", "text": "t"}],
+        ["news", "4.x", {"bin": b"\x01\xff", "text": "t"}],
+        # Idle for 2 s, about 6 ping intervals: the client's pings keep it connected.
+        ["alive", None, "still here"],
+        # The refused sockets never reached the second middleware.
+        ["stats", {"secondMiddleware": 1, "adminDisconnect": "client namespace disconnect"}],
+        ["disconnect", "io server disconnect"],
+    ]
+
+
+@pytest.mark.parametrize("transport", TRANSPORT_NAMES)
+@pytest.mark.parametrize("kind", SERVERS)
+async def test_socketio_client_2x(kind: str, transport: str) -> None:
+    async with server(kind) as url:
+        transcript = await run_node("eio3.mjs", url, transport, timeout=60)
+    assert transcript == expected_transcript(transport)
+
+
+@pytest.mark.parametrize("kind", SERVERS)
+async def test_eio3_refused_by_default_polling(kind: str) -> None:
+    async with server(kind, allow_eio3=False) as url, aiohttp.ClientSession() as http:
+        async with http.get(url + "/socket.io/?EIO=3&transport=polling") as response:
+            assert response.status == 400
+            assert response.content_type == "application/json"
+            assert await response.read() == b'{"code":5,"message":"Unsupported protocol version"}'
+        # A v4 client is still served.
+        async with http.get(url + "/socket.io/?EIO=4&transport=polling") as response:
+            assert response.status == 200
+            assert (await response.text()).startswith('0{"sid":')
+
+
+async def test_eio3_websocket_refused_by_default() -> None:
+    """Node answers a WebSocket handshake in protocol 3 with a 400 and the message; so does
+    socketio-rs where the ASGI server can send an HTTP answer to a WebSocket request."""
+    async with server("socketio_rs", allow_eio3=False) as url:
+        ws_url = url.replace("http", "ws") + "/socket.io/?EIO=3&transport=websocket"
+        with pytest.raises(websockets.InvalidStatus) as refused:
+            async with websockets.connect(ws_url):
+                pass
+        assert refused.value.response.status_code == 400
+        assert refused.value.response.body == b"Unsupported protocol version"
