@@ -309,6 +309,12 @@ class EngineServer(engineio.AsyncServer):
         socket: Any = self.sockets.get(sid)
         return 4 if socket is None else int(socket.protocol)
 
+    def session_of(self, sid: str) -> dict[str, Any] | None:
+        """The user session of ``sid`` while its socket exists, closing or not
+        (python-engineio's ``get_session`` refuses, and forgets, a closed one)."""
+        socket: Any = self.sockets.get(sid)
+        return None if socket is None else socket.session
+
     def enqueue(self, sid: str, pkt: eio_packet.Packet) -> bool:
         """Queue an already built Engine.IO packet for ``sid`` without awaiting.
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Protocol
 
 from .._rules import event_args
+from .recovery import Recovery
 
 default_logger = logging.getLogger("socketio_rs")
 
@@ -82,6 +83,8 @@ class AsyncManager:
         self.server: ManagedServer | None = None
         #: Told of room changes and deliveries while set (the Admin UI's hooks).
         self.observer: ManagerObserver | None = None
+        #: Connection state recovery's sessions and packets, when it is on.
+        self.recovery: Recovery | None = None
         self.rooms: dict[str, dict[Hashable, dict[str, str]]] = {}
         self.callbacks: dict[str, dict[int, Any]] = {}
         self.pending_connect: dict[str, set[str]] = {}
@@ -137,12 +140,13 @@ class AsyncManager:
     # -- connection state -------------------------------------------------
 
     async def pre_connect(self, eio_sid: str, namespace: str, sid: str | None = None) -> str | None:
-        """Allocate a sid for ``eio_sid`` in ``namespace`` (``sid`` when given); it is
-        pending until :meth:`connect`. Returns ``None`` if that client is already there."""
+        """Allocate a sid for ``eio_sid`` in ``namespace`` (or take ``sid``, a
+        recovered session's); it is pending until :meth:`connect`. Returns
+        ``None`` if that client is already there."""
         if eio_sid in self._sids.get(namespace, {}):
             return None
-        assert self.server is not None
         if sid is None:
+            assert self.server is not None
             sid = self.server.eio.generate_id()
         self._sids.setdefault(namespace, {})[eio_sid] = sid
         self.basic_enter_room(sid, namespace, CONNECTED, eio_sid=eio_sid)
@@ -310,16 +314,23 @@ class AsyncManager:
         packets are queued for every recipient; with one, each recipient gets
         its own ack id. ``except_rooms`` (a list, from the broadcast
         operators) also excludes the members of those rooms and the sockets
-        still joining.
+        still joining. With connection state recovery, an emit without a
+        callback carries an offset and is kept for replay.
         """
+        args = event_args(data)
+        offset = None
+        if self.recovery is not None and callback is None:
+            offset = self.recovery.new_offset()
+            args = [*args, offset]
         self.emit_local(
             event,
-            event_args(data),
+            args,
             namespace,
             to or room,
             skip_sid,
             callback,
             except_rooms=kwargs.get("except_rooms"),
+            offset=offset,
         )
 
     async def broadcast(
@@ -355,10 +366,18 @@ class AsyncManager:
         skip_sid: Any,
         callback: Callable[..., Any] | None,
         except_rooms: list[Any] | None = None,
+        offset: str | None = None,
     ) -> int:
-        """Deliver to the local recipients now; returns how many there were."""
+        """Deliver to the local recipients now; returns how many there were.
+        A packet with an ``offset`` (its last argument) is kept for recovery,
+        whether or not anyone here receives it now."""
         server = self.server
         assert server is not None
+        payload = [event, *args]
+        frames = None
+        if offset is not None and self.recovery is not None:
+            frames = server.encode_event(namespace, payload, None)
+            self.recovery.record(offset, namespace, room, skip_sid, except_rooms, frames)
         targets = self.targets(namespace, room)
         if skip_sid is not None:
             for skipped in skip_sid if isinstance(skip_sid, list) else (skip_sid,):
@@ -371,9 +390,10 @@ class AsyncManager:
                 targets.pop(sid, None)
         if not targets:
             return 0
-        payload = [event, *args]
         if callback is None:
-            server.eio.broadcast(targets.values(), server.encode_event(namespace, payload, None))
+            if frames is None:
+                frames = server.encode_event(namespace, payload, None)
+            server.eio.broadcast(targets.values(), frames)
         else:
             for sid, eio_sid in targets.items():
                 ack_id = self.generate_ack_id(sid, callback)

@@ -201,15 +201,27 @@ class AsyncPubSubManager(AsyncManager):
             ack_id = self._generate_ack_id(room, callback)
             remote_callback = [room, namespace, ack_id]
             callback = LocalAck(self, room, ack_id)
-        args = data if isinstance(data, tuple) else (data,)
+        args = list(data) if isinstance(data, tuple) else [data]
+        offset = None
+        if self.recovery is not None and callback is None:
+            # The offset travels as the last argument, as the client reads it.
+            offset = self.recovery.new_offset()
+            args = [*event_args(data), offset]
         if self.server is not None:
             self.emit_local(
-                event, event_args(data), namespace, room, skip_sid, callback, except_rooms
+                event,
+                event_args(data) if offset is None else args,
+                namespace,
+                room,
+                skip_sid,
+                callback,
+                except_rooms,
+                offset,
             )
         message: dict[str, Any] = {
             "method": "emit",
             "event": event,
-            "data": list(args),
+            "data": args,
             "binary": False,
             "namespace": namespace,
             "room": room,
@@ -220,6 +232,8 @@ class AsyncPubSubManager(AsyncManager):
         if except_rooms is not None:
             # A Node-style operator's emit: an addition python-socketio hosts ignore.
             message["except_rooms"] = except_rooms
+        if offset is not None:
+            message["offset"] = offset  # so that every host keeps it for recovery too
         await self._publish_message(message, "data")
 
     async def can_disconnect(self, sid: str, namespace: str) -> bool:
@@ -452,6 +466,7 @@ class AsyncPubSubManager(AsyncManager):
         if isinstance(remote, list) and len(remote) == 3:
             callback = RemoteAck(self, message.get("host_id"), *remote)
         except_rooms = message.get("except_rooms")
+        offset = message.get("offset")
         self.emit_local(
             message.get("event", ""),
             args,
@@ -460,6 +475,7 @@ class AsyncPubSubManager(AsyncManager):
             message.get("skip_sid"),
             callback,
             except_rooms if isinstance(except_rooms, list) else None,
+            offset if isinstance(offset, str) and callback is None else None,
         )
 
     async def _handle_callback(self, message: dict[str, Any]) -> None:

@@ -133,6 +133,10 @@ class Namespace:
     # Called by the server's connect flow (socket.io's Namespace._doConnect and
     # _remove); the namespace changes its own state.
 
+    def socket(self, sid: str) -> Socket | None:
+        """The socket ``sid`` of this namespace, connected or still joining."""
+        return self.sockets.get(sid) or self._pending.get(sid)
+
     def _add_pending(self, socket: Socket) -> None:
         """A socket whose middleware is running."""
         self._pending[socket.id] = socket

@@ -77,10 +77,10 @@ class Client:
             return None
         return self.eio_sid if name == "/" else f"{name}#{self.eio_sid}"
 
-    def connect_packet(self, name: str, sid: str) -> Packet:
-        """The CONNECT reply: it carries the sid in v5, nothing in v4."""
+    def connect_packet(self, name: str, data: dict[str, Any]) -> Packet:
+        """The CONNECT reply: it carries ``data`` (the sid) in v5, nothing in v4."""
         if self.protocol == 5:
-            return Packet(_CONNECT, name, {"sid": sid})
+            return Packet(_CONNECT, name, data)
         return Packet(_CONNECT, name)
 
     def refusal(self, payload: dict[str, Any]) -> Any:

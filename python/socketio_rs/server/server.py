@@ -25,6 +25,7 @@ from ..admin import Auth, InstrumentedAsyncServer
 from ..codec import Decoder, Packet, PacketType, encode
 from ..engine import EngineServer
 from ..managers import AsyncManager, Targets
+from ..managers.recovery import Recovery
 from ..managers.remote_socket import describe
 from ..namespaces import BroadcastOperator, Namespace
 from .async_namespace import AsyncNamespace
@@ -67,6 +68,11 @@ class AsyncServer:
         joining a namespace before it is closed (45; ``None`` for never).
     :param cleanup_empty_child_namespaces: remove a dynamic namespace's child
         when its last socket leaves (it is re-created on the next connection).
+    :param connection_state_recovery: ``True`` or a dict of options
+        (``max_disconnection_duration`` in seconds, 120; ``skip_middlewares``,
+        True; ``max_packets``, ``max_bytes``, ``max_sessions``): a client whose
+        connection drops gets its sid, rooms, data and missed packets back when
+        it reconnects in time (docs/recovery.md). Off by default.
     :param engineio_options: passed to python-engineio (``ping_interval``,
         ``ping_timeout``, ``max_http_buffer_size``, ``cors_allowed_origins``,
         ``transports``, ``async_mode``, ...); ``engineio_logger`` becomes its ``logger``.
@@ -93,6 +99,7 @@ class AsyncServer:
         self.cleanup_empty_child_namespaces = bool(
             engineio_options.pop("cleanup_empty_child_namespaces", False)
         )
+        recovery = Recovery.from_option(engineio_options.pop("connection_state_recovery", None))
         engineio_logger = engineio_options.pop("engineio_logger", None)
         if engineio_logger is not None:
             engineio_options["logger"] = engineio_logger
@@ -104,6 +111,7 @@ class AsyncServer:
         self.logger = _make_logger(logger)
         self.manager = client_manager if client_manager is not None else AsyncManager()
         self.manager.set_server(self)
+        self.manager.recovery = recovery
         self.async_handlers = async_handlers
         self.always_connect = always_connect
         self.namespaces = namespaces or ["/"]
@@ -462,6 +470,14 @@ class AsyncServer:
         """``"polling"`` or ``"websocket"``."""
         transport: str = self.eio.transport(self.manager.eio_sid_from_sid(sid, namespace or "/"))
         return transport
+
+    def recovered(self, sid: str, namespace: str | None = None) -> bool:
+        """Whether client ``sid`` took over a dropped session (connection state
+        recovery): same sid, rooms, ``socket.data`` and session, and the packets
+        it missed were sent again. Usable from the ``connect`` handler on."""
+        nsp = self._registry.get(namespace or "/")
+        socket = None if nsp is None else nsp.socket(sid)
+        return socket is not None and socket.recovered
 
     def get_environ(self, sid: str, namespace: str | None = None) -> dict[str, Any] | None:
         """The WSGI-style environ of the client's first request (under ASGI it

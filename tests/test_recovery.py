@@ -1,0 +1,192 @@
+"""Connection state recovery with the official JavaScript client (``tests/node/recovery.mjs``).
+
+The client joins a room and gets ``socket.data`` and a python-socketio session, the server
+broadcasts 10,000 numbered ticks to the room, and the client loses its transport part way:
+``socket.io.engine.close()`` (as the reference server's own tests do) or a TCP reset under
+the WebSocket. It reconnects by itself and must get the same id, rooms and data back,
+``recovered`` set on both sides, and every tick exactly once and in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+import socketio_rs
+from redis_cluster import RedisServer
+from server_harness import rs_server, run_node, serve
+
+COUNT = 10_000
+
+
+class Recorder:
+    """A server with recovery, and what its middleware and connect handler saw."""
+
+    def __init__(
+        self,
+        style: str = "node",
+        manager: socketio_rs.AsyncManager | None = None,
+        emitter: socketio_rs.AsyncServer | None = None,
+        **recovery: Any,
+    ) -> None:
+        self.sio, self.app = rs_server(
+            connection_state_recovery=recovery or True, client_manager=manager
+        )
+        self.middleware: list[bool] = []  # socket.recovered, per middleware call
+        self.connects: list[bool] = []  # sio.recovered(sid) in python-socketio's handler
+        self.tasks: list[asyncio.Task[None]] = []
+        sio = self.sio
+
+        @sio.use
+        def middleware(socket: socketio_rs.Socket, next: Any) -> None:
+            self.middleware.append(socket.recovered)
+            next()
+
+        @sio.on("connect")
+        async def connect(sid: str, environ: dict[str, Any], auth: Any) -> None:
+            self.connects.append(sio.recovered(sid))
+
+        @sio.sockets.on("prepare")
+        async def prepare(socket: socketio_rs.Socket) -> bool:
+            await socket.join("r")
+            socket.data["user"] = "ada"
+            await sio.save_session(socket.id, {"cart": [1, 2]})
+            return True
+
+        async def ticks(count: int) -> None:
+            source = emitter or sio  # another process of the cluster, or this one
+            for n in range(count):
+                if style == "node":
+                    await source.to("r").emit("tick", n)
+                else:
+                    await source.emit("tick", n, room="r")
+                if n % 50 == 49:
+                    await asyncio.sleep(0.01)  # ~2 s in all: the cut falls in the middle
+
+        @sio.sockets.on("start")
+        def start(socket: socketio_rs.Socket, count: int) -> bool:
+            self.tasks.append(asyncio.ensure_future(ticks(count)))
+            return True
+
+        @sio.sockets.on("state")
+        async def state(socket: socketio_rs.Socket) -> dict[str, Any]:
+            return {
+                "id": socket.id,
+                "rooms": sorted(socket.rooms),
+                "data": socket.data,
+                "recovered": socket.recovered,
+                "session": await sio.get_session(socket.id),
+            }
+
+    async def run(self, transport: str, **options: Any) -> dict[str, Any]:
+        """Run the scenario; the transcript's entries by kind."""
+        async with serve(self.app) as url:
+            transcript = await run_node(
+                "recovery.mjs",
+                url,
+                transport,
+                options={"count": COUNT, "cutAfter": COUNT // 5, **options},
+                timeout=60,
+            )
+            await asyncio.gather(*self.tasks)
+        by_kind: dict[str, Any] = {}
+        for kind, *details in transcript:
+            by_kind.setdefault(kind, []).append(details)
+        assert "error" not in by_kind, transcript
+        return by_kind
+
+
+def assert_recovered(seen: dict[str, Any]) -> None:
+    [[first_id, first_recovered]] = seen["first"]
+    assert first_recovered is False
+    assert seen["again"] == [[first_id, True]]
+    [[state]] = seen["state"]
+    assert state == {
+        "id": first_id,
+        "rooms": sorted([first_id, "r"]),
+        "data": {"user": "ada"},
+        "recovered": True,
+        "session": {"cart": [1, 2]},
+    }
+    assert seen["ticks"] == [[f"0..{COUNT - 1}"]], "ticks lost, repeated or out of order"
+
+
+@pytest.mark.parametrize("transport", ["websocket", "polling", "upgrade"])
+async def test_a_closed_transport_is_recovered_with_every_missed_broadcast(
+    transport: str,
+) -> None:
+    server = Recorder()
+    assert_recovered(await server.run(transport, cut="close"))
+    # skip_middlewares (the default): the middleware ran for the first connection only.
+    assert server.middleware == [False]
+    assert server.connects == [False, True]
+
+
+async def test_a_reset_tcp_connection_is_recovered() -> None:
+    server = Recorder()
+    assert_recovered(await server.run("websocket", cut="reset"))
+
+
+async def test_python_socketio_style_broadcasts_are_recovered() -> None:
+    server = Recorder(style="python")
+    assert_recovered(await server.run("websocket", cut="close"))
+
+
+async def test_middleware_runs_again_without_skip_middlewares() -> None:
+    server = Recorder(skip_middlewares=False)
+    assert_recovered(await server.run("websocket", cut="close"))
+    assert server.middleware == [False, True]
+
+
+async def test_a_session_past_the_duration_is_not_recovered() -> None:
+    server = Recorder(max_disconnection_duration=0.3)
+    seen = await server.run("websocket", cut="close", delay=1000, expectAll=False)
+    [[first_id, _]] = seen["first"]
+    [[new_id, recovered]] = seen["again"]
+    assert new_id != first_id and recovered is False
+    [[state]] = seen["state"]
+    assert state["recovered"] is False and state["data"] == {} and state["rooms"] == [new_id]
+    assert server.middleware == [False, False]
+
+
+async def test_broadcasts_from_another_process_are_recovered_through_redis() -> None:
+    """With the Redis pub/sub manager every process keeps the broadcasts it sees, so a client
+    that comes back to the same process (sticky sessions) gets what the others sent too."""
+    redis_server = RedisServer()
+    redis_server.start()
+    other, _ = rs_server(
+        connection_state_recovery=True,
+        client_manager=socketio_rs.AsyncRedisManager(redis_server.url),
+    )
+    server = Recorder(manager=socketio_rs.AsyncRedisManager(redis_server.url), emitter=other)
+    try:
+        assert_recovered(await server.run("websocket", cut="close"))
+    finally:
+        await server.sio.manager.shutdown()
+        await other.manager.shutdown()
+        redis_server.stop()
+
+
+def test_options_are_checked() -> None:
+    with pytest.raises(TypeError, match="max_disconection_duration"):
+        socketio_rs.AsyncServer(connection_state_recovery={"max_disconection_duration": 5})
+    with pytest.raises(ValueError, match="max_packets"):
+        socketio_rs.AsyncServer(connection_state_recovery={"max_packets": 0})
+    with pytest.raises(TypeError, match="connection_state_recovery"):
+        socketio_rs.AsyncServer(connection_state_recovery="yes")
+
+
+async def test_what_is_kept_stays_within_its_bounds() -> None:
+    """Packets are kept up to ``max_packets`` and ``max_bytes``, the oldest going first."""
+    sio, _ = rs_server(connection_state_recovery={"max_packets": 500, "max_bytes": 40_000})
+    recovery = sio.manager.recovery
+    assert recovery is not None
+    for n in range(5_000):
+        await sio.emit("tick", n)
+    assert recovery.stats()["packets"] == 500
+    for _ in range(2_000):
+        await sio.emit("blob", "x" * 200)
+    stats = recovery.stats()
+    assert 40_000 - 250 < stats["bytes"] <= 40_000 and stats["packets"] < 500, stats
