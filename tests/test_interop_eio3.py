@@ -31,8 +31,9 @@ from server_harness import (
     serve,
 )
 
-#: The heartbeat of both servers: the 2.x client pings every 300 ms.
-HEARTBEAT = {"ping_interval": 0.3, "ping_timeout": 0.3}
+#: The heartbeat of both servers: the 2.x client pings every 500 ms, and a session whose
+#: client has not pinged for 2 s (interval + timeout) is closed; generous for loaded machines.
+HEARTBEAT = {"ping_interval": 0.5, "ping_timeout": 1.5}
 
 
 def eio3_app(allow_eio3: bool = True) -> Any:
@@ -47,7 +48,12 @@ def eio3_app(allow_eio3: bool = True) -> Any:
     @root.on("connection")
     async def on_connection(socket: socketio_rs.Socket) -> None:
         await socket.join("room")
-        await socket.emit("welcome", b"\x01\x02\x03", "caf\u00e9 \U0001f600")
+        if not socket.handshake.query.get("quiet"):  # a raw test: nothing sent unasked
+            await socket.emit("welcome", b"\x01\x02\x03", "caf\u00e9 \U0001f600")
+
+    @root.on("bin")
+    async def send_binary(socket: socketio_rs.Socket) -> None:
+        await socket.emit("b", b"\x01\x02")
 
     @sio.event
     async def echo(sid: str, *args: Any) -> Any:
@@ -161,7 +167,7 @@ def expected_transcript(transport: str) -> list[Any]:
         ["dyn", "/dyn-acme"],
         ["news", "2.x", {"bin": b"\x01\xff", "text": "t"}],
         ["news", "4.x", {"bin": b"\x01\xff", "text": "t"}],
-        # Idle for 2 s, about 6 ping intervals: the client's pings keep it connected.
+        # Idle for 2.5 s, five ping intervals: the client's pings keep it connected.
         ["alive", None, "still here"],
         # The refused sockets never reached the second middleware.
         ["stats", {"secondMiddleware": 1, "adminDisconnect": "client namespace disconnect"}],
@@ -200,3 +206,115 @@ async def test_eio3_websocket_refused_by_default() -> None:
                 pass
         assert refused.value.response.status_code == 400
         assert refused.value.response.body == b"Unsupported protocol version"
+
+
+# --------------------------------------------------------------------------- the wire, raw
+
+
+def xhr2(*packets: str | bytes) -> bytes:
+    """An XHR2 binary payload: ``<0 text | 1 binary><length digits as bytes><255><packet>``."""
+    out = b""
+    for pkt in packets:
+        body = pkt.encode() if isinstance(pkt, str) else pkt
+        out += bytes((0 if isinstance(pkt, str) else 1, *map(int, str(len(body))), 255)) + body
+    return out
+
+
+class RawV3:
+    """One Engine.IO v3 polling session, driven request by request."""
+
+    def __init__(self, http: aiohttp.ClientSession, url: str, b64: bool = False) -> None:
+        self.http = http
+        self.base = url + "/socket.io/?EIO=3&transport=polling&quiet=1" + ("&b64=1" if b64 else "")
+        self.sid = ""
+
+    async def open(self) -> str:
+        """The handshake; returns what came with the OPEN packet (the CONNECT to "/")."""
+        async with self.http.get(self.base) as response:
+            assert response.status == 200
+            body = await response.text()
+        length, _, rest = body.partition(":")
+        opening = rest[: int(length)]
+        assert opening.startswith('0{"sid":"')
+        self.sid = opening.split('"')[3]
+        rest = rest[int(length) :]
+        if not rest:  # the CONNECT to "/" comes on the next GET
+            rest = (await self.get())[1].decode()
+        return rest
+
+    async def get(self) -> tuple[str, bytes]:
+        async with self.http.get(f"{self.base}&sid={self.sid}") as response:
+            return response.content_type, await response.read()
+
+    async def post(self, body: str | bytes) -> int:
+        binary = isinstance(body, bytes)
+        headers = {"Content-Type": "application/octet-stream" if binary else "text/plain"}
+        data = body if binary else body.encode()
+        async with self.http.post(f"{self.base}&sid={self.sid}", data=data, headers=headers) as r:
+            assert (await r.text()).lower() == "ok" or r.status != 200
+            return r.status
+
+
+@contextlib.asynccontextmanager
+async def raw_session(kind: str, b64: bool = False) -> AsyncIterator[RawV3]:
+    async with server(kind) as url, aiohttp.ClientSession() as http:
+        session = RawV3(http, url, b64)
+        assert await session.open() == "2:40"  # the implicit CONNECT to "/", empty
+        yield session
+
+
+BINARY_EVENT = '451-["b",{"_placeholder":true,"num":0}]'
+
+
+@pytest.mark.parametrize("kind", SERVERS)
+async def test_polling_payloads(kind: str) -> None:
+    """Binary in XHR2 framing both ways; text lengths in UTF-16 code units."""
+    async with raw_session(kind) as session:
+        assert await session.post('9:42["bin"]') == 200
+        assert await session.get() == (
+            "application/octet-stream",
+            xhr2(BINARY_EVENT, b"\x04\x01\x02"),
+        )
+        ask = '451-0["echo",{"_placeholder":true,"num":0}]'
+        assert await session.post(xhr2(ask, b"\x04\x07\x08")) == 200
+        expected = xhr2('461-0[{"_placeholder":true,"num":0}]', b"\x04\x07\x08")
+        assert await session.get() == ("application/octet-stream", expected)
+        # "😀" is two UTF-16 code units: JavaScript's length of '421["echo","😀"]' is 16.
+        assert await session.post('16:421["echo","\U0001f600"]') == 200
+        assert await session.get() == ("text/plain", '9:431["\U0001f600"]'.encode())
+
+
+@pytest.mark.parametrize("kind", SERVERS)
+async def test_polling_base64_packets(kind: str) -> None:
+    """With b64=1 a binary packet is ``b4`` and base64, in a text payload, both ways."""
+    async with raw_session(kind, b64=True) as session:
+        await session.post('9:42["bin"]')
+        expected = f"{len(BINARY_EVENT)}:{BINARY_EVENT}6:b4AQI="
+        assert await session.get() == ("text/plain", expected.encode())
+        ask = '451-0["echo",{"_placeholder":true,"num":0}]'
+        await session.post(f"{len(ask)}:{ask}6:b4Bwg=")
+        ack = '461-0[{"_placeholder":true,"num":0}]'
+        assert await session.get() == ("text/plain", f"{len(ack)}:{ack}6:b4Bwg=".encode())
+
+
+@pytest.mark.parametrize("kind", SERVERS)
+async def test_heartbeat_is_the_clients(kind: str) -> None:
+    """The client pings, the server answers PONG; the server never pings, and closes a
+    session whose client stopped pinging for pingInterval + pingTimeout."""
+    async with raw_session(kind) as session:
+        for _ in range(3):
+            await asyncio.sleep(0.3)
+            await session.post("1:2")
+            assert await session.get() == ("text/plain", b"1:3")
+        await asyncio.sleep(2.0 + 1.5)  # interval + timeout (2 s), with a generous margin
+        assert await session.post("1:2") == 400  # the session is gone
+
+
+@pytest.mark.parametrize("kind", SERVERS)
+async def test_a_pong_from_the_client_closes_the_session(kind: str) -> None:
+    """PONG goes the other way in v3: the reference server closes on "invalid heartbeat
+    direction"."""
+    async with raw_session(kind) as session:
+        await session.post("1:3")
+        await asyncio.sleep(0.1)
+        assert await session.post("1:2") == 400

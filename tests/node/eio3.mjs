@@ -78,10 +78,10 @@ async function scenario() {
     record("news", "2.x", ...(await news2));
     record("news", "4.x", ...(await news4));
 
-    // The heartbeat keeps an idle 2.x connection alive past several ping intervals (300 ms).
+    // The heartbeat keeps an idle 2.x connection alive past several ping intervals (500 ms).
     let dropped = null;
     root.once("disconnect", (reason) => (dropped = reason));
-    await sleep(2000);
+    await sleep(2500);
     record("alive", dropped, ...(await ack(root, "echo", "still here")));
 
     // Disconnect reasons: the client leaves /admin, the server kicks "/".

@@ -9,8 +9,8 @@ const [port, allow] = process.argv.slice(2);
 const httpServer = createServer();
 const io = new Server(httpServer, {
   allowEIO3: allow === "1",
-  pingInterval: 300,
-  pingTimeout: 300,
+  pingInterval: 500,
+  pingTimeout: 1500,
   cors: { origin: "*" },
 });
 
@@ -18,7 +18,11 @@ const stats = { secondMiddleware: 0, adminDisconnect: null };
 
 io.on("connection", (socket) => {
   socket.join("room");
-  socket.emit("welcome", Buffer.from([1, 2, 3]), "caf\u00e9 \u{1F600}");
+  // A raw Engine.IO test connects with ?quiet=1: nothing is sent unasked.
+  if (!socket.handshake.query.quiet) {
+    socket.emit("welcome", Buffer.from([1, 2, 3]), "caf\u00e9 \u{1F600}");
+  }
+  socket.on("bin", () => socket.emit("b", Buffer.from([1, 2])));
   socket.on("echo", (...args) => {
     const ack = args.pop();
     ack(...args);

@@ -194,6 +194,10 @@ class EngineServer(engineio.AsyncServer):
             return "Invalid transport"
         sid = query.get("sid", [None])[0]
         socket = self.sockets.get(sid) if sid is not None else None
+        if socket is not None and socket.closed and method == "POST":
+            # python-engineio answers a GET for a closed session with 400, but fails a POST
+            # with an exception (500).
+            return "Session is disconnected"
         if socket is None or socket.closing or socket.closed:
             return None  # python-engineio refuses unknown and closed sessions itself
         if not await socket.check_ping_timeout():
