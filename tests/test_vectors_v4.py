@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from codec_helpers import frame_from_json, packet_from_json
+from codec_helpers import feed, frame_from_json, packet_from_json, vector_ids
 from socketio_rs.codec import Decoder, Packet, PacketError, encode
 
 VECTORS: dict[str, Any] = json.loads(
@@ -29,17 +29,13 @@ VECTORS: dict[str, Any] = json.loads(
 PARSER_ERROR = "parser error: "
 
 
-def _ids(cases: list[dict[str, Any]]) -> list[str]:
-    return [f"{i:02d}-{case['desc']}" for i, case in enumerate(cases)]
-
-
 def test_vector_file() -> None:
     assert VECTORS["parser_version"] == "3.3.6"
     assert len(VECTORS["encode"]) == 49
     assert len(VECTORS["decode"]) == 84
 
 
-@pytest.mark.parametrize("case", VECTORS["encode"], ids=_ids(VECTORS["encode"]))
+@pytest.mark.parametrize("case", VECTORS["encode"], ids=vector_ids(VECTORS["encode"]))
 def test_encode_vector(case: dict[str, Any]) -> None:
     """The encoding is the same in both protocols: ``encode`` needs no option for v4."""
     expected = [frame_from_json(f) for f in case["encoded"]]
@@ -50,7 +46,7 @@ def _reported(obj: dict[str, Any]) -> dict[str, Any]:
     return {**obj, "type": {5: 2, 6: 3}.get(obj["type"], obj["type"])}
 
 
-@pytest.mark.parametrize("case", VECTORS["decode"], ids=_ids(VECTORS["decode"]))
+@pytest.mark.parametrize("case", VECTORS["decode"], ids=vector_ids(VECTORS["decode"]))
 def test_decode_vector(
     case: dict[str, Any],
     reference_error: Callable[[str, str], bool],
@@ -67,14 +63,7 @@ def test_decode_vector(
         (error_packet,) = expected_packets
         assert error_packet["type"] == 4 and error_packet["data"].startswith(PARSER_ERROR)
         expected_error, expected_packets = error_packet["data"][len(PARSER_ERROR) :], []
-    decoded: list[Packet] = []
-    error: PacketError | None = None
-    for frame in case["input"]:
-        try:
-            decoded.extend(decoder.add(frame_from_json(frame)))
-        except PacketError as exc:
-            error = exc
-            break
+    decoded, error = feed(decoder, case["input"])
     expected = [packet_from_json(_reported(p)) for p in expected_packets]
     assert decoded == expected
     for got, want in zip(decoded, expected):
