@@ -318,3 +318,20 @@ async def test_a_pong_from_the_client_closes_the_session(kind: str) -> None:
         await session.post("1:3")
         await asyncio.sleep(0.1)
         assert await session.post("1:2") == 400
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["garbage", "99:42[]", "3:9xx", "4:b4@@", b"\x00\x01", b"\x07\x01\xff1", b"\x01\x02\xff\x02x"],
+    ids=repr,
+)
+async def test_a_bad_payload_closes_only_its_session(body: str | bytes) -> None:
+    """What the reference server's v3 parser refuses closes that session; another goes on."""
+    async with server("socketio_rs") as url, aiohttp.ClientSession() as http:
+        bad, good = RawV3(http, url), RawV3(http, url)
+        for session in (bad, good):
+            assert await session.open() == "2:40"
+        await bad.post(body)
+        assert await bad.post("1:2") == 400
+        await good.post("1:2")
+        assert await good.get() == ("text/plain", b"1:3")

@@ -24,6 +24,7 @@ import base64
 import binascii
 from typing import Any, Callable
 
+from engineio import exceptions as eio_exceptions
 from engineio import packet as eio_packet
 
 from .._eager import start_listener
@@ -165,12 +166,10 @@ def decode_binary_payload(body: bytes) -> list[eio_packet.Packet]:
                 packets.append(_decode_packet(packet.decode("utf-8")))
             except UnicodeDecodeError:
                 raise PayloadError("invalid UTF-8 in a text packet") from None
+        elif packet[0] == _MESSAGE:
+            packets.append(eio_packet.Packet(_MESSAGE, packet[1:]))
         else:
-            packets.append(
-                eio_packet.Packet(packet[0], packet[1:])
-                if packet[0] == _MESSAGE
-                else _decode_packet(str(packet[0]))
-            )
+            raise PayloadError("binary data in a packet that is not a message")
         pos = start + length
     return packets
 
@@ -244,7 +243,7 @@ class EngineSocketV3(EngineSocket):
             observer = self.server.observer
             if observer is not None:
                 start_listener(self.server.logger, observer.pinging, self.sid)
-            await self.send(eio_packet.Packet(_PONG, pkt.data))
+            await self.send(eio_packet.Packet(_PONG))  # without data, as the reference server
         elif ptype == _PONG:
             self.server.logger.info("%s: invalid heartbeat direction", self.sid)
             await self.close(wait=False, abort=True, reason=self.server.reason.TRANSPORT_ERROR)
@@ -279,8 +278,6 @@ class EngineSocketV3(EngineSocket):
         length = int(environ.get("CONTENT_LENGTH", "0") or 0)
         server = self.server
         if length > server.max_http_buffer_size:
-            from engineio import exceptions as eio_exceptions
-
             raise eio_exceptions.ContentTooLongError()
         body = await environ["wsgi.input"].read(length)
         try:

@@ -171,6 +171,10 @@ class EngineServer(engineio.AsyncServer):
             message = "JSONP polling is not available to Engine.IO v3 clients"
             return await self._make_response(self._bad_request(message), environ)
         transport = query["transport"][0]
+        if transport == "websocket" and not _is_upgrade_request(environ):
+            return await self._make_response(
+                self._bad_request("Invalid websocket upgrade"), environ
+            )
         response = await self._handle_connect(environ, transport)
         if isinstance(response, dict):
             return await self._make_response(response, environ)
