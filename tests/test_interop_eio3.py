@@ -21,6 +21,7 @@ import pytest
 import websockets
 
 import socketio_rs
+from redis_cluster import RedisServer
 from server_harness import (
     NODE_DIR,
     TRANSPORT_NAMES,
@@ -29,6 +30,7 @@ from server_harness import (
     free_port,
     run_node,
     serve,
+    wait_until,
 )
 
 #: The heartbeat of both servers: the 2.x client pings every 500 ms, and a session whose
@@ -37,10 +39,16 @@ HEARTBEAT = {"ping_interval": 0.5, "ping_timeout": 1.5}
 
 
 def eio3_app(allow_eio3: bool = True) -> Any:
+    return socketio_rs.ASGIApp(eio3_server(allow_eio3=allow_eio3))
+
+
+def eio3_server(**options: Any) -> socketio_rs.AsyncServer:
     """tests/node/eio3_server.mjs's application, on socketio-rs: Node-style namespaces,
-    middleware and sockets, with python-socketio handlers for ``echo`` and ``stats``."""
+    middleware and sockets, with python-socketio handlers for ``echo`` and ``stats``.
+    ``options`` are more ``AsyncServer`` options."""
+    options.setdefault("allow_eio3", True)
     sio = socketio_rs.AsyncServer(
-        allow_eio3=allow_eio3, async_mode="asgi", cors_allowed_origins="*", **HEARTBEAT
+        async_mode="asgi", cors_allowed_origins="*", **HEARTBEAT, **options
     )
     stats: dict[str, Any] = {"secondMiddleware": 0, "adminDisconnect": None}
     root = sio.of("/")
@@ -111,7 +119,7 @@ def eio3_app(allow_eio3: bool = True) -> Any:
     async def on_dynamic(socket: socketio_rs.Socket) -> None:
         await socket.emit("dyn", socket.nsp.name)
 
-    return socketio_rs.ASGIApp(sio)
+    return sio
 
 
 @contextlib.asynccontextmanager
@@ -335,3 +343,26 @@ async def test_a_bad_payload_closes_only_its_session(body: str | bytes) -> None:
         assert await bad.post("1:2") == 400
         await good.post("1:2")
         assert await good.get() == ("text/plain", b"1:3")
+
+
+@pytest.mark.parametrize("transport", TRANSPORT_NAMES)
+async def test_a_redis_emitter_reaches_a_2x_client(transport: str) -> None:
+    """Through AsyncRedisManager, a write-only emitter elsewhere reaches a 2.x client in a
+    room, as it reaches any other."""
+    redis_server = RedisServer()
+    redis_server.start()
+    sio = eio3_server(client_manager=socketio_rs.AsyncRedisManager(redis_server.url))
+    emitter = socketio_rs.AsyncRedisManager(redis_server.url, write_only=True)
+    try:
+        async with serve(socketio_rs.ASGIApp(sio)) as url:
+            listening = asyncio.ensure_future(
+                run_node("eio3_listen.mjs", url, transport, options={"event": "news"})
+            )
+            await wait_until(lambda: len(sio.of("/").sockets) == 1 or listening.done())
+            await emitter.emit("news", {"bin": b"\x00\xff", "via": "redis"}, room="room")
+            transcript = await listening
+        assert transcript == [["connect"], ["news", {"bin": b"\x00\xff", "via": "redis"}]]
+    finally:
+        await emitter.shutdown()
+        await sio.manager.shutdown()
+        redis_server.stop()

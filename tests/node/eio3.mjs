@@ -4,10 +4,9 @@
 // A 4.x client joins the same room, to check that both generations get the same broadcast.
 import io2 from "socket.io-client-v2";
 import { io as io4 } from "socket.io-client";
-import { WAIT_MS, main, once, record, transport, url } from "./lib.mjs";
+import { WAIT_MS, main, once, record, transport, url, v2Options } from "./lib.mjs";
 
-const transports = { websocket: ["websocket"], polling: ["polling"], upgrade: ["polling", "websocket"] };
-const options = { forceNew: true, reconnection: false, timeout: WAIT_MS, transports: transports[transport] };
+const options = v2Options();
 
 // Resolves once the socket of `path` is connected (and upgraded, in upgrade mode), with the
 // arguments of `first`, the event the server sends on connection (recorded in order after).
@@ -69,7 +68,7 @@ async function scenario() {
     record("dyn", ...dynName);
 
     // A 4.x client in the same room gets the same broadcast.
-    const modern = io4(url, { forceNew: true, reconnection: false, transports: transports[transport] });
+    const modern = io4(url, { forceNew: true, reconnection: false, transports: options.transports });
     opened.push(modern);
     await once(modern, "connect");
     const news2 = once(root, "news");
