@@ -32,6 +32,7 @@ from server_harness import (
     serve,
     wait_until,
 )
+from test_admin import admin_ui, instrumented
 
 #: The heartbeat of both servers: the 2.x client pings every 500 ms, and a session whose
 #: client has not pinged for 2 s (interval + timeout) is closed; generous for loaded machines.
@@ -366,3 +367,24 @@ async def test_a_redis_emitter_reaches_a_2x_client(transport: str) -> None:
         await emitter.shutdown()
         await sio.manager.shutdown()
         redis_server.stop()
+
+
+async def test_the_admin_ui_sees_a_2x_client() -> None:
+    """``sio.instrument()``: the Admin UI is told of a 2.x client's socket, under the id the
+    client has, and its announcement repeats with the client's pings."""
+    # Not eio3_server(): its /admin is the Admin UI's namespace here.
+    sio = socketio_rs.AsyncServer(allow_eio3=True, async_mode="asgi", **HEARTBEAT)
+    async with instrumented(sio), serve(socketio_rs.ASGIApp(sio)) as url:
+        async with admin_ui(url) as (_, inbox):
+            listening = asyncio.ensure_future(
+                run_node("eio3_listen.mjs", url, "websocket", options={"event": "news"})
+            )
+            await wait_until(lambda: len(sio.of("/").sockets) == 1 or listening.done())
+            [socket] = sio.of("/").sockets.values()
+
+            def announced() -> int:
+                return sum(1 for (s, _) in inbox.all("socket_connected") if s["id"] == socket.id)
+
+            await wait_until(lambda: announced() >= 2, what="socket_connected, then on a ping")
+            await sio.emit("news", "seen", to=socket.id)
+            assert await listening == [["connect"], ["news", "seen"]]
