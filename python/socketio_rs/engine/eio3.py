@@ -22,13 +22,15 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any, Callable
+from typing import Any, Callable, cast
 
 from engineio import exceptions as eio_exceptions
 from engineio import packet as eio_packet
 
 from .._eager import start_listener
+from ..wsserver import WebSocketProtocol
 from .socket import EngineHost, EngineSocket
+from .websocket import ws_payload
 
 _MESSAGE = eio_packet.MESSAGE
 _PING = eio_packet.PING
@@ -174,18 +176,36 @@ def decode_binary_payload(body: bytes) -> list[eio_packet.Packet]:
     return packets
 
 
-def ws_payload_v3(pkt: eio_packet.Packet) -> str | bytes:
-    """The WebSocket message of one packet: binary data after its type byte."""
-    data = pkt.data
-    if isinstance(data, (bytes, bytearray)):
-        return bytes((pkt.packet_type,)) + bytes(data)
-    encoded: str = pkt.encode()
-    return encoded
+def _binary_message(payload: str | bytes) -> str | bytes:
+    """Engine.IO v4's WebSocket message made v3's: binary data after its type byte."""
+    if isinstance(payload, (bytes, bytearray)):
+        return b"\x04" + payload
+    return payload
 
 
-def ws_payload_b64(pkt: eio_packet.Packet) -> str | bytes:
-    """The WebSocket message of one packet for a ``b64=1`` client: binary as ``b4...``."""
-    return encode_text_packet(pkt)
+def _base64_message(payload: str | bytes) -> str | bytes:
+    """Likewise, for a ``b64=1`` client: binary data as a ``b4`` base64 text packet."""
+    if isinstance(payload, (bytes, bytearray)):
+        return "b4" + base64.b64encode(payload).decode("ascii")
+    return payload
+
+
+class _V3Writer:
+    """A session's WebSocket writer (a ``WebSocketProtocol``, or python-engineio's WebSocket)
+    that turns the v4 messages the session writes into v3's."""
+
+    def __init__(self, writer: Any, message: Callable[[str | bytes], str | bytes]) -> None:
+        self._writer = writer
+        self._message = message
+
+    def write_now(self, payload: str | bytes) -> bool:
+        return bool(self._writer.write_now(self._message(payload)))
+
+    async def send(self, payload: str | bytes) -> None:
+        await self._writer.send(self._message(payload))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._writer, name)
 
 
 def _incoming(data: Any) -> Any:
@@ -212,9 +232,12 @@ class EngineSocketV3(EngineSocket):
         super().__init__(server, sid)
         #: Whether binary goes out as base64 text (the client asked with ``b64=1``).
         self.b64 = b64
-        self.ws_payload: Callable[[eio_packet.Packet], str | bytes] = (
-            ws_payload_b64 if b64 else ws_payload_v3
-        )
+        #: v4's WebSocket message of a packet, made this session's.
+        self._v3_message = _base64_message if b64 else _binary_message
+
+    def ws_message(self, pkt: eio_packet.Packet) -> str | bytes:
+        """The WebSocket message of one packet (a broadcast frames them with this)."""
+        return self._v3_message(ws_payload(pkt))
 
     # -- the heartbeat: the client pings ------------------------------------
 
@@ -297,6 +320,16 @@ class EngineSocketV3(EngineSocket):
             await self.receive(pkt)
 
     # -- WebSocket ------------------------------------------------------------
+
+    # The v4 WebSocket transport, with the session's writer turning its messages into v3's:
+    # nothing on the v4 path checks for v3.
+
+    def _go_direct(self, protocol: Any) -> None:
+        # The wrapper stands for the protocol: what the session calls, it forwards.
+        super()._go_direct(cast(WebSocketProtocol, _V3Writer(protocol, self._v3_message)))
+
+    async def _write(self, ws: Any) -> None:
+        await super()._write(_V3Writer(ws, self._v3_message))
 
     async def _read(self, read: Callable[[], Any], timeout: float | None) -> None:
         async def read_v3() -> Any:

@@ -65,7 +65,10 @@ _UNSUPPORTED_VERSION = "Unsupported protocol version"
 def _handshake_protocol(environ: dict[str, Any]) -> int:
     """The Engine.IO protocol a handshake asks for: 4, or 3 for any other ``EIO`` (as the
     reference server counts it); 0 for a request within a session."""
-    query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
+    query_string = environ.get("QUERY_STRING", "")
+    if "&sid=" in query_string or query_string.startswith("sid="):
+        return 0  # most requests: no parsing for them
+    query = urllib.parse.parse_qs(query_string)
     if "sid" in query:
         return 0
     return 4 if query.get("EIO") == ["4"] else 3
@@ -351,7 +354,7 @@ class EngineServer(engineio.AsyncServer):
             write = socket.direct_frames
             if write is not None:
                 if socket.protocol != 4:  # binary messages differ in v3: framed for it alone
-                    write(ws_frames(pkts, socket.ws_payload))
+                    write(ws_frames(pkts, socket.ws_message))
                     continue
                 if framed is None:
                     framed = ws_frames(pkts)

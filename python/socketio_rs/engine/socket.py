@@ -83,8 +83,6 @@ class EngineSocket(async_socket.AsyncSocket):
 
     #: The Engine.IO protocol revision, chosen at the handshake (``EngineSocketV3`` is 3).
     protocol = 4
-    #: The WebSocket message of one packet, in this session's protocol.
-    ws_payload: Callable[[eio_packet.Packet], str | bytes] = staticmethod(ws_payload)
 
     #: Set while the session is upgraded on a WebSocketProtocol: sends one message now.
     direct: Callable[[str | bytes], bool] | None = None
@@ -242,7 +240,7 @@ class EngineSocket(async_socket.AsyncSocket):
         if direct is None:
             self.queue.put_nowait(pkt)
         else:
-            direct(self.ws_payload(pkt))
+            direct(ws_payload(pkt))
 
     async def check_ping_timeout(self) -> bool:
         """Close the session if its PONG is overdue; ``False`` when it was closed."""
@@ -259,7 +257,7 @@ class EngineSocket(async_socket.AsyncSocket):
         if direct is None:
             await super().send(pkt)
         elif await self.check_ping_timeout():
-            direct(self.ws_payload(pkt))
+            direct(ws_payload(pkt))
 
     async def handle_get_request(self, environ: dict[str, Any]) -> Any:
         """Answer a polling GET, or take over a WebSocket upgrade request.
@@ -419,7 +417,7 @@ class EngineSocket(async_socket.AsyncSocket):
         queued: list[eio_packet.Packet] = []
         stopped = self.take_queued(queued)
         for pkt in queued:
-            protocol.write_now(self.ws_payload(pkt))
+            protocol.write_now(ws_payload(pkt))
         if stopped:  # the session closed meanwhile
             protocol.close(1000)
             return
@@ -487,7 +485,7 @@ class EngineSocket(async_socket.AsyncSocket):
                 for pkt in packets:
                     if self._ws_ended:
                         break
-                    await ws.send(self.ws_payload(pkt))
+                    await ws.send(ws_payload(pkt))
             except Exception:
                 break
         await ws.close()
