@@ -10,6 +10,7 @@ the WebSocket. It reconnects by itself and must get the same id, rooms and data 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 import pytest
@@ -37,6 +38,8 @@ class Recorder:
         self.middleware: list[bool] = []  # socket.recovered, per middleware call
         self.connects: list[bool] = []  # sio.recovered(sid) in python-socketio's handler
         self.tasks: list[asyncio.Task[None]] = []
+        #: Ticks broadcast; through Redis each is a publish, so fewer (the client waits 10 s).
+        self.count = COUNT if emitter is None else COUNT // 4
         sio = self.sio
 
         @sio.use
@@ -80,14 +83,18 @@ class Recorder:
                 "session": await sio.get_session(socket.id),
             }
 
-    async def run(self, transport: str, **options: Any) -> dict[str, Any]:
-        """Run the scenario; the transcript's entries by kind."""
-        async with serve(self.app) as url:
+    async def run(self, transport: str, other: Any = None, **options: Any) -> dict[str, Any]:
+        """Run the scenario; the transcript's entries by kind. With ``other`` (another
+        server's app) the client reconnects to that one."""
+        async with contextlib.AsyncExitStack() as stack:
+            url = await stack.enter_async_context(serve(self.app))
+            if other is not None:
+                options["reconnectTo"] = await stack.enter_async_context(serve(other))
             transcript = await run_node(
                 "recovery.mjs",
                 url,
                 transport,
-                options={"count": COUNT, "cutAfter": COUNT // 5, **options},
+                options={"count": self.count, "cutAfter": self.count // 5, **options},
                 timeout=60,
             )
             await asyncio.gather(*self.tasks)
@@ -98,10 +105,13 @@ class Recorder:
         return by_kind
 
 
-def assert_recovered(seen: dict[str, Any]) -> None:
+def assert_recovered(seen: dict[str, Any], count: int = COUNT) -> None:
     [[first_id, first_recovered]] = seen["first"]
     assert first_recovered is False
-    assert seen["again"] == [[first_id, True]]
+    check_ticks(seen, count)
+    # Once; on a loaded machine a ping timeout (1 s in these tests) may drop it again,
+    # and then it must be recovered again.
+    assert seen["again"] and all(again == [first_id, True] for again in seen["again"])
     [[state]] = seen["state"]
     assert state == {
         "id": first_id,
@@ -110,7 +120,18 @@ def assert_recovered(seen: dict[str, Any]) -> None:
         "recovered": True,
         "session": {"cart": [1, 2]},
     }
-    assert seen["ticks"] == [[f"0..{COUNT - 1}"]], "ticks lost, repeated or out of order"
+
+
+def check_ticks(seen: dict[str, Any], count: int) -> None:
+    [ticks] = seen["ticks"]
+    if ticks != [f"0..{count - 1}"]:
+        repeated = len(ticks) - len(set(ticks))
+        missing = sorted(set(range(count)) - set(ticks))
+        disorder = next((i for i in range(1, len(ticks)) if ticks[i] <= ticks[i - 1]), None)
+        raise AssertionError(
+            f"{len(ticks)} ticks: {repeated} repeated, {len(missing)} missing "
+            f"(first {missing[:5]}), first out of order at {disorder}"
+        )
 
 
 @pytest.mark.parametrize("transport", ["websocket", "polling", "upgrade"])
@@ -144,7 +165,7 @@ async def test_a_session_past_the_duration_is_not_recovered() -> None:
     server = Recorder(max_disconnection_duration=0.3)
     seen = await server.run("websocket", cut="close", delay=1000, expectAll=False)
     [[first_id, _]] = seen["first"]
-    [[new_id, recovered]] = seen["again"]
+    new_id, recovered = seen["again"][0]
     assert new_id != first_id and recovered is False
     [[state]] = seen["state"]
     assert state["recovered"] is False and state["data"] == {} and state["rooms"] == [new_id]
@@ -162,10 +183,27 @@ async def test_broadcasts_from_another_process_are_recovered_through_redis() -> 
     )
     server = Recorder(manager=socketio_rs.AsyncRedisManager(redis_server.url), emitter=other)
     try:
-        assert_recovered(await server.run("websocket", cut="close"))
+        assert_recovered(await server.run("websocket", cut="close"), server.count)
     finally:
         await server.sio.manager.shutdown()
         await other.manager.shutdown()
+        redis_server.stop()
+
+
+async def test_a_client_is_recovered_by_another_process_through_redis_streams() -> None:
+    """With the streams manager the session is kept in Redis: the client leaves process A
+    and is recovered by process B, with what A broadcast meanwhile."""
+    redis_server = RedisServer()
+    redis_server.start()
+    server = Recorder(manager=socketio_rs.AsyncRedisStreamsManager(redis_server.url))
+    server.count = COUNT // 4  # each broadcast is an XADD
+    other = Recorder(manager=socketio_rs.AsyncRedisStreamsManager(redis_server.url))
+    try:
+        assert_recovered(await server.run("websocket", other=other.app, cut="close"), server.count)
+        assert other.connects == [True] and other.middleware == []
+    finally:
+        await server.sio.manager.shutdown()
+        await other.sio.manager.shutdown()
         redis_server.stop()
 
 

@@ -11,7 +11,12 @@ from . import codec, exceptions
 from ._rules import NO_ACK
 from .asgi import ASGIApp
 from .exceptions import ConnectionRefusedError, PacketError, SocketIOError
-from .managers import AsyncManager, AsyncPubSubManager, AsyncRedisManager
+from .managers import (
+    AsyncManager,
+    AsyncPubSubManager,
+    AsyncRedisManager,
+    AsyncRedisStreamsManager,
+)
 from .namespaces import BroadcastOperator, Namespace, ParentNamespace, Socket
 from .server import AsyncNamespace, AsyncServer
 from .wsserver import serve
@@ -23,6 +28,7 @@ __all__ = [
     "AsyncNamespace",
     "AsyncPubSubManager",
     "AsyncRedisManager",
+    "AsyncRedisStreamsManager",
     "AsyncServer",
     "BroadcastOperator",
     "ConnectionRefusedError",

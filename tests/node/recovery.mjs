@@ -3,7 +3,8 @@
 // ("start"), cuts its transport after `cutAfter` of them and reconnects by itself.
 // options.cut: "close" (socket.io.engine.close(), as the reference's own tests do) or "reset"
 // (the TCP connection under the WebSocket is reset, as a dropped network does);
-// options.delay: the reconnection delay in ms (50). Recorded: ["first", id, recovered],
+// options.delay: the reconnection delay in ms (50); options.reconnectTo: the URL of another
+// process to reconnect to. Recorded: ["first", id, recovered],
 // ["again", id, recovered] on the reconnection, ["ticks", ...] every tick received in order
 // of arrival (collapsed to ["ticks", "0..n-1"] when they are exactly 0..n-1), then
 // ["state", ...] the server's view of the socket after it.
@@ -33,6 +34,9 @@ main(async () => {
   await emitWithAck(socket, "prepare");
   await emitWithAck(socket, "start", options.count);
   await waitFor(() => ticks.length >= options.cutAfter, "the first ticks");
+  // Another process of the cluster: the reconnection goes there (the Manager opens its next
+  // Engine.IO connection to its uri).
+  if (options.reconnectTo) socket.io.uri = options.reconnectTo;
   if (options.cut === "reset") {
     socket.io.engine.transport.ws._socket.resetAndDestroy();
   } else {
@@ -40,7 +44,9 @@ main(async () => {
   }
   await waitFor(() => again >= 1, "the reconnection");
   if (options.expectAll !== false) {
-    await waitFor(() => ticks.length >= options.count, "every tick");
+    await waitFor(() => ticks.length >= options.count, "every tick").catch((err) => {
+      throw new Error(`${err.message}: ${ticks.length} of ${options.count} arrived`);
+    });
   }
   record("state", ...(await emitWithAck(socket, "state")));
   await new Promise((r) => setTimeout(r, 100)); // a duplicate would arrive by now

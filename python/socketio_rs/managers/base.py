@@ -18,8 +18,9 @@ from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Callable, Protocol
 
+from .. import _eager, exceptions
 from .._rules import event_args
-from .recovery import Recovery
+from .recovery import Recovery, Restored, Session
 
 default_logger = logging.getLogger("socketio_rs")
 
@@ -58,6 +59,62 @@ class ManagedServer(Protocol):
 
     def describe_sockets(self, namespace: str, targets: Targets) -> list[dict[str, Any]]:
         """This process's matching sockets, as another process rebuilds them."""
+
+    async def server_side_event(
+        self, namespace: str, event: str, args: list[Any]
+    ) -> tuple[bool, Any]:
+        """Run the ``on_server_side`` handlers of ``event`` in ``namespace``:
+        ``(handled, the answer)``."""
+
+
+class RemoteAcks:
+    """The acks of other processes' clients for one broadcast: ``done``
+    resolves once every process said how many clients it reached and all
+    their acks arrived, or fails with ``TimeoutError`` when a process did not
+    answer within the manager's ``request_timeout``."""
+
+    def __init__(self, processes: int, on_ack: Callable[..., Any] | None = None) -> None:
+        self.processes = processes
+        #: Called with each ack as it arrives (python-socketio's emit callback).
+        self.on_ack = on_ack
+        self.reported = 0
+        self.expected = 0
+        self.responses: list[Any] = []
+        self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def count(self, clients: int) -> None:
+        """One process reached ``clients`` clients."""
+        self.reported += 1
+        self.expected += clients
+        self._check()
+
+    def ack(self, value: Any) -> None:
+        """One client's ack (its arguments as one value)."""
+        self.responses.append(value)
+        if self.on_ack is not None:
+            _eager.start_listener(default_logger, self.on_ack, *(() if value is None else (value,)))
+        self._check()
+
+    def give_up(self, waiting_for_acks: bool = False) -> None:
+        """Stop waiting: when a process did not report in time, or (with
+        ``waiting_for_acks``) when the broadcast's own timeout passed."""
+        if self.done.done() or (self.reported >= self.processes and not waiting_for_acks):
+            return
+        self.done.set_exception(
+            exceptions.TimeoutError(
+                f"{self.reported} of {self.processes} processes answered, "
+                f"{len(self.responses)} of {self.expected} acks arrived"
+            )
+        )
+        self.done.exception()  # whoever waited has its answer: nothing goes unretrieved
+
+    def _check(self) -> None:
+        if (
+            not self.done.done()
+            and self.reported >= self.processes
+            and len(self.responses) >= self.expected
+        ):
+            self.done.set_result(None)
 
 
 class ManagerObserver(Protocol):
@@ -346,6 +403,34 @@ class AsyncManager:
             except_rooms=list(targets.except_rooms),
             ignore_queue=targets.local,
         )
+
+    # -- connection state recovery ------------------------------------------
+
+    async def persist_session(self, session: Session) -> None:
+        """Keep the session of a socket whose connection dropped (recovery is on)."""
+        assert self.recovery is not None
+        self.recovery.persist(session)
+
+    async def restore_session(self, namespace: str, pid: str, offset: str) -> Restored | None:
+        """Take over the kept session ``pid``, whose client saw the packets up to
+        ``offset``; ``None`` when it cannot be (recovery is on)."""
+        assert self.recovery is not None
+        return self.recovery.restore(namespace, pid, offset)
+
+    async def request_acks(
+        self, namespace: str, targets: Targets, event: str, args: tuple[Any, ...]
+    ) -> RemoteAcks | None:
+        """Emit ``event`` with an ack to the matching clients of the other
+        processes and gather their acks; a single process has none."""
+        return None
+
+    async def server_side_emit(
+        self, namespace: str, event: str, args: tuple[Any, ...], timeout: float | None = None
+    ) -> list[Any] | None:
+        """Send ``event`` to the other server processes' ``on_server_side``
+        handlers; with a ``timeout``, wait for one answer per process and return
+        them. A single process has no other: ``[]``."""
+        return [] if timeout is not None else None
 
     async def fetch_remote_sockets(self, namespace: str, targets: Targets) -> list[Any]:
         """The matching sockets of the other processes (``RemoteSocket``

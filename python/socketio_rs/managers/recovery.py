@@ -84,6 +84,31 @@ class Restored:
     after: int
     #: The last packet recorded when the new socket appeared.
     joined_at: int
+    #: For a stream-backed cluster: the frames of the packets read back from
+    #: the stream (by entry id, in order), and the last entry id read; the
+    #: packets kept here then count from that id on.
+    preloaded: list[list[Any]] | None = None
+    last_id: str = ""
+
+
+def _stream_id(entry_id: str) -> tuple[int, int]:
+    """A Redis stream entry id (``<ms>-<seq>``) as a comparable pair."""
+    ms, _, seq = entry_id.partition("-")
+    try:
+        return int(ms), int(seq or 0)
+    except ValueError:
+        return (-1, -1)
+
+
+def includes(rooms: Iterable[Hashable], sid: str, targets: Any, except_rooms: Any) -> bool:
+    """Whether a broadcast to ``targets`` (rooms, or none for all) except
+    ``except_rooms`` reaches a socket ``sid`` in ``rooms`` (the reference's
+    ``shouldIncludePacket``)."""
+    member_of = set(rooms)
+    member_of.add(sid)
+    return (not targets or not member_of.isdisjoint(targets)) and member_of.isdisjoint(
+        except_rooms or ()
+    )
 
 
 def _as_set(rooms: Any) -> frozenset[Hashable]:
@@ -209,11 +234,27 @@ class Recovery:
         session = self._sessions.get(pid)
         if session is None or session.namespace != namespace:
             return None
+        restored = self.resume(session, offset)
+        if restored is not None:
+            del self._sessions[pid]
+        return restored
+
+    def resume(self, session: Session, offset: str) -> Restored | None:
+        """Where ``session``'s client stopped in the packets kept here, if
+        ``offset`` is one of them (a session kept elsewhere, e.g. in Redis)."""
+        self._prune_packets(self._clock())
         seq = self._seq_of.get(offset)
         if seq is None:
             return None  # too old (pruned), or never seen by this process
-        del self._sessions[pid]
         return Restored(session, seq, self._first_seq + len(self._packets) - 1)
+
+    def resume_after(self, session: Session, last_id: str, preloaded: list[list[Any]]) -> Restored:
+        """A session restored from a stream: ``preloaded`` are the frames of
+        the packets it missed up to the entry ``last_id``; the packets kept
+        here with a later entry id follow them."""
+        self._prune_packets(self._clock())
+        last_seq = self._first_seq + len(self._packets) - 1
+        return Restored(session, -1, last_seq, preloaded, last_id)
 
     def missed(self, restored: Restored) -> list[list[Any]]:
         """The frames of every packet the session's client missed, in order, up
@@ -226,9 +267,14 @@ class Recovery:
         rooms.add(sid)
         start = max(0, restored.after + 1 - self._first_seq)
         out = []
-        for seq, pkt in enumerate(
-            itertools.islice(self._packets, start, None), start + self._first_seq
-        ):
+        after_id = None
+        if restored.preloaded is not None:
+            out.extend(restored.preloaded)
+            after_id = _stream_id(restored.last_id)
+        packets = itertools.islice(self._packets, start, None)
+        for seq, pkt in enumerate(packets, start + self._first_seq):
+            if after_id is not None and _stream_id(pkt.offset) <= after_id:
+                continue  # read back from the stream already
             if (
                 pkt.namespace != namespace
                 or (pkt.rooms is not None and pkt.rooms.isdisjoint(rooms))

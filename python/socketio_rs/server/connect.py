@@ -14,7 +14,7 @@ from .. import _eager, exceptions
 from ..admin import InstrumentedAsyncServer
 from ..codec import Packet, PacketType
 from ..managers import AsyncManager
-from ..managers.recovery import RECOVERABLE_REASONS, Recovery, Restored, Session
+from ..managers.recovery import RECOVERABLE_REASONS, Restored, Session
 from ..namespaces import Namespace, Socket
 from ..namespaces.middleware import CLOSED, connect_error_data
 from .client import Client
@@ -173,7 +173,7 @@ class ConnectFlow:
             manager = server.manager
             recovery = manager.recovery
             # A protocol v4 client (2.x) has no recovery: its CONNECT carries a query, not auth.
-            restored = _restore(recovery, name, auth) if client.protocol == 5 else None
+            restored = await _restore(manager, name, auth) if client.protocol == 5 else None
             own_id = client.socket_id(name) if restored is None else restored.session.sid
             sid = await manager.pre_connect(eio_sid, name, sid=own_id)
             if sid is None:
@@ -306,14 +306,16 @@ class ConnectFlow:
         socket._begin_close()
         _client(socket)._remove(socket)
 
-    async def _persist(self, socket: Socket, recovery: Recovery) -> None:
+    async def _persist(self, socket: Socket) -> None:
         """Keep the session of a socket whose connection dropped, for its client's return."""
         name, sid = socket.nsp.name, socket.id
         assert socket.pid is not None  # every socket has one while recovery is on
         eio_session = self._eio.session_of(socket.client.eio_sid)
         user_session = eio_session.get(name) if eio_session else None
-        rooms = self._server.manager.get_rooms(sid, name)
-        recovery.persist(Session(sid, socket.pid, name, rooms, socket.data, user_session or None))
+        manager = self._server.manager
+        rooms = manager.get_rooms(sid, name)
+        session = Session(sid, socket.pid, name, rooms, socket.data, user_session or None)
+        await manager.persist_session(session)
 
     # -- resolving names --------------------------------------------------
 
@@ -401,7 +403,7 @@ class ConnectFlow:
             await self._admin.socket_disconnected(sid, nsp.name, reason)
         await socket._emit_reserved("disconnecting", nreason)
         if manager.recovery is not None and nreason in RECOVERABLE_REASONS:
-            await self._persist(socket, manager.recovery)
+            await self._persist(socket)
         await self._handlers.trigger("disconnect", nsp.name, sid, reason)
         await manager.disconnect(sid, nsp.name, ignore_queue=True)
         nsp._remove(socket)
@@ -416,12 +418,12 @@ _namespace: Callable[[Socket], Namespace] = operator.attrgetter("nsp")
 _client: Callable[[Socket], Client] = operator.attrgetter("client")
 
 
-def _restore(recovery: Recovery | None, name: str, auth: Any) -> Restored | None:
+async def _restore(manager: AsyncManager, name: str, auth: Any) -> Restored | None:
     """The dropped session a CONNECT's ``auth`` asks to take over (``pid`` and
     ``offset``, which the reference client sends), if it can be."""
-    if recovery is None or not isinstance(auth, dict):
+    if manager.recovery is None or not isinstance(auth, dict):
         return None
     pid, offset = auth.get("pid"), auth.get("offset")
     if not isinstance(pid, str) or not isinstance(offset, str):
         return None
-    return recovery.restore(name, pid, offset)
+    return await manager.restore_session(name, pid, offset)

@@ -315,6 +315,30 @@ class AsyncServer:
         """The sockets of the default namespace."""
         return await self.sockets.fetch_sockets()
 
+    def on_server_side(self, event: str, handler: Callable[..., Any] | None = None) -> Any:
+        """``sio.of("/").on_server_side(event)``: a handler for another process's
+        :meth:`server_side_emit`."""
+        return self.sockets.on_server_side(event, handler)
+
+    async def server_side_emit(self, event: str, *args: Any) -> None:
+        """``sio.of("/").server_side_emit(...)``: to the other server processes."""
+        await self.sockets.server_side_emit(event, *args)
+
+    async def server_side_emit_with_ack(
+        self, event: str, *args: Any, timeout: float = 5.0
+    ) -> list[Any]:
+        """``sio.of("/").server_side_emit_with_ack(...)``: one answer per other process."""
+        return await self.sockets.server_side_emit_with_ack(event, *args, timeout=timeout)
+
+    async def server_side_event(
+        self, namespace: str, event: str, args: list[Any]
+    ) -> tuple[bool, Any]:
+        """Another process's :meth:`server_side_emit` arrived (the manager calls it)."""
+        nsp = self._registry.get(namespace)
+        if nsp is None:
+            return False, None
+        return await nsp._run_server_side(event, args)
+
     async def sockets_join(self, rooms: Any) -> None:
         """Make every socket of the default namespace join ``rooms``."""
         await self.sockets.sockets_join(rooms)
