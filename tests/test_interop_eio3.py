@@ -359,7 +359,13 @@ async def test_a_redis_emitter_reaches_a_2x_client(transport: str) -> None:
             listening = asyncio.ensure_future(
                 run_node("eio3_listen.mjs", url, transport, options={"event": "news"})
             )
-            await wait_until(lambda: len(sio.of("/").sockets) == 1 or listening.done())
+
+            def in_room() -> bool:
+                return any("room" in s.rooms for s in sio.of("/").sockets.values())
+
+            # The client in its room, and the server's manager listening on the channel.
+            await wait_until(lambda: in_room() or listening.done(), what="the client in a room")
+            await wait_until(lambda: redis_server.numsub("socketio") == 1, what="subscribed")
             await emitter.emit("news", {"bin": b"\x00\xff", "via": "redis"}, room="room")
             transcript = await listening
         assert transcript == [["connect"], ["news", {"bin": b"\x00\xff", "via": "redis"}]]
