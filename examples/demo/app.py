@@ -10,7 +10,8 @@
 - **A live panel** of the connected sockets of every namespace, pushed to every page.
 
 ``make demo`` installs the browser client (``npm ci`` here) and runs this file; then open
-http://127.0.0.1:8000. Ctrl-C stops it.
+http://127.0.0.1:8000. Ctrl-C stops it. http://127.0.0.1:8000/?client=2 loads the same page
+with socket.io-client 2.x, which ``allow_eio3=True`` serves beside the current client.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +27,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -35,6 +37,8 @@ from socketio_rs import ConnectionRefusedError
 HERE = Path(__file__).resolve().parent
 # The official browser client, as npm installed it: the page never loads it from elsewhere.
 CLIENT_DIST = HERE / "node_modules" / "socket.io-client" / "dist"
+# socket.io-client 2.5.0, for the page's ?client=2 (npm's alias "socket.io-client-v2").
+CLIENT_V2_DIST = HERE / "node_modules" / "socket.io-client-v2" / "dist"
 ADMIN_TOKEN = os.environ.get("DEMO_ADMIN_TOKEN", "admin-secret")
 LOBBY_ROOMS = ["general", "random", "help"]
 
@@ -42,11 +46,19 @@ sio = socketio.AsyncServer(
     async_mode="asgi",
     # A workspace namespace goes away with its last socket, so the panel lists live ones only.
     cleanup_empty_child_namespaces=True,
+    # socket.io-client 2.x too (Engine.IO v3), for the page loaded with ?client=2.
+    allow_eio3=True,
 )
 
 
+def clean_name(name: Any) -> str:
+    return str(name or "").strip()[:24]
+
+
 def display_name(socket: socketio.Socket) -> str:
-    return str(socket.handshake.auth.get("name", "")).strip()[:24]
+    """A current client sends its name in ``auth``; a 2.x client, which has no auth, in the
+    query (``io({query: {name}})``)."""
+    return clean_name(socket.handshake.auth.get("name") or socket.handshake.query.get("name"))
 
 
 def require_name(socket: socketio.Socket) -> None:
@@ -65,8 +77,11 @@ sio.use(require_name)
 
 
 @sio.event
-async def connect(sid: str, environ: dict[str, Any], auth: dict[str, Any]) -> None:
-    await sio.save_session(sid, {"name": str(auth["name"]).strip()[:24], "room": LOBBY_ROOMS[0]})
+async def connect(sid: str, environ: dict[str, Any], auth: dict[str, Any] | None) -> None:
+    # The middleware checked the name, from auth or (a 2.x client) from the query.
+    query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
+    name = clean_name((auth or {}).get("name") or query.get("name", [""])[0])
+    await sio.save_session(sid, {"name": name, "room": LOBBY_ROOMS[0]})
     await sio.enter_room(sid, LOBBY_ROOMS[0])
 
 
@@ -170,7 +185,11 @@ for namespace in (sio.sockets, admin, workspaces):
 # -- HTTP: the page, the client bundle, the admin session -----------------------------------
 
 
-async def index(request: Request) -> FileResponse:
+async def index(request: Request) -> Response:
+    if request.query_params.get("client") == "2":  # the same page on socket.io-client 2.x
+        page = (HERE / "static" / "index.html").read_text(encoding="utf-8")
+        bundle = "/vendor/socket.io-client/socket.io.min.js"
+        return HTMLResponse(page.replace(bundle, "/vendor/socket.io-client-v2/socket.io.js"))
     return FileResponse(HERE / "static" / "index.html")
 
 
@@ -183,8 +202,9 @@ async def sign_in(request: Request) -> JSONResponse:
     return JSONResponse({"admin": True})
 
 
-if not CLIENT_DIST.is_dir():
-    raise RuntimeError(f"{CLIENT_DIST} is missing: run `npm ci` in {HERE} (`make demo` does)")
+for dist in (CLIENT_DIST, CLIENT_V2_DIST):
+    if not dist.is_dir():
+        raise RuntimeError(f"{dist} is missing: run `npm ci` in {HERE} (`make demo` does)")
 
 app = Starlette(
     routes=[
@@ -192,6 +212,7 @@ app = Starlette(
         Route("/session", sign_in, methods=["POST"]),
         Mount("/static", StaticFiles(directory=HERE / "static")),
         Mount("/vendor/socket.io-client", StaticFiles(directory=CLIENT_DIST)),
+        Mount("/vendor/socket.io-client-v2", StaticFiles(directory=CLIENT_V2_DIST)),
         Mount("/", socketio.ASGIApp(sio)),  # /socket.io/: the Socket.IO server
     ],
     # In front of everything, Socket.IO included: the session reaches socket.request.

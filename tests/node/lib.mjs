@@ -88,6 +88,12 @@ export function clientOptions(extra = {}) {
   return { ...base, ...extra };
 }
 
+// The options of a socket.io-client 2.x connection (eio3*.mjs) for this run's transport.
+export function v2Options() {
+  const transports = { websocket: ["websocket"], polling: ["polling"], upgrade: ["polling", "websocket"] };
+  return { forceNew: true, reconnection: false, timeout: WAIT_MS, transports: transports[transport] };
+}
+
 // Resolves with the event's arguments, or rejects after WAIT_MS.
 export function once(socket, event, ms = WAIT_MS) {
   return new Promise((resolve, reject) => {

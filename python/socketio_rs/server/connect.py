@@ -28,7 +28,6 @@ from .reasons import (
 )
 from .registry import NamespaceRegistry
 
-_CONNECT = PacketType.CONNECT
 _DISCONNECT = PacketType.DISCONNECT
 _CONNECT_ERROR = PacketType.CONNECT_ERROR
 _INVALID_NSP = {"message": "Invalid namespace"}
@@ -107,10 +106,14 @@ class ConnectFlow:
 
     # -- Engine.IO connections ----------------------------------------------
 
-    def open(self, eio_sid: str, decoder: Any) -> None:
-        """A new Engine.IO connection; it must join a namespace in time."""
-        client = self.clients[eio_sid] = Client(eio_sid, decoder, self)
+    def open(self, eio_sid: str, decoder: Any, protocol: int = 5) -> None:
+        """A new Engine.IO connection; it must join a namespace in time. A protocol v4
+        client (socket.io-client 2.x) joins ``/`` without asking, as the reference server
+        connects it."""
+        client = self.clients[eio_sid] = Client(eio_sid, decoder, self, protocol)
         self._arm_connect_timeout(client, self._server.connect_timeout)
+        if protocol == 4:
+            self.connect(client, "/", {})
 
     async def closed(self, eio_sid: str, reason: str) -> None:
         """The Engine.IO connection ended: every socket of it disconnects."""
@@ -169,10 +172,10 @@ class ConnectFlow:
                 return
             manager = server.manager
             recovery = manager.recovery
-            restored = await _restore(manager, name, auth)
-            sid = await manager.pre_connect(
-                eio_sid, name, sid=None if restored is None else restored.session.sid
-            )
+            # A protocol v4 client (2.x) has no recovery: its CONNECT carries a query, not auth.
+            restored = await _restore(manager, name, auth) if client.protocol == 5 else None
+            own_id = client.socket_id(name) if restored is None else restored.session.sid
+            sid = await manager.pre_connect(eio_sid, name, sid=own_id)
             if sid is None:
                 self.violation(client, f"a second CONNECT for {name}")
                 return
@@ -220,7 +223,7 @@ class ConnectFlow:
 
     def _connect_reply(self, socket: Socket) -> Packet:
         data = {"sid": socket.id} if socket.pid is None else {"sid": socket.id, "pid": socket.pid}
-        return Packet(_CONNECT, socket.nsp.name, data)
+        return _client(socket).connect_packet(socket.nsp.name, data)
 
     async def _connect_handler_then_accept(
         self, socket: Socket, nsp: Namespace, auth: Any, restored: Restored | None
@@ -287,7 +290,9 @@ class ConnectFlow:
         """Refuse a joining socket: it leaves its rooms (M5), then the client
         gets CONNECT_ERROR (or DISCONNECT with ``always_connect``)."""
         await self._drop_joining(socket, nsp)
-        self.send(socket.client.eio_sid, Packet(packet_type, nsp.name, payload))
+        client = _client(socket)
+        data = client.refusal(payload) if packet_type == _CONNECT_ERROR else payload
+        self.send(client.eio_sid, Packet(packet_type, nsp.name, data))
         self._remove_if_empty(nsp)
 
     async def _drop_joining(self, socket: Socket, nsp: Namespace) -> None:

@@ -60,6 +60,10 @@ class AsyncServer:
         runs (a rejection then arrives as a DISCONNECT).
     :param serializer: ``"default"`` (the Socket.IO text format) or ``"msgpack"``
         (the socket.io-msgpack-parser format; needs the ``msgpack`` package).
+    :param allow_eio3: also serve socket.io-client 2.x (Engine.IO v3 and Socket.IO
+        protocol v4), chosen per connection at its handshake, as the reference
+        server's ``allowEIO3`` (off by default: such a client is refused with
+        HTTP 400 ``{"code":5,"message":"Unsupported protocol version"}``).
     :param connect_timeout: seconds an Engine.IO connection may stay without
         joining a namespace before it is closed (45; ``None`` for never).
     :param cleanup_empty_child_namespaces: remove a dynamic namespace's child
@@ -83,6 +87,7 @@ class AsyncServer:
         namespaces: list[str] | str | None = None,
         always_connect: bool = False,
         serializer: str = "default",
+        allow_eio3: bool = False,
         **engineio_options: Any,
     ) -> None:
         if serializer not in ("default", "msgpack"):
@@ -99,7 +104,9 @@ class AsyncServer:
         if engineio_logger is not None:
             engineio_options["logger"] = engineio_logger
         engineio_options["async_handlers"] = False
-        self.eio = EngineServer(**engineio_options)
+        self.eio = EngineServer(allow_eio3=allow_eio3, **engineio_options)
+        #: Whether socket.io-client 2.x (Engine.IO v3, Socket.IO protocol v4) is served.
+        self.allow_eio3 = bool(allow_eio3)
         self.environ: dict[str, dict[str, Any]] = {}
         self.logger = _make_logger(logger)
         self.manager = client_manager if client_manager is not None else AsyncManager()
