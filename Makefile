@@ -39,6 +39,7 @@ dev: venv ## build the extension in release mode into .venv (maturin develop)
 .PHONY: lint
 lint: dev ## rustfmt, clippy (plain and with the bindings), ruff, mypy, stubtest
 	cargo fmt --check
+	cargo fmt --check --manifest-path benches/e2e/socketioxide/Cargo.toml
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --all-targets --features python -- -D warnings
 	$(VENV)/bin/ruff format --check python tests benches examples fuzz tools
@@ -61,7 +62,7 @@ SERVE_TESTS := test_engine test_dropin test_docs test_admin test_interop_connect
 	test_interop_events test_interop_msgpack test_interop_node test_interop_robustness \
 	test_interop_upgrade test_interop_server_api test_namespaces test_middleware test_socket_api \
 	test_examples_namespaces test_examples_fastapi test_server_connect test_server_dispatch \
-	test_server_limits
+	test_server_limits test_recovery test_interop_eio3
 
 .PHONY: test-serve
 test-serve: dev ## the server tests again with WebSockets on socketio_rs.serve's own protocol
@@ -145,6 +146,11 @@ bench: dev ## codec benchmarks against python-socketio and orjson, the namespace
 	$(PY) benches/report.py target/bench/codec.json
 	$(PY) benches/router_bench.py
 	$(PY) benches/ws_bench.py
+
+.PHONY: bench-layer
+bench-layer: dev ## the Python layer's instructions per event, Node-style event and connect (callgrind; BASELINE=<other python/ tree> for a ratio)
+	tools/ensure-valgrind.sh
+	$(PY) benches/layer_bench.py $(if $(BASELINE),--baseline $(BASELINE))
 
 .PHONY: bench-redis
 bench-redis: dev ## broadcast deliveries/s across two processes through Redis, against python-socketio

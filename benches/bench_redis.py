@@ -1,5 +1,7 @@
 """Broadcast deliveries per second across two server processes joined through Redis:
-socketio-rs against python-socketio 5.18.1, same setup, same run.
+socketio-rs against python-socketio 5.18.1, same setup, same run; and for socketio-rs the
+pub/sub manager against the Redis Streams manager, each with connection state recovery off
+and on (what keeping every broadcast for replay costs).
 
 Setup (127.0.0.1 only): one ``redis-server``; two server processes of one implementation
 (uvicorn running ``tests/redis_app.py`` with its ``AsyncRedisManager``); ``--clients``
@@ -88,9 +90,21 @@ class Counter:
         await self.task
 
 
-async def one_run(impl: str, redis_url: str, clients: int, count: int) -> dict[str, float]:
+#: name -> (implementation, environment of its server processes)
+VARIANTS: dict[str, tuple[str, dict[str, str]]] = {
+    "python-socketio": ("socketio", {}),
+    "rs pub/sub": ("socketio_rs", {}),
+    "rs pub/sub+recovery": ("socketio_rs", {"SIO_RECOVERY": "1"}),
+    "rs streams": ("socketio_rs", {"SIO_MANAGER": "streams"}),
+    "rs streams+recovery": ("socketio_rs", {"SIO_MANAGER": "streams", "SIO_RECOVERY": "1"}),
+}
+
+
+async def one_run(variant: str, redis_url: str, clients: int, count: int) -> dict[str, float]:
+    impl, env = VARIANTS[variant]
+    channel = "bench-" + variant.replace(" ", "-").replace("/", "").replace("+", "-")
     servers = [
-        ServerProcess(redis_url, name=f"{impl}-{i}", impl=impl, SIO_CHANNEL=f"bench-{impl}")
+        ServerProcess(redis_url, name=f"{impl}-{i}", impl=impl, SIO_CHANNEL=channel, **env)
         for i in range(2)
     ]
     start_all(servers)
@@ -146,23 +160,23 @@ async def main() -> None:
     args = parser.parse_args()
     redis_server = RedisServer()
     redis_server.start()
-    results: dict[str, list[dict[str, float]]] = {"socketio": [], "socketio_rs": []}
+    results: dict[str, list[dict[str, float]]] = {variant: [] for variant in VARIANTS}
     try:
         for run in range(args.runs):
-            order = ["socketio", "socketio_rs"] if run % 2 == 0 else ["socketio_rs", "socketio"]
-            for impl in order:
-                r = await one_run(impl, redis_server.url, args.clients, args.count)
-                results[impl].append(r)
+            order = list(VARIANTS) if run % 2 == 0 else list(reversed(VARIANTS))
+            for variant in order:
+                r = await one_run(variant, redis_server.url, args.clients, args.count)
+                results[variant].append(r)
                 print(
-                    f"run {run + 1} {impl:12} {r['rate']:>9.0f} deliveries/s "
+                    f"run {run + 1} {variant:20} {r['rate']:>9.0f} deliveries/s "
                     f"({r['elapsed']:.2f} s, server CPU {r['cpu']:.2f} s)",
                     flush=True,
                 )
     finally:
         redis_server.stop()
 
-    def median(impl: str, key: str) -> float:
-        return statistics.median(r[key] for r in results[impl])
+    def median(variant: str, key: str) -> float:
+        return statistics.median(r[key] for r in results[variant])
 
     total = 2 * args.clients
     print()
@@ -171,17 +185,20 @@ async def main() -> None:
         f"{args.count} broadcasts ({args.count * total} deliveries) per run, "
         f"median of {args.runs}; Python {platform.python_version()}, {os.cpu_count()} cores"
     )
-    print(f"{'':14}{'deliveries/s':>14}{'server CPU s':>14}{'deliveries/CPU s':>18}")
-    for impl in ("socketio", "socketio_rs"):
-        print(
-            f"{impl:14}{median(impl, 'rate'):>14.0f}{median(impl, 'cpu'):>14.2f}"
-            f"{median(impl, 'per_cpu'):>18.0f}"
-        )
-    rate = median("socketio_rs", "rate") / median("socketio", "rate")
-    per_cpu = median("socketio_rs", "per_cpu") / median("socketio", "per_cpu")
+    base = median("python-socketio", "per_cpu")
     print(
-        f"ratio socketio-rs / python-socketio: {rate:.2f}x deliveries/s, {per_cpu:.2f}x per CPU s"
+        f"{'':22}{'deliveries/s':>14}{'server CPU s':>14}{'deliveries/CPU s':>18}"
+        f"{'vs python-socketio':>20}"
     )
+    for variant in VARIANTS:
+        per_cpu = median(variant, "per_cpu")
+        print(
+            f"{variant:22}{median(variant, 'rate'):>14.0f}{median(variant, 'cpu'):>14.2f}"
+            f"{per_cpu:>18.0f}{per_cpu / base:>19.2f}x"
+        )
+    for manager in ("pub/sub", "streams"):
+        off, on = median(f"rs {manager}", "per_cpu"), median(f"rs {manager}+recovery", "per_cpu")
+        print(f"recovery on / off, {manager}: {on / off:.2f}x deliveries per CPU s")
 
 
 if __name__ == "__main__":

@@ -76,9 +76,7 @@ async def _drive(op: str, count: int) -> float:
     await asyncio.sleep(0)
     expected = {"event": count + 2, "node-event": count + 2, "connect": 2 * count + 2}[op]
     if len(frames) < expected:
-        raise SystemExit(
-            f"{op}: {len(frames)} frames sent, expected {expected}: the harness is broken"
-        )
+        raise SystemExit(f"{op}: {len(frames)} frames sent, {expected} expected: harness broken")
     return elapsed
 
 
@@ -97,13 +95,9 @@ def _run(tree: str, op: str, count: int, callgrind: bool) -> float:
         return float(out)
     with tempfile.TemporaryDirectory() as tmp:
         log = os.path.join(tmp, "log")
-        vg = [
-            "valgrind",
-            "--tool=callgrind",
-            f"--callgrind-out-file={tmp}/out",
-            f"--log-file={log}",
-        ]
-        subprocess.run(vg + cmd, env=env, check=True, capture_output=True)
+        out = f"--callgrind-out-file={tmp}/out"
+        valgrind = ["valgrind", "--tool=callgrind", out, f"--log-file={log}"]
+        subprocess.run(valgrind + cmd, env=env, check=True, capture_output=True)
         with open(log) as f:
             match = re.search(r"Collected : (\d+)", f.read())
     if match is None:
@@ -129,12 +123,8 @@ def main() -> None:
     )
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--baseline", help="another python/ tree to compare with")
-    parser.add_argument(
-        "--count", type=int, default=2000, help="operations per run (connect: a quarter)"
-    )
-    parser.add_argument(
-        "--cpu-time", action="store_true", help="measure CPU time even if valgrind is here"
-    )
+    parser.add_argument("--count", type=int, default=2000, help="per run (connect: a quarter)")
+    parser.add_argument("--cpu-time", action="store_true", help="CPU time even with valgrind")
     args = parser.parse_args()
     if args.child:
         _child(args.child[0], int(args.child[1]))

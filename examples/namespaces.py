@@ -8,7 +8,10 @@
   and reaches the client's ``connect_error``.
 
 Run it with ``uvicorn examples.namespaces:app`` and connect with any Socket.IO client, e.g.
-``io("http://127.0.0.1:8000/admin", {auth: {token: "admin-token"}})``.
+``io("http://127.0.0.1:8000/admin", {auth: {token: "admin-token"}})``. A socket.io-client
+2.x app, as in the 2.x docs, connects too (``allow_eio3=True``): it has no auth, and
+``io("http://127.0.0.1:8000/admin?token=admin-token")`` sends the namespace's query, which
+becomes ``socket.handshake.auth``; a refusal is its ``error`` event.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from typing import Any
 
 import socketio_rs as socketio
 
-sio = socketio.AsyncServer(async_mode="asgi", cors_allowed_origins="*")
+sio = socketio.AsyncServer(async_mode="asgi", cors_allowed_origins="*", allow_eio3=True)
 app = socketio.ASGIApp(sio)
 
 # A stand-in for the application's user store.

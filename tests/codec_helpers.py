@@ -96,3 +96,21 @@ def frame_from_json(frame: Any) -> Any:
 def packet_from_json(obj: dict[str, Any]) -> Packet:
     """The parser's object form; missing ``data`` and ``id`` mean None (``attachments`` unused)."""
     return Packet(obj["type"], obj["nsp"], from_hex(obj.get("data")), obj.get("id"))
+
+
+def vector_ids(cases: list[dict[str, Any]]) -> list[str]:
+    """Test ids of vector cases; several share a desc ("Illegal attachments"), so ids carry
+    the index."""
+    return [f"{i:02d}-{case['desc']}" for i, case in enumerate(cases)]
+
+
+def feed(decoder: Decoder, frames: list[Any]) -> tuple[list[Packet], PacketError | None]:
+    """Feed a vector's input frames to ``decoder`` in order, stopping at the first error as
+    the reference parser does (it throws); the packets decoded, and the error if any."""
+    decoded: list[Packet] = []
+    for frame in frames:
+        try:
+            decoded.extend(decoder.add(frame_from_json(frame)))
+        except PacketError as exc:
+            return decoded, exc
+    return decoded, None

@@ -3,7 +3,9 @@
 Run as ``uvicorn --app-dir tests redis_app:app`` with the environment:
 ``SIO_IMPL`` (``socketio_rs``, or ``socketio`` for python-socketio), ``REDIS_URL``,
 ``SIO_CHANNEL``, ``SIO_NAME`` (how this process names itself), and for socketio-rs
-``SIO_PUBLISH_TIMEOUT`` / ``SIO_RECONNECT_DELAY`` (``first,max``).
+``SIO_PUBLISH_TIMEOUT`` / ``SIO_RECONNECT_DELAY`` (``first,max``), ``SIO_MANAGER=streams``
+(``AsyncRedisStreamsManager``, on the stream named by ``SIO_CHANNEL``) and ``SIO_RECOVERY=1``
+(connection state recovery on).
 
 The handlers let a test client drive server-side operations that cross processes:
 ``do_emit`` (emit with ``to``/``skip_sid``), ``do_call`` (emit with a callback to a
@@ -30,9 +32,17 @@ if IMPL == "socketio_rs":
     if "SIO_RECONNECT_DELAY" in os.environ:
         first, maximum = os.environ["SIO_RECONNECT_DELAY"].split(",")
         _options["reconnect_delay"] = (float(first), float(maximum))
-manager = sio_module.AsyncRedisManager(os.environ["REDIS_URL"], **_options)
+_server_options: dict[str, Any] = {}
+if os.environ.get("SIO_MANAGER") == "streams":  # socketio-rs's Redis Streams manager
+    manager = sio_module.AsyncRedisStreamsManager(
+        os.environ["REDIS_URL"], stream_name=_options["channel"]
+    )
+else:
+    manager = sio_module.AsyncRedisManager(os.environ["REDIS_URL"], **_options)
+if os.environ.get("SIO_RECOVERY") == "1":
+    _server_options["connection_state_recovery"] = True
 sio = sio_module.AsyncServer(
-    client_manager=manager, async_mode="asgi", ping_interval=5, ping_timeout=5
+    client_manager=manager, async_mode="asgi", ping_interval=5, ping_timeout=5, **_server_options
 )
 app = sio_module.ASGIApp(sio, on_shutdown=sio.shutdown)
 

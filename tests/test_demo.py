@@ -71,25 +71,35 @@ async def say(page: Page, field: str, text: str) -> None:
     await page.press(field, "Enter")
 
 
+class Pages:
+    """Browser pages of one demo server, each in its own context (its own cookies), with the
+    URLs they requested and the errors they logged."""
+
+    def __init__(self, browser: Browser, url: str) -> None:
+        self.browser, self.url = browser, url
+        self.requested: list[str] = []
+        self.errors: list[str] = []
+
+    async def open(self, name: str, query: str = "") -> Page:
+        context = await self.browser.new_context(viewport={"width": 1280, "height": 760})
+        page = await context.new_page()
+        page.on("request", lambda request: self.requested.append(request.url))
+        page.on("pageerror", lambda error: self.errors.append(f"{name}: {error}"))
+        page.on(
+            "console",
+            lambda m: self.errors.append(f"{name}: {m.text}") if m.type == "error" else None,
+        )
+        await page.goto(f"{self.url}/?name={name}{query}")
+        await expect(page.locator("#lobby-status")).to_have_text("connected")
+        return page
+
+
 async def test_the_demo_page_in_two_browsers() -> None:
     demo = load_demo()
     expect.set_options(timeout=WAIT * 1000)
     async with serve(demo.app) as url, chromium() as browser:
-        requested: list[str] = []
-        errors: list[str] = []
-
-        async def open_page(name: str) -> Page:
-            context = await browser.new_context(viewport={"width": 1280, "height": 760})
-            page = await context.new_page()
-            page.on("request", lambda request: requested.append(request.url))
-            page.on("pageerror", lambda error: errors.append(f"{name}: {error}"))
-            page.on(
-                "console",
-                lambda m: errors.append(f"{name}: {m.text}") if m.type == "error" else None,
-            )
-            await page.goto(f"{url}/?name={name}")
-            await expect(page.locator("#lobby-status")).to_have_text("connected")
-            return page
+        pages = Pages(browser, url)
+        requested, errors, open_page = pages.requested, pages.errors, pages.open
 
         alice, bob = await open_page("alice"), await open_page("bob")
         lobby = {page: page.locator("#lobby-log") for page in (alice, bob)}
@@ -162,25 +172,19 @@ async def test_the_admin_ui_sees_the_demo() -> None:
     demo = load_demo()
     expect.set_options(timeout=WAIT * 1000)
     async with serve(demo.app) as url, chromium() as browser:
-        requested: list[str] = []
-        users: dict[str, Page] = {}
-        for name in ("alice", "bob"):
-            page = await (await browser.new_context()).new_page()
-            page.on("request", lambda request: requested.append(request.url))
-            await page.goto(f"{url}/?name={name}")
-            await expect(page.locator("#lobby-status")).to_have_text("connected")
+        pages = Pages(browser, url)
+        alice, bob = await pages.open("alice"), await pages.open("bob")
+        for page in (alice, bob):
             await say(page, "#workspace-input", "acme")
             await expect(page.locator("#workspace-status")).to_have_text("connected")
-            users[name] = page
-        await users["alice"].fill("#admin-token", demo.ADMIN_TOKEN)
-        await users["alice"].click("#admin-with-token")
-        await expect(users["alice"].locator("#admin-status")).to_have_text("connected as admin")
+        await alice.fill("#admin-token", demo.ADMIN_TOKEN)
+        await alice.click("#admin-with-token")
+        await expect(alice.locator("#admin-status")).to_have_text("connected as admin")
 
         context = await browser.new_context(viewport={"width": 1280, "height": 800})
         ui = await context.new_page()
-        ui.on("request", lambda request: requested.append(request.url))
-        errors: list[str] = []
-        ui.on("pageerror", lambda error: errors.append(str(error)))
+        ui.on("request", lambda request: pages.requested.append(request.url))
+        ui.on("pageerror", lambda error: pages.errors.append(f"admin UI: {error}"))
         await ui.goto(f"{url}/admin-ui")  # redirected to /admin-ui/, where its assets resolve
         # The login form comes filled in with this server; a wrong password is refused.
         await expect(ui.get_by_label("Server URL")).to_have_value(url)
@@ -210,10 +214,10 @@ async def test_the_admin_ui_sees_the_demo() -> None:
         await ui.screenshot(path=str(OUTPUT / "admin-ui-sockets.png"), full_page=True)
         print(f"screenshots in {OUTPUT}: admin-ui-dashboard.png, admin-ui-sockets.png")
 
-    assert errors == []
+    assert pages.errors == []
     # The Admin UI, its icon font included, came from the demo server: nothing from a CDN.
-    assert all(u.startswith(f"{url}/") for u in requested), requested
-    assert f"{url}/admin-ui/mdi/css/materialdesignicons.min.css" in requested
+    assert all(u.startswith(f"{url}/") for u in pages.requested), pages.requested
+    assert f"{url}/admin-ui/mdi/css/materialdesignicons.min.css" in pages.requested
 
 
 async def test_the_demo_prints_the_admin_ui_login() -> None:
@@ -257,6 +261,41 @@ async def test_the_demo_prints_the_admin_ui_login() -> None:
     finally:
         proc.terminate()
         await asyncio.wait_for(proc.communicate(), WAIT)
+
+
+async def test_the_demo_page_on_socketio_client_2x() -> None:
+    """``/?client=2``: the same page on socket.io-client 2.5.0 (npm's, served by the demo),
+    which ``allow_eio3=True`` serves; it chats with a page on the current client."""
+    demo = load_demo()
+    expect.set_options(timeout=WAIT * 1000)
+    async with serve(demo.app) as url, chromium() as browser:
+        pages = Pages(browser, url)
+        alice, carol = await pages.open("alice"), await pages.open("carol", "&client=2")
+        assert await carol.evaluate("io.protocol") == 4  # the 2.x bundle is the page's client
+        await say(carol, "#lobby-text", "hello from 2.x")
+        await expect(alice.locator("#lobby-log")).to_contain_text("carol hello from 2.x")
+        await say(alice, "#lobby-text", "hello from 4.x")
+        await expect(carol.locator("#lobby-log")).to_contain_text("alice hello from 4.x")
+        await carol.click("#rooms button[data-room=help]")  # an event with an ack
+        await expect(carol.locator("#lobby-log")).to_contain_text("you are in #help")
+        await expect(alice.locator("#presence-list")).to_contain_text("carol #help")
+        for page in (alice, carol):  # a dynamic namespace, its name in the CONNECT's query
+            await say(page, "#workspace-input", "acme")
+            await expect(page.locator("#workspace-status")).to_have_text("connected")
+        await say(carol, "#workspace-text", "hi acme")
+        await expect(alice.locator("#workspace-log")).to_contain_text("carol hi acme")
+        # The middleware's refusal reaches the 2.x client as its "error" event: the error's
+        # data, as the reference server sends it to protocol v4 clients.
+        await carol.click("#admin-with-token")
+        await expect(carol.locator("#admin-status")).to_have_text("refused: refused (403)")
+        await carol.fill("#admin-token", demo.ADMIN_TOKEN)
+        await carol.click("#admin-with-token")
+        await expect(carol.locator("#admin-status")).to_have_text("connected as admin")
+        OUTPUT.mkdir(parents=True, exist_ok=True)
+        await carol.screenshot(path=str(OUTPUT / "carol-2x.png"), full_page=True)
+    assert pages.errors == []
+    assert f"{url}/vendor/socket.io-client-v2/socket.io.js" in pages.requested
+    assert all(u.startswith(f"{url}/") for u in pages.requested), pages.requested
 
 
 async def test_the_demo_with_python_clients() -> None:

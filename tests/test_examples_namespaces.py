@@ -11,7 +11,16 @@ import types
 import httpx
 import pytest
 
-from server_harness import WAIT, client, close_client, connected, node_steps, serve, steps
+from server_harness import (
+    WAIT,
+    client,
+    close_client,
+    connected,
+    node_steps,
+    run_node,
+    serve,
+    steps,
+)
 
 EXAMPLES = pathlib.Path(__file__).resolve().parent.parent / "examples"
 
@@ -93,6 +102,23 @@ async def test_middleware_order_and_the_error_reaching_connect_error(transport: 
     assert steps(transcript, "connect_error") == [["refused", {"message": "thou shall not pass"}]]
     assert ["ok", "seen", ["first", "third"]] in steps(transcript, "event")
     assert ["main", "hi", "everyone"] in steps(transcript, "event")
+
+
+@pytest.mark.parametrize("transport", ["websocket", "polling"])
+async def test_the_examples_with_socketio_client_2x(transport: str) -> None:
+    """The 2.x docs' client side: io("/admin?token=..."), and the middleware's refusal as the
+    "error" event (its data, else its message, as the reference server sends them)."""
+    example = load("namespaces")
+    cases = [
+        ("/admin?token=admin-token", "welcome", [["connect"], ["welcome", "ada"]]),
+        ("/admin?token=user-token", "welcome", [["error", {"code": 403}]]),
+        ("/ordered", "seen", [["error", "thou shall not pass"]]),
+        ("/ordered?pass=1", "seen", [["connect"], ["seen", ["first", "third"]]]),
+    ]
+    async with serve(example.app) as url:
+        for nsp, event, expected in cases:
+            options = {"nsp": nsp, "event": event}
+            assert await run_node("eio3_listen.mjs", url, transport, options=options) == expected
 
 
 async def test_session_middleware_reuse_through_asgi() -> None:

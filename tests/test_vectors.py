@@ -18,15 +18,12 @@ from codec_helpers import (
     DATA_FILE,
     REFERENCE_FILE,
     VECTORS,
+    feed,
     frame_from_json,
     packet_from_json,
+    vector_ids,
 )
-from socketio_rs.codec import Decoder, Packet, PacketError, encode, is_packet_valid
-
-
-def _ids(cases: list[dict[str, Any]]) -> list[str]:
-    # Several decode cases share a desc ("Illegal attachments"), so ids carry the index.
-    return [f"{i:02d}-{case['desc']}" for i, case in enumerate(cases)]
+from socketio_rs.codec import Decoder, Packet, encode, is_packet_valid
 
 
 def test_vector_file_is_complete() -> None:
@@ -42,7 +39,7 @@ def test_vector_file_is_a_byte_identical_copy_of_the_reference() -> None:
     assert DATA_FILE.read_bytes() == REFERENCE_FILE.read_bytes()
 
 
-@pytest.mark.parametrize("case", VECTORS["encode"], ids=_ids(VECTORS["encode"]))
+@pytest.mark.parametrize("case", VECTORS["encode"], ids=vector_ids(VECTORS["encode"]))
 def test_encode_vector(case: dict[str, Any]) -> None:
     """P1, P2, P5: the encoder's output list, text first, then each attachment as bytes."""
     expected = [frame_from_json(f) for f in case["encoded"]]
@@ -53,7 +50,7 @@ def test_encode_vector(case: dict[str, Any]) -> None:
     assert all(type(att) is bytes for att in got[1:])
 
 
-@pytest.mark.parametrize("case", VECTORS["decode"], ids=_ids(VECTORS["decode"]))
+@pytest.mark.parametrize("case", VECTORS["decode"], ids=vector_ids(VECTORS["decode"]))
 def test_decode_vector(
     case: dict[str, Any],
     reference_error: Callable[[str, str], bool],
@@ -63,15 +60,7 @@ def test_decode_vector(
     options = case.get("options", {})
     decoder = Decoder(max_attachments=options["maxAttachments"]) if options else Decoder()
     result = case["result"]
-    decoded: list[Packet] = []
-    error: PacketError | None = None
-    for frame in case["input"]:
-        try:
-            decoded.extend(decoder.add(frame_from_json(frame)))
-        except PacketError as exc:
-            # The reference stops at its first throw: later frames were never fed.
-            error = exc
-            break
+    decoded, error = feed(decoder, case["input"])
 
     if "error" in result:
         assert error is not None, f"expected PacketError {result['error']!r}, got {decoded!r}"

@@ -6,9 +6,8 @@ server, handler for handler, on socketio-rs; run the suite with ``mocha`` withou
 ``--require test/support/hooks.ts`` while this serves (docs/server.md, "The official client's
 test-suite", has the steps). The suite itself is never committed here.
 
-What the fixture uses that socketio-rs does not have yet: ``connectionStateRecovery`` (so the
-recovery test fails), and ``allowRequest``, whose only use is a 10 ms delay before each
-handshake; an ASGI wrapper adds the same delay here.
+What the fixture uses that socketio-rs does not have yet: ``allowRequest``, whose only use is
+a 10 ms delay before each handshake; an ASGI wrapper adds the same delay here.
 
 ``--mode serve`` serves it with ``socketio_rs.serve`` (socketio-rs's own WebSocket path),
 ``--mode uvicorn`` with plain uvicorn.
@@ -33,7 +32,12 @@ def js_date() -> str:
 
 def build() -> socketio_rs.AsyncServer:
     """The fixture's namespaces and handlers (``createServer`` in ``server.ts``)."""
-    sio = socketio_rs.AsyncServer(async_mode="asgi", ping_interval=2, cors_allowed_origins="*")
+    sio = socketio_rs.AsyncServer(
+        async_mode="asgi",
+        ping_interval=2,
+        cors_allowed_origins="*",
+        connection_state_recovery=True,  # the fixture's connectionStateRecovery: {}
+    )
 
     @sio.of("/foo").on("connection")
     def foo(socket: Socket) -> None:

@@ -15,18 +15,11 @@ if [ -x "$DIR/usr/bin/$PYTHON" ] && command -v qemu-aarch64-static >/dev/null 2>
   echo "$DIR"
   exit 0
 fi
-if ! command -v apt-get >/dev/null 2>&1; then
-  echo "ensure-arm64-python: needs Debian's apt-get" >&2
-  exit 1
-fi
-SUDO=""
-if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 if ! dpkg --print-foreign-architectures | grep -qx arm64; then
-  $SUDO dpkg --add-architecture arm64
+  if [ "$(id -u)" = 0 ]; then dpkg --add-architecture arm64; else sudo dpkg --add-architecture arm64; fi
 fi
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends \
-  qemu-user-static >/dev/null
+# (apt-install.sh updates the package lists first: arm64's too, from here on)
+tools/apt-install.sh qemu-user-static
 # The arm64 packages python3.11 and its venv module need, their libraries included; the
 # architecture-independent wheels of pip and setuptools for ensurepip's place.
 packages=$(apt-cache depends --recurse --no-recommends --no-suggests --no-conflicts \
@@ -34,8 +27,8 @@ packages=$(apt-cache depends --recurse --no-recommends --no-suggests --no-confli
   | grep -E '^[a-z0-9.+-]+:arm64$' \
   | grep -vE '^(dpkg|install-info|tar|openssl|perl[a-z0-9.-]*):arm64$' | sort -u)
 debs=$(mktemp -d)
-chmod 755 "$debs"  # apt downloads as its own user
 trap 'rm -rf "$debs"' EXIT
+# (apt warns that it downloads as root rather than as _apt into this directory: harmless)
 (cd "$debs" && apt-get download -qq $packages python3-pip-whl python3-setuptools-whl)
 rm -rf "$DIR"
 mkdir -p "$DIR"

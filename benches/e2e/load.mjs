@@ -1,6 +1,6 @@
 // The end-to-end benchmark's load generator: the official socket.io-client, WebSocket
-// transport only (but for upgrade), one Socket.IO connection (its own Manager) per simulated
-// client.
+// transport only (but for upgrade, and polling where the scenario's transport says so), one
+// Socket.IO connection (its own Manager) per simulated client.
 //
 // Run by run.py as `node load.mjs <url> <kind>`, kind one of echo, emit, bcast, connect,
 // upgrade, mem,
@@ -24,6 +24,7 @@ const DEFAULTS = {
   batch: 50, // connections opened concurrently while setting up
   deflate: false, // offer permessage-deflate (the client's default); off: no server compresses
   timeout: 20, // seconds: connect timeout, and the bound on draining at the end
+  transport: "websocket", // or "polling": HTTP long-polling only (as behind proxies that block WebSocket)
 };
 const TOKEN = "bench";
 const TEXT = "hello, everyone";
@@ -67,7 +68,7 @@ let closing = false;
 function connectOne(path = "/", extra = {}) {
   return new Promise((resolve) => {
     const socket = io(url + path, {
-      transports: ["websocket"],
+      transports: [opts.transport],
       forceNew: true, // a Manager, and so a WebSocket, per client: no multiplexing
       reconnection: false,
       timeout: opts.timeout * 1000,

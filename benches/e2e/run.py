@@ -38,6 +38,8 @@ from table import digest, render
 
 HERE = Path(__file__).resolve().parent
 LOAD = HERE / "load.mjs"
+OXIDE = HERE / "socketioxide"
+OXIDE_BIN = OXIDE / "target" / "release" / "bench-socketioxide"
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,8 @@ SERVERS: dict[str, Server] = {
     "py-aiohttp": Server("py", "aiohttp", (*app("socketio", "aiohttp"), "--port", "{port}")),
     "rs-serve": Server("rs", "serve", (*app("socketio_rs", "serve"), "--port", "{port}"), "serve"),
     "node": Server("node", "node", ("node", str(HERE / "server.mjs"), "{port}")),
+    # socketioxide (Rust), on a current-thread tokio runtime: built from benches/e2e/socketioxide.
+    "socketioxide": Server("oxide", "socketioxide", (str(OXIDE_BIN), "{port}")),
 }
 
 
@@ -80,11 +84,26 @@ SCENARIOS: dict[str, Scenario] = {
     # One client at a time, default transports (polling, then the upgrade): connect latency.
     "upgrade1": Scenario("upgrade", {"loops": 1}),
     "mem1000": Scenario("mem", {"clients": 1000}),
+    # echo50 over HTTP long-polling only (corporate proxies force it): no target yet.
+    "poll50": Scenario("echo", {"clients": 50, "inflight": 8, "transport": "polling"}),
 }
+
+
+def build_socketioxide() -> str | None:
+    """Build the socketioxide server (its Cargo.lock pins every crate); why not, or None."""
+    try:
+        subprocess.run(
+            ["cargo", "build", "--release", "--locked", "--quiet"], cwd=OXIDE, check=True
+        )
+    except (OSError, subprocess.CalledProcessError) as exc:
+        return f"cannot build benches/e2e/socketioxide: {exc}"
+    return None
 
 
 def missing(server: Server) -> str | None:
     """Why ``server`` cannot run here, or None."""
+    if server.family == "oxide":
+        return build_socketioxide()
     if not server.needs:
         return None
     import socketio_rs
@@ -199,6 +218,8 @@ def meta() -> dict[str, Any]:
     for pkg in ("socket.io", "socket.io-client", "ws"):
         manifest = HERE / "node_modules" / pkg / "package.json"
         versions[f"npm {pkg}"] = json.loads(manifest.read_text())["version"]
+    lock = (OXIDE / "Cargo.lock").read_text().split('name = "socketioxide"\nversion = "')
+    versions["crate socketioxide"] = lock[1].split('"')[0]
     from uvicorn.protocols.http.auto import AutoHTTPProtocol
     from uvicorn.protocols.websockets.auto import AutoWebSocketsProtocol
 
@@ -296,7 +317,8 @@ def main() -> None:
     print()
     print(
         f"socketio-rs {m['versions']['socketio-rs']} ({m['commit']}) vs python-socketio "
-        f"{m['versions']['python-socketio']} vs Node socket.io {m['versions']['npm socket.io']}; "
+        f"{m['versions']['python-socketio']} vs Node socket.io {m['versions']['npm socket.io']} "
+        f"vs socketioxide {m['versions']['crate socketioxide']} (tokio current-thread); "
         f"Python {m['python']}, Node {m['node']}, {m['cpus']} cores; uvicorn "
         f"{m['versions']['uvicorn']} ({', '.join(m['uvicorn_defaults'].values())}), aiohttp "
         f"{m['versions']['aiohttp']}; {args.repeats} repeats, {args.warmup:g} s warm-up + "

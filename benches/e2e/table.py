@@ -1,6 +1,7 @@
 """The end-to-end benchmark's summary: medians and ranges per scenario and server, the ratios
-socketio-rs / python-socketio and socketio-rs / Node on the headline figure, and the targets of
-issue 5, as one Markdown table (aligned, so it reads in a terminal and pastes into the docs).
+socketio-rs / python-socketio, socketio-rs / Node and socketio-rs / socketioxide on the headline
+figure, and the targets of issue 5, as one Markdown table (aligned, so it reads in a terminal
+and pastes into the docs).
 
 ``python benches/e2e/table.py results/last.json`` prints it again from a saved run.
 """
@@ -30,6 +31,7 @@ LOWER_IS_BETTER = {"mem1000", "upgrade1"}
 UNITS = {
     "echo1": "round trips",
     "echo50": "round trips",
+    "poll50": "round trips",
     "emit50": "round trips",
     "bcast200": "deliveries",
     "bcast200x1": "deliveries",
@@ -122,15 +124,17 @@ def summarise(runs: Runs, servers: dict[str, dict[str, str]], scenario: str) -> 
                 if label in ratios:  # two servers of a family on one stack: name them
                     label = f"{name}/{other}"
                 ratios[label] = med[name] / med[other]
-    best_rs, best_py, node = best("rs"), best("py"), best("node")
+    best_rs, best_py, node, oxide = best("rs"), best("py"), best("node"), best("oxide")
     if best_rs and best_py:
         ratios["best rs/py"] = med[best_rs] / med[best_py]
     if best_rs and node:
         ratios["best rs/node"] = med[best_rs] / med[node]
+    if best_rs and oxide:
+        ratios["best rs/socketioxide"] = med[best_rs] / med[oxide]
     out: dict[str, Any] = {
         "headline": key,
         "medians": med,
-        "best": {"rs": best_rs, "py": best_py, "node": node},
+        "best": {"rs": best_rs, "py": best_py, "node": node, "socketioxide": oxide},
         "ratios": ratios,
     }
     if scenario in TARGETS:

@@ -12,8 +12,10 @@
   ``@socket.io/admin-ui``, served from here; ``sio.instrument()`` reports to it, with the
   credentials printed at start.
 
-``make demo`` installs the browser client and the Admin UI (``npm ci`` here) and runs this
-file; then open http://127.0.0.1:8000. Ctrl-C stops it.
+``make demo`` installs the browser clients and the Admin UI (``npm ci`` here) and runs this
+file; then open http://127.0.0.1:8000. Ctrl-C stops it. http://127.0.0.1:8000/?client=2 loads
+the same page with socket.io-client 2.x, which ``allow_eio3=True`` serves beside the current
+client.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import argparse
 import os
 import re
 import secrets
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +32,13 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
+from starlette.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+)
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -39,6 +48,8 @@ from socketio_rs import ConnectionRefusedError
 HERE = Path(__file__).resolve().parent
 # The official browser client, as npm installed it: the page never loads it from elsewhere.
 CLIENT_DIST = HERE / "node_modules" / "socket.io-client" / "dist"
+# socket.io-client 2.5.0, for the page's ?client=2 (npm's alias "socket.io-client-v2").
+CLIENT_V2_DIST = HERE / "node_modules" / "socket.io-client-v2" / "dist"
 # The official Admin UI's built app, and the icon font its page would fetch from a CDN.
 ADMIN_UI_DIST = HERE / "node_modules" / "@socket.io" / "admin-ui" / "ui" / "dist"
 ICON_FONT = HERE / "node_modules" / "@mdi" / "font"
@@ -57,11 +68,19 @@ sio = socketio.AsyncServer(
     async_mode="asgi",
     # A workspace namespace goes away with its last socket, so the panel lists live ones only.
     cleanup_empty_child_namespaces=True,
+    # socket.io-client 2.x too (Engine.IO v3), for the page loaded with ?client=2.
+    allow_eio3=True,
 )
 
 
+def clean_name(name: Any) -> str:
+    return str(name or "").strip()[:24]
+
+
 def display_name(socket: socketio.Socket) -> str:
-    return str(socket.handshake.auth.get("name", "")).strip()[:24]
+    """A current client sends its name in ``auth``; a 2.x client, which has no auth, in the
+    query (``io({query: {name}})``)."""
+    return clean_name(socket.handshake.auth.get("name") or socket.handshake.query.get("name"))
 
 
 def require_name(socket: socketio.Socket) -> None:
@@ -80,8 +99,11 @@ sio.use(require_name)
 
 
 @sio.event
-async def connect(sid: str, environ: dict[str, Any], auth: dict[str, Any]) -> None:
-    await sio.save_session(sid, {"name": str(auth["name"]).strip()[:24], "room": LOBBY_ROOMS[0]})
+async def connect(sid: str, environ: dict[str, Any], auth: dict[str, Any] | None) -> None:
+    # The middleware checked the name, from auth or (a 2.x client) from the query.
+    query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
+    name = clean_name((auth or {}).get("name") or query.get("name", [""])[0])
+    await sio.save_session(sid, {"name": name, "room": LOBBY_ROOMS[0]})
     await sio.enter_room(sid, LOBBY_ROOMS[0])
 
 
@@ -191,7 +213,11 @@ sio.instrument(auth=ADMIN_UI_AUTH, namespace=ADMIN_UI_NAMESPACE)
 # -- HTTP: the page, the client bundle, the admin session, the Admin UI ---------------------
 
 
-async def index(request: Request) -> FileResponse:
+async def index(request: Request) -> Response:
+    if request.query_params.get("client") == "2":  # the same page on socket.io-client 2.x
+        page = (HERE / "static" / "index.html").read_text(encoding="utf-8")
+        bundle = "/vendor/socket.io-client/socket.io.min.js"
+        return HTMLResponse(page.replace(bundle, "/vendor/socket.io-client-v2/socket.io.js"))
     return FileResponse(HERE / "static" / "index.html")
 
 
@@ -231,7 +257,7 @@ async def admin_ui(request: Request) -> HTMLResponse:
     return HTMLResponse(ADMIN_UI_PAGE)
 
 
-for needed in (CLIENT_DIST, ADMIN_UI_DIST, ICON_FONT):
+for needed in (CLIENT_DIST, CLIENT_V2_DIST, ADMIN_UI_DIST, ICON_FONT):
     if not needed.is_dir():
         raise RuntimeError(f"{needed} is missing: run `npm ci` in {HERE} (`make demo` does)")
 ADMIN_UI_PAGE = admin_ui_page()
@@ -242,6 +268,7 @@ app = Starlette(
         Route("/session", sign_in, methods=["POST"]),
         Mount("/static", StaticFiles(directory=HERE / "static")),
         Mount("/vendor/socket.io-client", StaticFiles(directory=CLIENT_DIST)),
+        Mount("/vendor/socket.io-client-v2", StaticFiles(directory=CLIENT_V2_DIST)),
         # The page's assets are relative to it: /admin-ui redirects to /admin-ui/.
         Route("/admin-ui", lambda request: RedirectResponse("/admin-ui/")),
         Route("/admin-ui/", admin_ui),

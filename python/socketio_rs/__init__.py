@@ -13,7 +13,12 @@ from . import codec, exceptions
 from ._rules import NO_ACK
 from .asgi import ASGIApp
 from .exceptions import ConnectionRefusedError, PacketError, SocketIOError
-from .managers import AsyncManager, AsyncPubSubManager, AsyncRedisManager
+from .managers import (
+    AsyncManager,
+    AsyncPubSubManager,
+    AsyncRedisManager,
+    AsyncRedisStreamsManager,
+)
 from .namespaces import BroadcastOperator, Namespace, ParentNamespace, Socket
 from .server import AsyncNamespace, AsyncServer
 from .tornado import get_tornado_handler
@@ -26,6 +31,7 @@ __all__ = [
     "AsyncNamespace",
     "AsyncPubSubManager",
     "AsyncRedisManager",
+    "AsyncRedisStreamsManager",
     "AsyncServer",
     "BroadcastOperator",
     "ConnectionRefusedError",

@@ -5,7 +5,7 @@
 //! Python objects (the extension) and into [`crate::json::Value`] (tests, fuzz).
 
 use super::header::decode_header;
-use super::PacketType;
+use super::{PacketType, Protocol};
 use crate::error::Error;
 use crate::json::{self, Builder, Limits, Scratch};
 use std::borrow::Cow;
@@ -19,6 +19,8 @@ pub struct DecoderOptions {
     pub max_depth: usize,
     /// Characters of an integer literal, sign included (python-engineio's guard).
     pub max_int_digits: usize,
+    /// Whose payload rules apply: protocol v5's, or v4's (socket.io-client 2.x).
+    pub protocol: Protocol,
 }
 
 impl DecoderOptions {
@@ -33,6 +35,7 @@ impl Default for DecoderOptions {
             max_attachments: 10,
             max_depth: 256,
             max_int_digits: 100,
+            protocol: Protocol::V5,
         }
     }
 }
@@ -74,9 +77,10 @@ pub trait Host: Builder {
     {
         json::parse_with(text, self, limits, scratch)
     }
-    /// The payload rule of `packet_type` (see [`super::payload_valid`]).
+    /// The payload rule of `packet_type` in `protocol` (see [`super::payload_valid_in`]).
     fn check_payload(
         &self,
+        protocol: Protocol,
         packet_type: PacketType,
         value: &Self::Value,
     ) -> Result<(), &'static str>;
@@ -143,7 +147,7 @@ impl<V, B> Decoder<V, B> {
                     max_int_digits: self.options.max_int_digits,
                 };
                 let value = host.parse_payload(payload, &limits, &mut self.scratch)?;
-                host.check_payload(header.packet_type, &value)
+                host.check_payload(self.options.protocol, header.packet_type, &value)
                     .map_err(Error::InvalidPayload)?;
                 Some(value)
             }
@@ -325,8 +329,13 @@ mod tests {
             self.calls += 1;
             Ok(self.value.clone())
         }
-        fn check_payload(&self, t: PacketType, value: &Value) -> Result<(), &'static str> {
-            ValueBuilder.check_payload(t, value)
+        fn check_payload(
+            &self,
+            protocol: Protocol,
+            t: PacketType,
+            value: &Value,
+        ) -> Result<(), &'static str> {
+            ValueBuilder.check_payload(protocol, t, value)
         }
         fn reconstruct(&mut self, value: Value, buffers: &[Vec<u8>]) -> Result<Value, Error> {
             ValueBuilder.reconstruct(value, buffers)

@@ -11,8 +11,8 @@ mod validate;
 pub use decoder::{Decoded, Decoder, DecoderOptions, Host, Step};
 pub use header::{decode_header, encode_into, encode_with, Header, MAX_ACK_ID};
 pub use validate::{
-    data_valid, is_reserved_event, payload_valid, placeholder_index, Kind, PayloadView,
-    PlaceholderCheck, RESERVED_EVENTS,
+    data_valid, is_reserved_event, payload_valid, payload_valid_in, payload_valid_v4,
+    placeholder_index, Kind, PayloadView, PlaceholderCheck, Protocol, RESERVED_EVENTS,
 };
 
 use std::fmt;

@@ -82,6 +82,57 @@ fn event_valid<V: PayloadView>(payload: &V) -> Result<(), &'static str> {
 
 /// The reference's `isDataValid` (P15): `data` is `None` when absent.
 /// Types 5 and 6 are never valid packet objects.
+/// The Socket.IO protocol revision a decoder follows: 5 (socket.io-parser 4.x, the
+/// default) or 4 (socket.io-parser 3.x, spoken by socket.io-client 2.x).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Protocol {
+    V4,
+    #[default]
+    V5,
+}
+
+/// The payload rule of `packet_type` in `protocol`.
+pub fn payload_valid_in<V: PayloadView>(
+    protocol: Protocol,
+    packet_type: PacketType,
+    payload: &V,
+) -> Result<(), &'static str> {
+    match protocol {
+        Protocol::V5 => payload_valid(packet_type, payload),
+        Protocol::V4 => payload_valid_v4(packet_type, payload),
+    }
+}
+
+/// socket.io-parser 3.x's `isPayloadValid`: `typeof payload === "object"` (so `null` and
+/// arrays too) for CONNECT and ERROR, and any string or number as an event name, reserved
+/// names included.
+pub fn payload_valid_v4<V: PayloadView>(
+    packet_type: PacketType,
+    payload: &V,
+) -> Result<(), &'static str> {
+    let kind = payload.kind();
+    let object_like = matches!(kind, Kind::Object | Kind::Array | Kind::Null);
+    match packet_type {
+        PacketType::Connect if object_like => Ok(()),
+        PacketType::Connect => Err("CONNECT payload must be an object"),
+        PacketType::Disconnect => Err("DISCONNECT packets carry no payload"),
+        PacketType::ConnectError if object_like || kind == Kind::String => Ok(()),
+        PacketType::ConnectError => Err("ERROR payload must be a string or an object"),
+        PacketType::Event | PacketType::BinaryEvent => {
+            if kind != Kind::Array {
+                return Err("EVENT payload must be an array");
+            }
+            match payload.first().map(|name| name.kind()) {
+                Some(Kind::String | Kind::Number) => Ok(()),
+                Some(_) => Err("event name must be a string or a number"),
+                None => Err("EVENT payload must start with an event name"),
+            }
+        }
+        PacketType::Ack | PacketType::BinaryAck if kind == Kind::Array => Ok(()),
+        PacketType::Ack | PacketType::BinaryAck => Err("ACK payload must be an array"),
+    }
+}
+
 pub fn data_valid<V: PayloadView>(packet_type: PacketType, data: Option<&V>) -> bool {
     match (packet_type, data) {
         (PacketType::BinaryEvent | PacketType::BinaryAck, _) => false,
@@ -128,6 +179,23 @@ mod tests {
 
     fn arr(items: Vec<Value>) -> Value {
         Value::Array(items)
+    }
+
+    #[test]
+    fn protocol_v4_payloads_follow_parser_3() {
+        let v4 = |t, v: &Value| payload_valid_in(Protocol::V4, t, v);
+        assert!(v4(PacketType::Connect, &Value::Null).is_ok());
+        assert!(v4(PacketType::Connect, &arr(vec![])).is_ok());
+        assert!(payload_valid(PacketType::Connect, &Value::Null).is_err());
+        assert!(v4(PacketType::ConnectError, &Value::Null).is_ok());
+        assert!(v4(PacketType::ConnectError, &Value::Bool(true)).is_err());
+        let reserved = arr(vec![Value::Str("connect".into())]);
+        assert!(v4(PacketType::Event, &reserved).is_ok());
+        assert!(payload_valid(PacketType::Event, &reserved).is_err());
+        assert!(v4(PacketType::Event, &arr(vec![])).is_err());
+        assert!(v4(PacketType::Event, &arr(vec![Value::Null])).is_err());
+        assert!(v4(PacketType::Ack, &Value::Null).is_err());
+        assert!(v4(PacketType::Disconnect, &Value::Null).is_err());
     }
 
     #[test]

@@ -185,8 +185,13 @@ pub(crate) use delegate_to_value_builder;
 impl Host for ValueBuilder {
     type Buffer = Vec<u8>;
 
-    fn check_payload(&self, packet_type: PacketType, value: &Value) -> Result<(), &'static str> {
-        codec::payload_valid(packet_type, &value)
+    fn check_payload(
+        &self,
+        protocol: codec::Protocol,
+        packet_type: PacketType,
+        value: &Value,
+    ) -> Result<(), &'static str> {
+        codec::payload_valid_in(protocol, packet_type, &value)
     }
 
     fn reconstruct(&mut self, value: Value, buffers: &[Vec<u8>]) -> Result<Value, Error> {

@@ -393,11 +393,16 @@ impl Host for PyBuilder<'_> {
         }
     }
 
-    fn check_payload(&self, packet_type: PacketType, value: &Obj) -> Result<(), &'static str> {
+    fn check_payload(
+        &self,
+        protocol: codec::Protocol,
+        packet_type: PacketType,
+        value: &Obj,
+    ) -> Result<(), &'static str> {
         if self.loads.is_none() {
-            return codec::payload_valid(packet_type, &Parsed(value.as_ptr()));
+            return codec::payload_valid_in(protocol, packet_type, &Parsed(value.as_ptr()));
         }
-        codec::payload_valid(packet_type, &View(value.bind(self.py)))
+        codec::payload_valid_in(protocol, packet_type, &View(value.bind(self.py)))
     }
 
     fn reconstruct(&mut self, value: Obj, buffers: &[Obj]) -> Result<Obj, Error> {

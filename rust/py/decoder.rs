@@ -26,13 +26,23 @@ pub struct Decoder {
 #[pymethods]
 impl Decoder {
     #[new]
-    #[pyo3(signature = (*, max_attachments = 10, max_depth = 256, max_int_digits = 100, json = None))]
+    #[pyo3(signature = (*, max_attachments = 10, max_depth = 256, max_int_digits = 100, json = None, protocol = 5))]
     fn new(
         max_attachments: usize,
         max_depth: usize,
         max_int_digits: usize,
         json: Option<Bound<'_, PyAny>>,
+        protocol: u8,
     ) -> PyResult<Self> {
+        let protocol = match protocol {
+            5 => codec::Protocol::V5,
+            4 => codec::Protocol::V4,
+            _ => {
+                return Err(PyValueError::new_err(
+                    "protocol must be 5 (socket.io-parser 4.x) or 4 (socket.io-parser 3.x)",
+                ))
+            }
+        };
         if max_depth == 0 || max_depth > DecoderOptions::DEPTH_CEILING {
             return Err(PyValueError::new_err(format!(
                 "max_depth must be between 1 and {}",
@@ -51,6 +61,7 @@ impl Decoder {
                 max_attachments,
                 max_depth,
                 max_int_digits,
+                protocol,
             }),
             json: json.map(Bound::unbind),
             loads,
@@ -114,6 +125,15 @@ impl Decoder {
     #[getter]
     fn max_int_digits(&self) -> usize {
         self.inner.options().max_int_digits
+    }
+
+    /// The Socket.IO protocol revision whose payload rules apply: 5, or 4.
+    #[getter]
+    fn protocol(&self) -> u8 {
+        match self.inner.options().protocol {
+            codec::Protocol::V5 => 5,
+            codec::Protocol::V4 => 4,
+        }
     }
 
     /// The `json=` module whose `loads` parses payloads, or None (the Rust parser).

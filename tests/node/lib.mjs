@@ -60,12 +60,13 @@ export function finish(code = 0) {
   });
 }
 
-// Any failure still prints what was observed so far, plus the error.
+// Any failure still prints what was observed so far, plus the error. A scenario that waits
+// longer than WAIT_MS somewhere says so with options.tailMs.
 export function main(fn) {
   const guard = setTimeout(() => {
     record("error", "scenario timed out");
     finish(0);
-  }, 3 * WAIT_MS);
+  }, 3 * WAIT_MS + (options.tailMs || 0));
   fn()
     .then(() => {
       clearTimeout(guard);
@@ -85,6 +86,12 @@ export function clientOptions(extra = {}) {
   else if (transport === "polling") base.transports = ["polling"];
   else if (transport !== "upgrade") throw new Error(`unknown transport ${transport}`);
   return { ...base, ...extra };
+}
+
+// The options of a socket.io-client 2.x connection (eio3*.mjs) for this run's transport.
+export function v2Options() {
+  const transports = { websocket: ["websocket"], polling: ["polling"], upgrade: ["polling", "websocket"] };
+  return { forceNew: true, reconnection: false, timeout: WAIT_MS, transports: transports[transport] };
 }
 
 // Resolves with the event's arguments, or rejects after WAIT_MS.
@@ -137,13 +144,13 @@ export function emitWithAck(socket, event, ...args) {
   });
 }
 
-// Resolves once check() is true; rejects after WAIT_MS.
-export function waitFor(check, what) {
+// Resolves once check() is true; rejects after `ms` (WAIT_MS).
+export function waitFor(check, what, ms = WAIT_MS) {
   return new Promise((resolve, reject) => {
     const started = Date.now();
     const poll = () => {
       if (check()) return resolve();
-      if (Date.now() - started > WAIT_MS) return reject(new Error(`timed out waiting for ${what}`));
+      if (Date.now() - started > ms) return reject(new Error(`timed out waiting for ${what}`));
       setTimeout(poll, 5);
     };
     poll();

@@ -33,9 +33,25 @@ function enable(formId, on) {
   for (const element of $(formId).elements) element.disabled = !on;
 }
 
+// socket.io-client 2.x (the page loaded with ?client=2) speaks protocol 4: it has no auth, so
+// the name goes in the query; a middleware's refusal is its "error" event, with the error's
+// data or else its message; and it has no emitWithAck.
+const legacy = io.protocol === 4;
+
+function open(path, { auth, ...options }) {
+  if (!legacy) return io(path, { auth, ...options });
+  const socket = io(path, { query: auth, ...options });
+  socket.on("error", (data) => {
+    const err = typeof data === "string" ? { message: data } : { message: "refused", data };
+    socket.listeners("connect_error").forEach((listener) => listener(err));
+  });
+  socket.emitWithAck = (event, ...args) => new Promise((resolve) => socket.emit(event, ...args, resolve));
+  return socket;
+}
+
 // -- the lobby: the default namespace, joined on load ----------------------------------------
 
-const lobby = io({ auth: { name: me } });
+const lobby = open("/", { auth: { name: me } });
 lobby.on("connect", () => status("lobby-status", "connected", "ok"));
 lobby.on("disconnect", (reason) => status("lobby-status", `disconnected: ${reason}`, "error"));
 lobby.on("connect_error", (err) => status("lobby-status", `cannot connect: ${err.message}`, "error"));
@@ -68,7 +84,7 @@ $("workspace-join").addEventListener("submit", (event) => {
   $("workspace-log").replaceChildren();
   $("workspace-name").textContent = `/${name}`;
   // Same server, so this namespace shares the lobby's connection (one WebSocket, multiplexed).
-  workspace = io(`/${name}`, { auth: { name: me } });
+  workspace = open(`/${name}`, { auth: { name: me } });
   workspace.on("connect", () => {
     status("workspace-status", "connected", "ok");
     enable("workspace-form", true);
@@ -88,7 +104,7 @@ function connectAdmin(auth) {
   // forceNew: a connection of its own, whose first request carries the cookies the page has
   // now; the middleware reads the session from that request (a multiplexed /admin would reuse
   // the lobby's connection, opened before signing in).
-  admin = io("/admin", { auth, forceNew: true });
+  admin = open("/admin", { auth, forceNew: true });
   status("admin-status", "connecting…", "");
   admin.on("connect", () => {
     status("admin-status", "connected as admin", "ok");

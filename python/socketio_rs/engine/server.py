@@ -51,12 +51,50 @@ import engineio
 from engineio import exceptions as eio_exceptions
 from engineio import packet as eio_packet
 
+from .eio3 import EngineSocketV3
 from .observer import EngineObserver
 from .socket import EngineSocket, _is_upgrade_request
 from .websocket import websocket_environ, ws_frames
 
 #: The refusal answered by accepting the WebSocket and closing it at once.
 _SECOND_WEBSOCKET = "Session already has a WebSocket"
+#: The reference server's message for a handshake in a protocol it does not serve.
+_UNSUPPORTED_VERSION = "Unsupported protocol version"
+
+
+def _handshake_protocol(environ: dict[str, Any]) -> int:
+    """The Engine.IO protocol a handshake asks for: 4, or 3 for any other ``EIO`` (as the
+    reference server counts it); 0 for a request within a session."""
+    query_string = environ.get("QUERY_STRING", "")
+    if "&sid=" in query_string or query_string.startswith("sid="):
+        return 0  # most requests: no parsing for them
+    query = urllib.parse.parse_qs(query_string)
+    if "sid" in query:
+        return 0
+    return 4 if query.get("EIO") == ["4"] else 3
+
+
+def _unsupported_version() -> dict[str, Any]:
+    """The reference server's answer to a polling handshake in an unserved protocol."""
+    return {
+        "status": "400 BAD REQUEST",
+        "headers": [("Content-Type", "application/json")],
+        "response": b'{"code":5,"message":"Unsupported protocol version"}',
+    }
+
+
+async def _refuse_upgrade(environ: dict[str, Any], message: str) -> None:
+    """Refuse a WebSocket handshake with HTTP 400 and ``message`` as the body, as the
+    reference server writes it, where the ASGI server can send an HTTP response to a
+    WebSocket request; else close it before accepting."""
+    send = environ["asgi.send"]
+    scope = environ["asgi.scope"]
+    if "websocket.http.response" in scope.get("extensions", {}):
+        headers = [(b"content-type", b"text/html"), (b"connection", b"close")]
+        await send({"type": "websocket.http.response.start", "status": 400, "headers": headers})
+        await send({"type": "websocket.http.response.body", "body": message.encode()})
+    else:
+        await send({"type": "websocket.close", "reason": message})
 
 
 def _already_translated(environ: dict[str, Any]) -> dict[str, Any]:
@@ -79,8 +117,10 @@ class EngineServer(engineio.AsyncServer):
     start_service_task: bool
     _async: dict[str, Any]
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, allow_eio3: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        #: Whether Engine.IO v3 clients (socket.io-client 2.x) are served beside v4 ones.
+        self.allow_eio3 = bool(allow_eio3)
         #: Whether overdue PONGs close the session on time (python-engineio's monitor_clients).
         self.monitors_clients = bool(self.start_service_task)
         #: Told about sessions and traffic when set (the Admin UI); one check per hook point.
@@ -106,7 +146,42 @@ class EngineServer(engineio.AsyncServer):
             if error is not None:
                 self._log_error_once(error, "spec-" + error)
                 return await self._make_response(self._bad_request(error), environ)
+            if _handshake_protocol(environ) == 3:
+                return await self._handshake_v3(environ)
         return await super().handle_request(environ)
+
+    async def _handshake_v3(self, environ: dict[str, Any]) -> Any:
+        """A handshake that is not Engine.IO v4 (the reference server takes a missing or
+        other ``EIO`` as 3): refused with the reference server's answer unless
+        ``allow_eio3``, else opened as a v3 session."""
+        if not self.allow_eio3:
+            self._log_error_once(_UNSUPPORTED_VERSION, "bad-version")
+            if _is_upgrade_request(environ) and "asgi.send" in environ:
+                return await _refuse_upgrade(environ, _UNSUPPORTED_VERSION)
+            return await self._make_response(_unsupported_version(), environ)
+        origin = environ.get("HTTP_ORIGIN")
+        if origin and self.cors_allowed_origins != []:
+            allowed = self._cors_allowed_origins(environ)
+            if allowed is not None and origin not in allowed:
+                self._log_error_once(origin + " is not an accepted origin.", "bad-origin")
+                message = origin + " is not an accepted origin."
+                return await self._make_response(self._bad_request(message), environ)
+        query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
+        if environ.get("REQUEST_METHOD") != "GET":
+            return await self._make_response(self._bad_request("Bad handshake method"), environ)
+        if "j" in query:
+            # JSONP polling: python-engineio's JSONP framing is v4's.
+            message = "JSONP polling is not available to Engine.IO v3 clients"
+            return await self._make_response(self._bad_request(message), environ)
+        transport = query["transport"][0]
+        if transport == "websocket" and not _is_upgrade_request(environ):
+            return await self._make_response(
+                self._bad_request("Invalid websocket upgrade"), environ
+            )
+        response = await self._handle_connect(environ, transport)
+        if isinstance(response, dict):
+            return await self._make_response(response, environ)
+        return response
 
     async def _check_request(self, environ: dict[str, Any]) -> str | None:
         """Why to refuse a request that python-engineio would wrongly accept, or ``None``."""
@@ -126,6 +201,10 @@ class EngineServer(engineio.AsyncServer):
             return "Invalid transport"
         sid = query.get("sid", [None])[0]
         socket = self.sockets.get(sid) if sid is not None else None
+        if socket is not None and socket.closed and method == "POST":
+            # python-engineio answers a GET for a closed session with 400, but fails a POST
+            # with an exception (500).
+            return "Session is disconnected"
         if socket is None or socket.closing or socket.closed:
             return None  # python-engineio refuses unknown and closed sessions itself
         if not await socket.check_ping_timeout():
@@ -154,7 +233,12 @@ class EngineServer(engineio.AsyncServer):
             self.start_service_task = False
             self.service_task_handle = self.start_background_task(self._service_task)
         sid: str = self.generate_id()
-        socket = EngineSocket(self, sid)
+        socket: EngineSocket
+        if _handshake_protocol(environ) == 3:
+            b64 = "b64" in urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
+            socket = EngineSocketV3(self, sid, b64)
+        else:
+            socket = EngineSocket(self, sid)
         self.sockets[sid] = socket
         await socket.send(eio_packet.Packet(eio_packet.OPEN, self._handshake(sid, transport)))
         if self.observer is not None:
@@ -175,6 +259,8 @@ class EngineServer(engineio.AsyncServer):
             packets = await socket.poll()
         except eio_exceptions.QueueEmpty:
             return self._bad_request()
+        if isinstance(socket, EngineSocketV3):
+            return socket.polling_response(packets, self._cookie_headers(sid))
         return self._ok(packets, headers=self._cookie_headers(sid), jsonp_index=jsonp_index)
 
     def _ok(
@@ -229,6 +315,17 @@ class EngineServer(engineio.AsyncServer):
         )
         return [("Set-Cookie", self._generate_sid_cookie(sid, attributes))]
 
+    def protocol(self, sid: str) -> int:
+        """The Engine.IO protocol revision of session ``sid`` (3 or 4; 4 when it is gone)."""
+        socket: Any = self.sockets.get(sid)
+        return 4 if socket is None else int(socket.protocol)
+
+    def session_of(self, sid: str) -> dict[str, Any] | None:
+        """The user session of ``sid`` while its socket exists, closing or not
+        (python-engineio's ``get_session`` refuses, and forgets, a closed one)."""
+        socket: Any = self.sockets.get(sid)
+        return None if socket is None else socket.session
+
     def enqueue(self, sid: str, pkt: eio_packet.Packet) -> bool:
         """Queue an already built Engine.IO packet for ``sid`` without awaiting.
 
@@ -256,6 +353,9 @@ class EngineServer(engineio.AsyncServer):
                 continue
             write = socket.direct_frames
             if write is not None:
+                if socket.protocol != 4:  # binary messages differ in v3: framed for it alone
+                    write(ws_frames(pkts, socket.ws_message))
+                    continue
                 if framed is None:
                     framed = ws_frames(pkts)
                 write(framed)

@@ -81,6 +81,9 @@ class EngineSocket(async_socket.AsyncSocket):
     closed: bool
     last_ping: float | None
 
+    #: The Engine.IO protocol revision, chosen at the handshake (``EngineSocketV3`` is 3).
+    protocol = 4
+
     #: Set while the session is upgraded on a WebSocketProtocol: sends one message now.
     direct: Callable[[str | bytes], bool] | None = None
     #: Likewise, for messages already framed (a broadcast frames once for everyone).

@@ -8,7 +8,7 @@ defines for every request.
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import Any, Callable
 
 from engineio import packet as eio_packet
 
@@ -30,14 +30,18 @@ def ws_payload(pkt: eio_packet.Packet) -> str | bytes:
     return encoded
 
 
-def ws_frames(pkts: list[eio_packet.Packet]) -> bytes:
-    """Engine.IO packets framed as WebSocket messages, ready for ``write_frames``."""
+def ws_frames(
+    pkts: list[eio_packet.Packet],
+    message: Callable[[eio_packet.Packet], str | bytes] = ws_payload,
+) -> bytes:
+    """Engine.IO packets framed as WebSocket messages, ready for ``write_frames``;
+    ``message`` makes each packet's message (``ws_payload``, Engine.IO v4's)."""
     if len(pkts) == 1:
-        payload = ws_payload(pkts[0])
+        payload = message(pkts[0])
         return _ws_frame(1 if payload.__class__ is str else 2, payload)
     parts = []
     for pkt in pkts:
-        payload = ws_payload(pkt)
+        payload = message(pkt)
         parts.append(_ws_frame(1 if payload.__class__ is str else 2, payload))
     return b"".join(parts)
 

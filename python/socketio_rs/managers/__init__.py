@@ -8,12 +8,14 @@ from .base import CONNECTED, AsyncManager, ManagedServer, ManagerObserver, Targe
 from .pubsub import AsyncPubSubManager
 from .redis import AsyncRedisManager
 from .remote_socket import RemoteSocket
+from .streams import AsyncRedisStreamsManager
 
 __all__ = [
     "CONNECTED",
     "AsyncManager",
     "AsyncPubSubManager",
     "AsyncRedisManager",
+    "AsyncRedisStreamsManager",
     "ManagedServer",
     "ManagerObserver",
     "RemoteSocket",

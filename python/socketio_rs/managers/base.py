@@ -18,7 +18,9 @@ from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Callable, Protocol
 
+from .. import _eager, exceptions
 from .._rules import event_args
+from .recovery import Recovery, Restored, Session
 
 default_logger = logging.getLogger("socketio_rs")
 
@@ -58,6 +60,94 @@ class ManagedServer(Protocol):
     def describe_sockets(self, namespace: str, targets: Targets) -> list[dict[str, Any]]:
         """This process's matching sockets, as another process rebuilds them."""
 
+    async def server_side_event(
+        self, namespace: str, event: str, args: list[Any]
+    ) -> tuple[bool, Any]:
+        """Run the ``on_server_side`` handlers of ``event`` in ``namespace``:
+        ``(handled, the answer)``."""
+
+
+class RemoteAcks:
+    """The acks of other processes' clients for one broadcast: ``done``
+    resolves once every process said how many clients it reached and all
+    their acks arrived, or fails with ``TimeoutError`` when a process did not
+    answer within the manager's ``request_timeout``."""
+
+    def __init__(self, processes: int, on_ack: Callable[..., Any] | None = None) -> None:
+        self.processes = processes
+        #: Called with each ack as it arrives (python-socketio's emit callback).
+        self.on_ack = on_ack
+        self.reported = 0
+        self.expected = 0
+        self.responses: list[Any] = []
+        self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def count(self, clients: int) -> None:
+        """One process reached ``clients`` clients."""
+        self.reported += 1
+        self.expected += clients
+        self._check()
+
+    def ack(self, value: Any) -> None:
+        """One client's ack (its arguments as one value)."""
+        self.responses.append(value)
+        if self.on_ack is not None:
+            _eager.start_listener(default_logger, self.on_ack, *(() if value is None else (value,)))
+        self._check()
+
+    def give_up(self, waiting_for_acks: bool = False) -> None:
+        """Stop waiting: when a process did not report in time, or (with
+        ``waiting_for_acks``) when the broadcast's own timeout passed."""
+        if self.done.done() or (self.reported >= self.processes and not waiting_for_acks):
+            return
+        self.done.set_exception(
+            exceptions.TimeoutError(
+                f"{self.reported} of {self.processes} processes answered, "
+                f"{len(self.responses)} of {self.expected} acks arrived"
+            )
+        )
+        self.done.exception()  # whoever waited has its answer: nothing goes unretrieved
+
+    def _check(self) -> None:
+        if (
+            not self.done.done()
+            and self.reported >= self.processes
+            and len(self.responses) >= self.expected
+        ):
+            self.done.set_result(None)
+
+
+class Answers:
+    """The answers of the other processes to one request (``fetch_sockets``,
+    a server-side emit with an ack): one per process."""
+
+    __slots__ = ("answers", "done", "expected")
+
+    def __init__(self, expected: int) -> None:
+        self.expected = expected
+        self.answers: list[Any] = []
+        self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def add(self, answer: Any) -> None:
+        """One process answered."""
+        self.answers.append(answer)
+        if len(self.answers) >= self.expected and not self.done.done():
+            self.done.set_result(None)
+
+    async def wait(self, timeout: float, what: str) -> list[Any]:
+        """Every answer; :class:`~socketio_rs.exceptions.TimeoutError` carrying
+        ``.responses`` (those that came) when some are missing after ``timeout``."""
+        try:
+            await asyncio.wait_for(asyncio.shield(self.done), timeout)
+        except asyncio.TimeoutError:
+            error = exceptions.TimeoutError(
+                f"timeout reached while waiting for {what} responses "
+                f"({len(self.answers)} of {self.expected})"
+            )
+            error.responses = list(self.answers)
+            raise error from None
+        return self.answers
+
 
 class ManagerObserver(Protocol):
     """Told of room changes and deliveries (the Admin UI, in development mode)."""
@@ -82,6 +172,8 @@ class AsyncManager:
         self.server: ManagedServer | None = None
         #: Told of room changes and deliveries while set (the Admin UI's hooks).
         self.observer: ManagerObserver | None = None
+        #: Connection state recovery's sessions and packets, when it is on.
+        self.recovery: Recovery | None = None
         self.rooms: dict[str, dict[Hashable, dict[str, str]]] = {}
         self.callbacks: dict[str, dict[int, Any]] = {}
         self.pending_connect: dict[str, set[str]] = {}
@@ -136,13 +228,15 @@ class AsyncManager:
 
     # -- connection state -------------------------------------------------
 
-    async def pre_connect(self, eio_sid: str, namespace: str) -> str | None:
-        """Allocate a sid for ``eio_sid`` in ``namespace``; it is pending until
-        :meth:`connect`. Returns ``None`` if that client is already there."""
+    async def pre_connect(self, eio_sid: str, namespace: str, sid: str | None = None) -> str | None:
+        """Allocate a sid for ``eio_sid`` in ``namespace`` (or take ``sid``, a
+        recovered session's); it is pending until :meth:`connect`. Returns
+        ``None`` if that client is already there."""
         if eio_sid in self._sids.get(namespace, {}):
             return None
-        assert self.server is not None
-        sid: str = self.server.eio.generate_id()
+        if sid is None:
+            assert self.server is not None
+            sid = self.server.eio.generate_id()
         self._sids.setdefault(namespace, {})[eio_sid] = sid
         self.basic_enter_room(sid, namespace, CONNECTED, eio_sid=eio_sid)
         self.basic_enter_room(sid, namespace, sid, eio_sid=eio_sid)
@@ -309,16 +403,23 @@ class AsyncManager:
         packets are queued for every recipient; with one, each recipient gets
         its own ack id. ``except_rooms`` (a list, from the broadcast
         operators) also excludes the members of those rooms and the sockets
-        still joining.
+        still joining. With connection state recovery, an emit without a
+        callback carries an offset and is kept for replay.
         """
+        args = event_args(data)
+        offset = None
+        if self.recovery is not None and callback is None:
+            offset = self.recovery.new_offset()
+            args = [*args, offset]
         self.emit_local(
             event,
-            event_args(data),
+            args,
             namespace,
             to or room,
             skip_sid,
             callback,
             except_rooms=kwargs.get("except_rooms"),
+            offset=offset,
         )
 
     async def broadcast(
@@ -334,6 +435,34 @@ class AsyncManager:
             except_rooms=list(targets.except_rooms),
             ignore_queue=targets.local,
         )
+
+    # -- connection state recovery ------------------------------------------
+
+    async def persist_session(self, session: Session) -> None:
+        """Keep the session of a socket whose connection dropped (recovery is on)."""
+        assert self.recovery is not None
+        self.recovery.persist(session)
+
+    async def restore_session(self, namespace: str, pid: str, offset: str) -> Restored | None:
+        """Take over the kept session ``pid``, whose client saw the packets up to
+        ``offset``; ``None`` when it cannot be (recovery is on)."""
+        assert self.recovery is not None
+        return self.recovery.restore(namespace, pid, offset)
+
+    async def request_acks(
+        self, namespace: str, targets: Targets, event: str, args: tuple[Any, ...]
+    ) -> RemoteAcks | None:
+        """Emit ``event`` with an ack to the matching clients of the other
+        processes and gather their acks; a single process has none."""
+        return None
+
+    async def server_side_emit(
+        self, namespace: str, event: str, args: tuple[Any, ...], timeout: float | None = None
+    ) -> list[Any] | None:
+        """Send ``event`` to the other server processes' ``on_server_side``
+        handlers; with a ``timeout``, wait for one answer per process and return
+        them. A single process has no other: ``[]``."""
+        return [] if timeout is not None else None
 
     async def fetch_remote_sockets(self, namespace: str, targets: Targets) -> list[Any]:
         """The matching sockets of the other processes (``RemoteSocket``
@@ -354,10 +483,18 @@ class AsyncManager:
         skip_sid: Any,
         callback: Callable[..., Any] | None,
         except_rooms: list[Any] | None = None,
+        offset: str | None = None,
     ) -> int:
-        """Deliver to the local recipients now; returns how many there were."""
+        """Deliver to the local recipients now; returns how many there were.
+        A packet with an ``offset`` (its last argument) is kept for recovery,
+        whether or not anyone here receives it now."""
         server = self.server
         assert server is not None
+        payload = [event, *args]
+        frames = None
+        if offset is not None and self.recovery is not None:
+            frames = server.encode_event(namespace, payload, None)
+            self.recovery.record(offset, namespace, room, skip_sid, except_rooms, frames)
         targets = self.targets(namespace, room)
         if skip_sid is not None:
             for skipped in skip_sid if isinstance(skip_sid, list) else (skip_sid,):
@@ -370,9 +507,10 @@ class AsyncManager:
                 targets.pop(sid, None)
         if not targets:
             return 0
-        payload = [event, *args]
         if callback is None:
-            server.eio.broadcast(targets.values(), server.encode_event(namespace, payload, None))
+            if frames is None:
+                frames = server.encode_event(namespace, payload, None)
+            server.eio.broadcast(targets.values(), frames)
         else:
             for sid, eio_sid in targets.items():
                 ack_id = self.generate_ack_id(sid, callback)

@@ -32,12 +32,11 @@ import uuid
 from collections.abc import AsyncGenerator
 from typing import Any, Callable
 
-from .. import exceptions
-from .._rules import event_args
+from .._rules import ack_value, event_args
 from ..exceptions import PubSubError
-from .base import AsyncManager, Targets
+from .base import Answers, AsyncManager, RemoteAcks, Targets
 from .remote_socket import RemoteSocket
-from .wire import LocalAck, RemoteAck, deconstruct, reconstruct
+from .wire import LocalAck, RemoteAck, deconstruct, unpack
 
 #: The logger of the pub/sub managers when none is given. Not the server's:
 #: that one logs errors only by default, and an outage must never be silent.
@@ -81,7 +80,8 @@ class AsyncPubSubManager(AsyncManager):
         #: apart from python-socketio's so that mixed clusters are unaffected.
         self.request_channel = channel + "#requests"
         self.request_timeout = request_timeout
-        self._requests: dict[str, _Request] = {}
+        self._requests: dict[str, Answers] = {}
+        self._acks: dict[str, RemoteAcks] = {}  # broadcast acks gathered from the others
         self.write_only = write_only
         self.host_id = uuid.uuid4().hex
         self.logger = logger
@@ -201,15 +201,27 @@ class AsyncPubSubManager(AsyncManager):
             ack_id = self._generate_ack_id(room, callback)
             remote_callback = [room, namespace, ack_id]
             callback = LocalAck(self, room, ack_id)
-        args = data if isinstance(data, tuple) else (data,)
+        args = list(data) if isinstance(data, tuple) else [data]
+        offset = None
+        if self.recovery is not None and callback is None:
+            # The offset travels as the last argument, as the client reads it.
+            offset = self.recovery.new_offset()
+            args = [*event_args(data), offset]
         if self.server is not None:
             self.emit_local(
-                event, event_args(data), namespace, room, skip_sid, callback, except_rooms
+                event,
+                event_args(data) if offset is None else args,
+                namespace,
+                room,
+                skip_sid,
+                callback,
+                except_rooms,
+                offset,
             )
         message: dict[str, Any] = {
             "method": "emit",
             "event": event,
-            "data": list(args),
+            "data": args,
             "binary": False,
             "namespace": namespace,
             "room": room,
@@ -220,6 +232,8 @@ class AsyncPubSubManager(AsyncManager):
         if except_rooms is not None:
             # A Node-style operator's emit: an addition python-socketio hosts ignore.
             message["except_rooms"] = except_rooms
+        if offset is not None:
+            message["offset"] = offset  # so that every host keeps it for recovery too
         await self._publish_message(message, "data")
 
     async def can_disconnect(self, sid: str, namespace: str) -> bool:
@@ -439,12 +453,7 @@ class AsyncPubSubManager(AsyncManager):
     async def _handle_emit(self, message: dict[str, Any]) -> None:
         if self.server is None:
             return
-        data = message.get("data")
-        if not isinstance(data, list):
-            data = [data]
-        if message.get("binary"):
-            attachments = [base64.b64decode(a) for a in data[1:]]
-            data = reconstruct(data[0], attachments)
+        data = unpack(message, "data")
         # python-socketio's reading: [x] is one argument x (so [null] is none).
         args = [] if data == [None] else data
         remote = message.get("callback")
@@ -452,6 +461,7 @@ class AsyncPubSubManager(AsyncManager):
         if isinstance(remote, list) and len(remote) == 3:
             callback = RemoteAck(self, message.get("host_id"), *remote)
         except_rooms = message.get("except_rooms")
+        offset = message.get("offset")
         self.emit_local(
             message.get("event", ""),
             args,
@@ -460,16 +470,15 @@ class AsyncPubSubManager(AsyncManager):
             message.get("skip_sid"),
             callback,
             except_rooms if isinstance(except_rooms, list) else None,
+            offset if isinstance(offset, str) and callback is None else None,
         )
 
     async def _handle_callback(self, message: dict[str, Any]) -> None:
         try:
-            sid, ack_id, args = message["sid"], message["id"], message["args"]
+            sid, ack_id, _ = message["sid"], message["id"], message["args"]
         except KeyError:
             return
-        if message.get("binary"):
-            args = reconstruct(args[0], [base64.b64decode(a) for a in args[1:]])
-        await self.trigger_callback(sid, ack_id, args)
+        await self.trigger_callback(sid, ack_id, unpack(message, "args"))
 
     async def _handle_disconnect(self, message: dict[str, Any]) -> None:
         if self.server is not None:
@@ -513,8 +522,7 @@ class AsyncPubSubManager(AsyncManager):
         if expected <= 0:
             return []
         request_id = uuid.uuid4().hex
-        request = _Request(expected)
-        self._requests[request_id] = request
+        request = self._requests[request_id] = Answers(expected)
         try:
             await self._publish_message(
                 {
@@ -527,21 +535,155 @@ class AsyncPubSubManager(AsyncManager):
                 },
                 channel=self.request_channel,
             )
-            try:
-                await asyncio.wait_for(asyncio.shield(request.done), self.request_timeout)
-            except asyncio.TimeoutError:
-                raise exceptions.TimeoutError(
-                    f"timeout reached while waiting for fetch_sockets responses "
-                    f"({len(request.answers)} of {expected})"
-                ) from None
+            answers = await request.wait(self.request_timeout, "fetch_sockets")
         finally:
             del self._requests[request_id]
         return [
             RemoteSocket(self, namespace, details)
-            for answer in request.answers
+            for answer in answers
             for details in answer
             if isinstance(details, dict) and "id" in details
         ]
+
+    async def _other_processes(self) -> int:
+        """How many other socketio-rs processes listen on :attr:`request_channel`."""
+        self._start_listener()
+        total = await self._count_subscribers(self.request_channel)
+        return total - (1 if self.subscribed else 0)
+
+    async def request_acks(
+        self, namespace: str, targets: Targets, event: str, args: tuple[Any, ...]
+    ) -> RemoteAcks | None:
+        """Ask every other process to emit ``event`` with an ack to its matching
+        clients (a ``broadcast_acks`` request): each answers how many it
+        reached, then forwards each ack as it comes."""
+        if self.server is None:
+            return None
+        processes = await self._other_processes()
+        if processes <= 0:
+            return None
+        request_id = uuid.uuid4().hex
+        acks = RemoteAcks(processes)
+        self._acks[request_id] = acks
+        acks.done.add_done_callback(lambda _: self._acks.pop(request_id, None))
+        loop = asyncio.get_running_loop()
+        timer = loop.call_later(self.request_timeout, acks.give_up)
+        acks.done.add_done_callback(lambda _: timer.cancel())
+        await self._publish_message(
+            {
+                "method": "broadcast_acks",
+                "request_id": request_id,
+                "namespace": namespace,
+                "rooms": list(targets.rooms),
+                "except_rooms": list(targets.except_rooms),
+                "event": event,
+                "data": list(args),
+                "host_id": self.host_id,
+            },
+            "data",
+            channel=self.request_channel,
+        )
+        return acks
+
+    async def _handle_broadcast_acks(self, message: dict[str, Any]) -> None:
+        if self.server is None:
+            return
+        request_id = message.get("request_id")
+        namespace = message.get("namespace") or "/"
+        targets = _local_targets(message)
+
+        async def on_ack(*args: Any) -> None:  # one client's ack, forwarded as it comes
+            answer = {
+                "method": "broadcast_acks_response",
+                "request_id": request_id,
+                "args": list(args),
+                "host_id": self.host_id,
+            }
+            await self._publish_message(answer, "args", channel=self.request_channel)
+
+        count = self.emit_local(
+            str(message.get("event", "")),
+            unpack(message, "data"),
+            namespace,
+            list(targets.rooms) if targets.rooms else None,
+            None,
+            on_ack,
+            list(targets.except_rooms),
+        )
+        await self._publish_message(
+            {
+                "method": "broadcast_acks_count",
+                "request_id": request_id,
+                "count": count,
+                "host_id": self.host_id,
+            },
+            channel=self.request_channel,
+        )
+
+    async def _handle_broadcast_acks_count(self, message: dict[str, Any]) -> None:
+        acks = self._acks.get(str(message.get("request_id")))
+        count = message.get("count")
+        if acks is not None and isinstance(count, int):
+            acks.count(count)
+
+    async def _handle_broadcast_acks_response(self, message: dict[str, Any]) -> None:
+        acks = self._acks.get(str(message.get("request_id")))
+        if acks is not None:
+            acks.ack(ack_value(unpack(message, "args")))
+
+    async def server_side_emit(
+        self, namespace: str, event: str, args: tuple[Any, ...], timeout: float | None = None
+    ) -> list[Any] | None:
+        """Send ``event`` to the other processes' ``on_server_side`` handlers (a
+        ``server_side_emit`` message); with a ``timeout``, wait for every
+        other process's answer and return them (``TimeoutError`` carrying
+        ``.responses`` when some are missing)."""
+        message: dict[str, Any] = {
+            "method": "server_side_emit",
+            "request_id": None,
+            "namespace": namespace,
+            "event": event,
+            "data": list(args),
+            "host_id": self.host_id,
+        }
+        if timeout is None:
+            await self._publish_message(message, "data", channel=self.request_channel)
+            return None
+        processes = await self._other_processes()
+        if processes <= 0:
+            return []
+        request_id = message["request_id"] = uuid.uuid4().hex
+        request = self._requests[request_id] = Answers(processes)
+        try:
+            await self._publish_message(message, "data", channel=self.request_channel)
+            return await request.wait(timeout, "server_side_emit")
+        finally:
+            del self._requests[request_id]
+
+    async def _handle_server_side_emit(self, message: dict[str, Any]) -> None:
+        if self.server is None:
+            return
+        handled, answer = await self.server.server_side_event(
+            message.get("namespace") or "/", str(message.get("event", "")), unpack(message, "data")
+        )
+        request_id = message.get("request_id")
+        if handled and request_id is not None:
+            await self._publish_message(
+                {
+                    "method": "server_side_emit_response",
+                    "request_id": request_id,
+                    "args": [answer],
+                    "host_id": self.host_id,
+                },
+                "args",
+                channel=self.request_channel,
+            )
+
+    async def _handle_server_side_emit_response(self, message: dict[str, Any]) -> None:
+        request = self._requests.get(str(message.get("request_id")))
+        if request is not None:
+            args = unpack(message, "args")
+            request.add(args[0] if args else None)
 
     async def _count_subscribers(self, channel: str) -> int:
         """How many processes listen on ``channel`` (a backend overrides it)."""
@@ -595,9 +737,7 @@ class AsyncPubSubManager(AsyncManager):
     async def _handle_fetch_sockets_response(self, message: dict[str, Any]) -> None:
         request = self._requests.get(str(message.get("request_id")))
         if request is not None and isinstance(message.get("sockets"), list):
-            request.answers.append(message["sockets"])
-            if len(request.answers) >= request.expected and not request.done.done():
-                request.done.set_result(None)
+            request.add(message["sockets"])
 
 
 #: The methods a host acts on when another host sent them (``callback`` is separate).
@@ -611,6 +751,11 @@ _METHODS = frozenset(
         "sockets_op",
         "fetch_sockets",
         "fetch_sockets_response",
+        "broadcast_acks",
+        "broadcast_acks_count",
+        "broadcast_acks_response",
+        "server_side_emit",
+        "server_side_emit_response",
     }
 )
 
@@ -622,17 +767,6 @@ def _local_targets(message: dict[str, Any]) -> Targets:
         frozenset(message.get("except_rooms") or ()),
         local=True,
     )
-
-
-class _Request:
-    """A ``fetch_sockets`` request waiting for the other processes' answers."""
-
-    __slots__ = ("answers", "done", "expected")
-
-    def __init__(self, expected: int) -> None:
-        self.expected = expected
-        self.answers: list[list[Any]] = []
-        self.done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
 
 
 __all__ = ["AsyncPubSubManager", "PubSubError"]

@@ -125,7 +125,7 @@ class AsyncRedisManager(AsyncPubSubManager):
         self._redis = self._subscriber = None
         for client in clients:
             if client is not None:
-                await _aclose(client)
+                await close_quietly(client)
 
     # -- publishing -------------------------------------------------------
 
@@ -218,7 +218,7 @@ class AsyncRedisManager(AsyncPubSubManager):
             self._pubsub = None
             if watchdog is not None:
                 watchdog.cancel()
-            await _aclose(pubsub)
+            await close_quietly(pubsub)
 
     async def _watch(self, pubsub: Any, silence: _Silence) -> None:
         """PING a quiet subscription; close it when even that gets no reply for
@@ -317,7 +317,7 @@ def _safe_url(url: str) -> str:
     return url
 
 
-async def _aclose(obj: Any) -> None:
+async def close_quietly(obj: Any) -> None:
     close = getattr(obj, "aclose", None) or obj.close  # redis-py < 5.0.1: close()
     try:
         await close()

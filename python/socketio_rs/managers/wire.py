@@ -4,6 +4,7 @@ and the ack routers of emits with a callback."""
 
 from __future__ import annotations
 
+import base64
 from typing import Any, Protocol
 
 
@@ -82,4 +83,14 @@ def reconstruct(data: Any, attachments: list[bytes]) -> Any:
         if data.get("_placeholder") is True and isinstance(data.get("num"), int):
             return attachments[data["num"]]
         return {key: reconstruct(value, attachments) for key, value in data.items()}
+    return data
+
+
+def unpack(message: dict[str, Any], field: str) -> list[Any]:
+    """The argument list in ``message[field]``, its binary form undone."""
+    data = message.get(field)
+    if not isinstance(data, list):
+        return [data]
+    if message.get("binary") and data:
+        return list(reconstruct(data[0], [base64.b64decode(a) for a in data[1:]]))
     return data

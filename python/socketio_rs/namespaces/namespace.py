@@ -53,6 +53,7 @@ class Namespace:
         self._fns: list[Callable[..., Any]] = []
         self._handlers: dict[Any, list[Callable[..., Any]]] = {}
         self._outgoing: set[Socket] = set()  # sockets with on_any_outgoing listeners
+        self._server_side: dict[str, list[Callable[..., Any]]] = {}  # on_server_side
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name}>"
@@ -133,6 +134,10 @@ class Namespace:
     # Called by the server's connect flow (socket.io's Namespace._doConnect and
     # _remove); the namespace changes its own state.
 
+    def socket(self, sid: str) -> Socket | None:
+        """The socket ``sid`` of this namespace, connected or still joining."""
+        return self.sockets.get(sid) or self._pending.get(sid)
+
     def _add_pending(self, socket: Socket) -> None:
         """A socket whose middleware is running."""
         self._pending[socket.id] = socket
@@ -201,6 +206,52 @@ class Namespace:
     async def fetch_sockets(self) -> list[Any]:
         """The connected sockets."""
         return await self._operator().fetch_sockets()
+
+    # -- between the server processes of a cluster -----------------------------
+
+    def on_server_side(self, event: str, handler: Callable[..., Any] | None = None) -> Any:
+        """Handle ``event`` sent by another process with :meth:`server_side_emit`
+        (Node's ``io.on`` for ``serverSideEmit``): ``fn(*args)``, sync or async;
+        what it returns answers :meth:`server_side_emit_with_ack`. Usable as a
+        decorator."""
+
+        def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+            self._server_side.setdefault(event, []).append(fn)
+            return fn
+
+        return register(handler) if handler is not None else register
+
+    async def server_side_emit(self, event: str, *args: Any) -> None:
+        """Send ``event`` to the other server processes of the cluster (Node's
+        ``serverSideEmit``); this process's own handlers do not run."""
+        await self.manager.server_side_emit(self.name, event, args)
+
+    async def server_side_emit_with_ack(
+        self, event: str, *args: Any, timeout: float = 5.0
+    ) -> list[Any]:
+        """:meth:`server_side_emit` and wait for one answer per other process
+        (Node's ``serverSideEmitWithAck``). Raises
+        :class:`~socketio_rs.exceptions.TimeoutError`, with ``.responses``,
+        when some have not answered after ``timeout`` seconds."""
+        responses = await self.manager.server_side_emit(self.name, event, args, timeout)
+        return responses or []
+
+    async def _run_server_side(self, event: str, args: list[Any]) -> tuple[bool, Any]:
+        """Run the :meth:`on_server_side` handlers of ``event``: whether there
+        were any, and the first answer that is not ``None``."""
+        answer = None
+        handlers = list(self._server_side.get(event, ()))
+        for fn in handlers:
+            try:
+                ret = fn(*args)
+                if inspect.isawaitable(ret):
+                    ret = await ret
+            except Exception:
+                self.logger.exception("server-side %r handler error", event)
+                continue
+            if answer is None:
+                answer = ret
+        return bool(handlers), answer
 
     async def sockets_join(self, rooms: Any) -> None:
         """Make every socket join ``rooms``."""

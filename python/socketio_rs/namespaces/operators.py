@@ -118,25 +118,42 @@ class BroadcastOperator:
     async def emit_with_ack(self, event: str, *args: Any) -> list[Any]:
         """Emit and collect one ack result per client that answers.
 
-        With :meth:`timeout`, raises :class:`~socketio_rs.exceptions.TimeoutError`
-        carrying ``.responses`` (the acks that did arrive) when some are
-        missing; without, waits for every target (a client that disconnects
-        no longer counts).
+        With a Redis manager the clients of every process are asked (unless
+        :attr:`local`). With :meth:`timeout`, raises
+        :class:`~socketio_rs.exceptions.TimeoutError` carrying ``.responses``
+        (the acks that did arrive) when some are missing; without, waits for
+        every target (a client that disconnects no longer counts; another
+        process must answer within the manager's ``request_timeout``).
         """
+        check_reserved(event)
         sent = [(socket, socket._send_with_ack(event, args)) for socket in self.local_sockets()]
-        if not sent:
+        remote = []
+        if not self.local_only:
+            targets = self.targets
+            for ns in self.nsp._namespaces():
+                acks = await ns.manager.request_acks(ns.name, targets, event, args)
+                if acks is not None:
+                    remote.append(acks)
+        if not sent and not remote:
             return []
         futures = [future for _, future in sent]
-        _, pending = await asyncio.wait(futures, timeout=self.ack_timeout)
+        waited = futures + [acks.done for acks in remote]
+        _, pending = await asyncio.wait(waited, timeout=self.ack_timeout)
         responses = [
             future.result()
             for future in futures
             if future.done() and not future.cancelled() and future.exception() is None
         ]
+        for acks in remote:
+            responses.extend(acks.responses)
+            if acks.done.done() and acks.done.exception() is not None:
+                pending.add(acks.done)  # a process that never answered
         if pending:
             for socket, future in sent:
                 if future in pending:
                     socket._drop_ack(future)
+            for acks in remote:
+                acks.give_up(waiting_for_acks=True)
             error = exceptions.TimeoutError("operation has timed out")
             error.responses = responses
             raise error

@@ -91,9 +91,15 @@ class Socket:
         client: Connection,
         environ: dict[str, Any] | None,
         auth: Any,
+        pid: str | None = None,
     ) -> None:
         #: The namespace sid (python-socketio's ``sid``).
         self.id = sid
+        #: The private session id of connection state recovery (``None`` when it is off).
+        self.pid = pid
+        #: True when this socket took over the session of one whose connection
+        #: dropped (connection state recovery): same id, rooms and ``data``.
+        self.recovered = False
         #: The namespace: for a dynamic namespace, the child, e.g. ``/acme``.
         self.nsp = nsp
         #: The server (``nsp.server``).
@@ -155,6 +161,11 @@ class Socket:
         if self.closing or self.client.closing:
             return
         self._notify_outgoing(event, args)
+        if self._manager.recovery is not None:
+            # Through the manager, to the socket's own room: the packet gets an
+            # offset and is kept for replay, as any broadcast (the reference's way).
+            await self._manager.emit(event, args, self.nsp.name, room=self.id, ignore_queue=True)
+            return
         self.client.send(Packet(PacketType.EVENT, self.nsp.name, [event, *args]))
 
     async def send(self, *args: Any) -> None:
@@ -324,6 +335,11 @@ class Socket:
         went away meanwhile."""
         error = await run_chain(fns, self, self._waiter)
         return CLOSED if self.closing else error
+
+    def _recover(self, data: Any) -> None:
+        """It takes over a dropped session (its id and pid were given at creation)."""
+        self.data = data
+        self.recovered = True
 
     def _onconnect(self) -> None:
         """The CONNECT reply was sent."""

@@ -4,10 +4,22 @@ per namespace (the reference server's ``Client``)."""
 from __future__ import annotations
 
 import functools
+import urllib.parse
 from typing import Any, Callable, Protocol
 
-from ..codec import Packet
+from ..codec import Packet, PacketType
 from ..namespaces import Socket
+
+_CONNECT = PacketType.CONNECT
+
+
+def _js_truthy(value: Any) -> bool:
+    """JavaScript's truthiness of a JSON value: objects and arrays are true even empty."""
+    if value is None or value is False or value == "":
+        return False
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value == value and value != 0  # NaN and 0 are false
+    return True
 
 
 class ClientHost(Protocol):
@@ -23,10 +35,22 @@ class ClientHost(Protocol):
 class Client:
     """One Engine.IO connection and the sockets it opened."""
 
-    __slots__ = ("_host", "closing", "deadline", "decoder", "eio_sid", "joining", "send", "sockets")
+    __slots__ = (
+        "_host",
+        "closing",
+        "deadline",
+        "decoder",
+        "eio_sid",
+        "joining",
+        "protocol",
+        "send",
+        "sockets",
+    )
 
-    def __init__(self, eio_sid: str, decoder: Any, host: ClientHost) -> None:
+    def __init__(self, eio_sid: str, decoder: Any, host: ClientHost, protocol: int = 5) -> None:
         self.eio_sid = eio_sid
+        #: The Socket.IO protocol revision: 5, or 4 for an Engine.IO v3 client (2.x).
+        self.protocol = protocol
         self.decoder = decoder
         self._host = host
         #: ``send(pkt)``: queue one packet for the client, now.
@@ -42,6 +66,31 @@ class Client:
 
     def __repr__(self) -> str:
         return f"<Client {self.eio_sid} {sorted(self.sockets)}>"
+
+    # The reference server's differences for protocol v4 (socket.io-client 2.x).
+
+    def socket_id(self, name: str) -> str | None:
+        """The id a socket in namespace ``name`` gets: a protocol v4 client computes it
+        itself (the Engine.IO sid, after ``<nsp>#`` outside ``/``); ``None`` lets the
+        manager generate one."""
+        if self.protocol == 5:
+            return None
+        return self.eio_sid if name == "/" else f"{name}#{self.eio_sid}"
+
+    def connect_packet(self, name: str, data: dict[str, Any]) -> Packet:
+        """The CONNECT reply: it carries ``data`` (the sid) in v5, nothing in v4."""
+        if self.protocol == 5:
+            return Packet(_CONNECT, name, data)
+        return Packet(_CONNECT, name)
+
+    def refusal(self, payload: dict[str, Any]) -> Any:
+        """The data of a CONNECT_ERROR refusing a socket: ``{"message", "data"}`` in v5; in
+        v4 the error's data, or its message when the data is falsy (``err.data ||
+        err.message``), which the 2.x client hands to its ``error`` listeners."""
+        if self.protocol == 5:
+            return payload
+        data = payload.get("data")
+        return data if _js_truthy(data) else payload.get("message")
 
     def close_with(self, reason: str) -> bool:
         """Decide that the connection closes, for ``reason``; False when a close
@@ -65,3 +114,41 @@ class Client:
         name = socket.nsp.name
         if self.sockets.get(name) is socket:
             del self.sockets[name]
+
+
+class QueryDecoder:
+    """The decoder of a protocol v4 client: a namespace may carry a query
+    (``/admin?token=abc``, from ``io("/admin?token=abc")``), which the reference
+    server takes as the CONNECT's auth payload; the packet goes to the namespace
+    without it."""
+
+    __slots__ = ("_decoder",)
+
+    def __init__(self, decoder: Any) -> None:
+        self._decoder = decoder
+
+    def add(self, frame: str | bytes) -> list[Packet]:
+        """The packets ``frame`` completed, with their namespaces' queries taken off."""
+        packets: list[Packet] = self._decoder.add(frame)
+        if not any("?" in pkt.nsp for pkt in packets):
+            return packets
+        return [_without_query(pkt) for pkt in packets]
+
+    def reset(self) -> None:
+        """Drop a partial binary packet."""
+        self._decoder.reset()
+
+    @property
+    def pending(self) -> bool:
+        """Whether a binary packet is waiting for attachments."""
+        return bool(self._decoder.pending)
+
+
+def _without_query(pkt: Packet) -> Packet:
+    name, mark, query = pkt.nsp.partition("?")
+    if not mark:
+        return pkt
+    data = pkt.data
+    if pkt.type == _CONNECT:
+        data = dict(urllib.parse.parse_qsl(query, keep_blank_values=True))
+    return Packet(pkt.type, name or "/", data, pkt.id)

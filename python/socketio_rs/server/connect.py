@@ -14,6 +14,7 @@ from .. import _eager, exceptions
 from ..admin import InstrumentedAsyncServer
 from ..codec import Packet, PacketType
 from ..managers import AsyncManager
+from ..managers.recovery import RECOVERABLE_REASONS, Restored, Session
 from ..namespaces import Namespace, Socket
 from ..namespaces.middleware import CLOSED, connect_error_data
 from .client import Client
@@ -27,7 +28,6 @@ from .reasons import (
 )
 from .registry import NamespaceRegistry
 
-_CONNECT = PacketType.CONNECT
 _DISCONNECT = PacketType.DISCONNECT
 _CONNECT_ERROR = PacketType.CONNECT_ERROR
 _INVALID_NSP = {"message": "Invalid namespace"}
@@ -47,6 +47,10 @@ class ConnectHost(Protocol):
 
     @property
     def shutting_down(self) -> bool: ...
+
+    async def save_session(
+        self, sid: str, session: dict[str, Any], namespace: str | None = None
+    ) -> None: ...
 
 
 class ConnectFlow:
@@ -102,10 +106,14 @@ class ConnectFlow:
 
     # -- Engine.IO connections ----------------------------------------------
 
-    def open(self, eio_sid: str, decoder: Any) -> None:
-        """A new Engine.IO connection; it must join a namespace in time."""
-        client = self.clients[eio_sid] = Client(eio_sid, decoder, self)
+    def open(self, eio_sid: str, decoder: Any, protocol: int = 5) -> None:
+        """A new Engine.IO connection; it must join a namespace in time. A protocol v4
+        client (socket.io-client 2.x) joins ``/`` without asking, as the reference server
+        connects it."""
+        client = self.clients[eio_sid] = Client(eio_sid, decoder, self, protocol)
         self._arm_connect_timeout(client, self._server.connect_timeout)
+        if protocol == 4:
+            self.connect(client, "/", {})
 
     async def closed(self, eio_sid: str, reason: str) -> None:
         """The Engine.IO connection ended: every socket of it disconnects."""
@@ -162,33 +170,70 @@ class ConnectFlow:
                 # N9: the connection stays open for other namespaces.
                 self.send(eio_sid, Packet(_CONNECT_ERROR, name, _INVALID_NSP))
                 return
-            sid = await server.manager.pre_connect(eio_sid, name)
+            manager = server.manager
+            recovery = manager.recovery
+            # A protocol v4 client (2.x) has no recovery: its CONNECT carries a query, not auth.
+            restored = await _restore(manager, name, auth) if client.protocol == 5 else None
+            own_id = client.socket_id(name) if restored is None else restored.session.sid
+            sid = await manager.pre_connect(eio_sid, name, sid=own_id)
             if sid is None:
                 self.violation(client, f"a second CONNECT for {name}")
                 return
-            socket = Socket(nsp, sid, client, server.environ.get(eio_sid), auth)
+            pid = None if recovery is None else recovery.new_pid()
+            if restored is not None:
+                pid = restored.session.pid
+            socket = Socket(nsp, sid, client, server.environ.get(eio_sid), auth, pid)
             client.sockets[name] = socket
             nsp._add_pending(socket)
+            if restored is not None:
+                socket._recover(restored.session.data)
+                if restored.session.user_session is not None:
+                    await server.save_session(sid, restored.session.user_session, name)
         finally:
             client.joining.discard(name)
         fns = nsp._middleware()
-        if fns:
+        if fns and not (
+            restored is not None and recovery is not None and recovery.skip_middlewares
+        ):
             error = await socket._run_connect_middleware(fns)
             if error is CLOSED:
                 return  # M7: the connection closed during middleware; nothing is emitted
             if error is not None:
                 await self._refuse(socket, nsp, connect_error_data(error))
                 return
-        await self._connect_handler_then_accept(socket, nsp, auth)
+        await self._connect_handler_then_accept(socket, nsp, auth, restored)
 
-    async def _connect_handler_then_accept(self, socket: Socket, nsp: Namespace, auth: Any) -> None:
+    async def _accept(self, socket: Socket, restored: Restored | None) -> None:
+        """Register the socket as connected and send the CONNECT reply. A
+        recovered socket first gets its rooms back and the packets it missed:
+        nothing in between yields, so no broadcast falls between the replay and
+        the live ones."""
+        name, sid, eio_sid = socket.nsp.name, socket.id, socket.client.eio_sid
+        manager = self._server.manager
+        if restored is not None and manager.recovery is not None:
+            for room in restored.session.rooms:
+                if room != sid:
+                    await manager.enter_room(sid, name, room, eio_sid=eio_sid)
+            enqueue = self._eio.enqueue
+            for frames in manager.recovery.missed(restored):
+                for frame in frames:
+                    enqueue(eio_sid, frame)
+        await manager.connect(sid, name)
+        self.send(eio_sid, self._connect_reply(socket))
+
+    def _connect_reply(self, socket: Socket) -> Packet:
+        data = {"sid": socket.id} if socket.pid is None else {"sid": socket.id, "pid": socket.pid}
+        return _client(socket).connect_packet(socket.nsp.name, data)
+
+    async def _connect_handler_then_accept(
+        self, socket: Socket, nsp: Namespace, auth: Any, restored: Restored | None
+    ) -> None:
         """python-socketio's ``connect`` handler runs after the middleware and
         can still refuse; then the socket is connected."""
         server = self._server
         name, sid, eio_sid = socket.nsp.name, socket.id, socket.client.eio_sid
         if server.always_connect:
-            await server.manager.connect(sid, name)
-            self.send(eio_sid, Packet(_CONNECT, name, {"sid": sid}))
+            await self._accept(socket, restored)
         if self._admin is not None:
             await self._admin.socket_connected(sid, name, eio_sid)
         fail_reason = exceptions.ConnectionRefusedError().error_args
@@ -217,8 +262,7 @@ class ConnectFlow:
         if not server.always_connect:
             # N13: registered as connected before the reply, so the client's
             # first event after it is accepted.
-            await server.manager.connect(sid, name)
-            self.send(eio_sid, Packet(_CONNECT, name, {"sid": sid}))
+            await self._accept(socket, restored)
         nsp._do_connect(socket)
 
     async def _call_connect_handler(self, namespace: str, sid: str, eio_sid: str, auth: Any) -> Any:
@@ -246,7 +290,9 @@ class ConnectFlow:
         """Refuse a joining socket: it leaves its rooms (M5), then the client
         gets CONNECT_ERROR (or DISCONNECT with ``always_connect``)."""
         await self._drop_joining(socket, nsp)
-        self.send(socket.client.eio_sid, Packet(packet_type, nsp.name, payload))
+        client = _client(socket)
+        data = client.refusal(payload) if packet_type == _CONNECT_ERROR else payload
+        self.send(client.eio_sid, Packet(packet_type, nsp.name, data))
         self._remove_if_empty(nsp)
 
     async def _drop_joining(self, socket: Socket, nsp: Namespace) -> None:
@@ -259,6 +305,17 @@ class ConnectFlow:
         """The socket starts closing and its connection forgets it."""
         socket._begin_close()
         _client(socket)._remove(socket)
+
+    async def _persist(self, socket: Socket) -> None:
+        """Keep the session of a socket whose connection dropped, for its client's return."""
+        name, sid = socket.nsp.name, socket.id
+        assert socket.pid is not None  # every socket has one while recovery is on
+        eio_session = self._eio.session_of(socket.client.eio_sid)
+        user_session = eio_session.get(name) if eio_session else None
+        manager = self._server.manager
+        rooms = manager.get_rooms(sid, name)
+        session = Session(sid, socket.pid, name, rooms, socket.data, user_session or None)
+        await manager.persist_session(session)
 
     # -- resolving names --------------------------------------------------
 
@@ -345,6 +402,8 @@ class ConnectFlow:
         if self._admin is not None:
             await self._admin.socket_disconnected(sid, nsp.name, reason)
         await socket._emit_reserved("disconnecting", nreason)
+        if manager.recovery is not None and nreason in RECOVERABLE_REASONS:
+            await self._persist(socket)
         await self._handlers.trigger("disconnect", nsp.name, sid, reason)
         await manager.disconnect(sid, nsp.name, ignore_queue=True)
         nsp._remove(socket)
@@ -357,3 +416,14 @@ class ConnectFlow:
 #: them by the protocols it uses; the flow made them ``Namespace`` and ``Client``).
 _namespace: Callable[[Socket], Namespace] = operator.attrgetter("nsp")
 _client: Callable[[Socket], Client] = operator.attrgetter("client")
+
+
+async def _restore(manager: AsyncManager, name: str, auth: Any) -> Restored | None:
+    """The dropped session a CONNECT's ``auth`` asks to take over (``pid`` and
+    ``offset``, which the reference client sends), if it can be."""
+    if manager.recovery is None or not isinstance(auth, dict):
+        return None
+    pid, offset = auth.get("pid"), auth.get("offset")
+    if not isinstance(pid, str) or not isinstance(offset, str):
+        return None
+    return await manager.restore_session(name, pid, offset)

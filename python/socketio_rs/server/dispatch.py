@@ -15,7 +15,7 @@ from ..admin import InstrumentedAsyncServer
 from ..codec import Packet, PacketError, PacketType
 from ..managers import AsyncManager
 from ..namespaces import Socket
-from .client import Client
+from .client import Client, QueryDecoder
 from .connect import ConnectFlow
 from .handlers import HandlerTable
 
@@ -31,6 +31,7 @@ _DROPPED = object()
 class DispatchHost(Protocol):
     """The server, as its dispatcher uses it (``AsyncServer`` meets it)."""
 
+    eio: Any
     manager: AsyncManager
     logger: logging.Logger
     environ: dict[str, dict[str, Any]]
@@ -66,7 +67,10 @@ class Dispatcher:
             self._manager_initialized = True
             server.manager.initialize()
         server.environ[eio_sid] = environ
-        self._flow.open(eio_sid, self._new_decoder())
+        if server.eio.protocol(eio_sid) == 3:  # socket.io-client 2.x: Socket.IO protocol v4
+            self._flow.open(eio_sid, QueryDecoder(self._new_decoder()), 4)
+        else:
+            self._flow.open(eio_sid, self._new_decoder())
 
     async def eio_message(self, eio_sid: str, data: str | bytes) -> None:
         flow = self._flow

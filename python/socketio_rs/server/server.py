@@ -25,6 +25,7 @@ from ..admin import Auth, InstrumentedAsyncServer
 from ..codec import Decoder, Packet, PacketType, encode
 from ..engine import EngineServer
 from ..managers import AsyncManager, Targets
+from ..managers.recovery import Recovery
 from ..managers.remote_socket import describe
 from ..namespaces import BroadcastOperator, Namespace
 from .async_namespace import AsyncNamespace
@@ -59,10 +60,19 @@ class AsyncServer:
         runs (a rejection then arrives as a DISCONNECT).
     :param serializer: ``"default"`` (the Socket.IO text format) or ``"msgpack"``
         (the socket.io-msgpack-parser format; needs the ``msgpack`` package).
+    :param allow_eio3: also serve socket.io-client 2.x (Engine.IO v3 and Socket.IO
+        protocol v4), chosen per connection at its handshake, as the reference
+        server's ``allowEIO3`` (off by default: such a client is refused with
+        HTTP 400 ``{"code":5,"message":"Unsupported protocol version"}``).
     :param connect_timeout: seconds an Engine.IO connection may stay without
         joining a namespace before it is closed (45; ``None`` for never).
     :param cleanup_empty_child_namespaces: remove a dynamic namespace's child
         when its last socket leaves (it is re-created on the next connection).
+    :param connection_state_recovery: ``True`` or a dict of options
+        (``max_disconnection_duration`` in seconds, 120; ``skip_middlewares``,
+        True; ``max_packets``, ``max_bytes``, ``max_sessions``): a client whose
+        connection drops gets its sid, rooms, data and missed packets back when
+        it reconnects in time (docs/recovery.md). Off by default.
     :param engineio_options: passed to python-engineio (``ping_interval``,
         ``ping_timeout``, ``max_http_buffer_size``, ``cors_allowed_origins``,
         ``transports``, ``async_mode``, ...); ``engineio_logger`` becomes its ``logger``.
@@ -77,6 +87,7 @@ class AsyncServer:
         namespaces: list[str] | str | None = None,
         always_connect: bool = False,
         serializer: str = "default",
+        allow_eio3: bool = False,
         **engineio_options: Any,
     ) -> None:
         if serializer not in ("default", "msgpack"):
@@ -88,15 +99,19 @@ class AsyncServer:
         self.cleanup_empty_child_namespaces = bool(
             engineio_options.pop("cleanup_empty_child_namespaces", False)
         )
+        recovery = Recovery.from_option(engineio_options.pop("connection_state_recovery", None))
         engineio_logger = engineio_options.pop("engineio_logger", None)
         if engineio_logger is not None:
             engineio_options["logger"] = engineio_logger
         engineio_options["async_handlers"] = False
-        self.eio = EngineServer(**engineio_options)
+        self.eio = EngineServer(allow_eio3=allow_eio3, **engineio_options)
+        #: Whether socket.io-client 2.x (Engine.IO v3, Socket.IO protocol v4) is served.
+        self.allow_eio3 = bool(allow_eio3)
         self.environ: dict[str, dict[str, Any]] = {}
         self.logger = _make_logger(logger)
         self.manager = client_manager if client_manager is not None else AsyncManager()
         self.manager.set_server(self)
+        self.manager.recovery = recovery
         self.async_handlers = async_handlers
         self.always_connect = always_connect
         self.namespaces = namespaces or ["/"]
@@ -300,6 +315,30 @@ class AsyncServer:
         """The sockets of the default namespace."""
         return await self.sockets.fetch_sockets()
 
+    def on_server_side(self, event: str, handler: Callable[..., Any] | None = None) -> Any:
+        """``sio.of("/").on_server_side(event)``: a handler for another process's
+        :meth:`server_side_emit`."""
+        return self.sockets.on_server_side(event, handler)
+
+    async def server_side_emit(self, event: str, *args: Any) -> None:
+        """``sio.of("/").server_side_emit(...)``: to the other server processes."""
+        await self.sockets.server_side_emit(event, *args)
+
+    async def server_side_emit_with_ack(
+        self, event: str, *args: Any, timeout: float = 5.0
+    ) -> list[Any]:
+        """``sio.of("/").server_side_emit_with_ack(...)``: one answer per other process."""
+        return await self.sockets.server_side_emit_with_ack(event, *args, timeout=timeout)
+
+    async def server_side_event(
+        self, namespace: str, event: str, args: list[Any]
+    ) -> tuple[bool, Any]:
+        """Another process's :meth:`server_side_emit` arrived (the manager calls it)."""
+        nsp = self._registry.get(namespace)
+        if nsp is None:
+            return False, None
+        return await nsp._run_server_side(event, args)
+
     async def sockets_join(self, rooms: Any) -> None:
         """Make every socket of the default namespace join ``rooms``."""
         await self.sockets.sockets_join(rooms)
@@ -455,6 +494,14 @@ class AsyncServer:
         """``"polling"`` or ``"websocket"``."""
         transport: str = self.eio.transport(self.manager.eio_sid_from_sid(sid, namespace or "/"))
         return transport
+
+    def recovered(self, sid: str, namespace: str | None = None) -> bool:
+        """Whether client ``sid`` took over a dropped session (connection state
+        recovery): same sid, rooms, ``socket.data`` and session, and the packets
+        it missed were sent again. Usable from the ``connect`` handler on."""
+        nsp = self._registry.get(namespace or "/")
+        socket = None if nsp is None else nsp.socket(sid)
+        return socket is not None and socket.recovered
 
     def get_environ(self, sid: str, namespace: str | None = None) -> dict[str, Any] | None:
         """The WSGI-style environ of the client's first request (under ASGI it
