@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import sys
 import urllib.parse
 from collections.abc import Iterable
 from typing import Any
@@ -68,19 +69,44 @@ async def _close_websocket(ws: Any) -> None:
     await ws.close()
 
 
+#: The default of ``max_write_buffer_size``: bytes waiting for one client before it is cut off.
+DEFAULT_MAX_WRITE_BUFFER_SIZE = 16 * 1024 * 1024
+
+
+class EngineReason(engineio.AsyncServer.reason):
+    """python-engineio's disconnect reasons, and the one of a client cut off for not reading."""
+
+    #: More than ``max_write_buffer_size`` bytes waited for the client: it does not read them
+    #: (or not as fast as they are sent), and its connection was closed to free them.
+    BUFFER_FULL = "write buffer full"
+
+
 class EngineServer(engineio.AsyncServer):
     """python-engineio's ``AsyncServer`` with spec corrections and fast paths.
 
-    Takes every ``engineio.AsyncServer`` option. With ``monitor_clients=False`` a session whose
-    PONG is overdue is only closed when something is next sent to it, as in python-engineio.
+    Takes every ``engineio.AsyncServer`` option, and ``max_write_buffer_size``: how many bytes
+    may wait for one client before its connection is closed (``reason.BUFFER_FULL``); 16 MiB
+    by default, ``None`` for no limit. With ``monitor_clients=False`` a session whose PONG is
+    overdue is only closed when something is next sent to it, as in python-engineio.
     """
+
+    reason = EngineReason
 
     # Attributes python-engineio sets without annotations, typed for mypy.
     start_service_task: bool
     _async: dict[str, Any]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        limit = kwargs.pop("max_write_buffer_size", DEFAULT_MAX_WRITE_BUFFER_SIZE)
+        if limit is None:
+            limit = sys.maxsize
+        elif not isinstance(limit, int) or isinstance(limit, bool) or limit <= 0:
+            raise ValueError(
+                f"max_write_buffer_size={limit!r}: a positive number of bytes, or None"
+            )
         super().__init__(*args, **kwargs)
+        #: Bytes that may wait for one client before its connection is closed.
+        self.max_write_buffer_size: int = limit
         #: Whether overdue PONGs close the session on time (python-engineio's monitor_clients).
         self.monitors_clients = bool(self.start_service_task)
         #: Told about sessions and traffic when set (the Admin UI); one check per hook point.

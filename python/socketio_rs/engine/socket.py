@@ -42,6 +42,7 @@ from engineio import packet as eio_packet
 from .._eager import start_listener
 from ..wsserver import WebSocketProtocol, direct_writer
 from .observer import EngineObserver
+from .outgoing import OutgoingQueue
 from .websocket import ws_payload
 
 _NOOP = eio_packet.NOOP
@@ -62,6 +63,7 @@ class EngineHost(Protocol):
     ping_interval: float
     ping_timeout: float
     max_http_buffer_size: int
+    max_write_buffer_size: int
     monitors_clients: bool
     observer: EngineObserver | None
 
@@ -100,8 +102,11 @@ class EngineSocket(async_socket.AsyncSocket):
     def __init__(self, server: EngineHost, sid: str) -> None:
         self._upgrading = False
         super().__init__(server, sid)
+        self.queue = OutgoingQueue(server.max_write_buffer_size, self._overflowed)
         self._loop = asyncio.get_running_loop()
         self._ping_timer: asyncio.TimerHandle | None = None
+        #: python-engineio's writer task, while a WebSocket without a direct write serves us.
+        self._writer: asyncio.Future[None] | None = None
 
     # The WebSocket transport flips ``upgrading`` where the upgrade starts and where it ends;
     # a property lets its end release the pending polling GET.
@@ -239,6 +244,19 @@ class EngineSocket(async_socket.AsyncSocket):
         else:
             direct(ws_payload(pkt))
 
+    def _overflowed(self) -> None:
+        """The queue went over the write limit: close the session, and stop a writer that is
+        waiting for a peer who does not read."""
+        self.server.logger.warning(
+            "%s: more than %d bytes waiting for a client that does not take them: closing (%s)",
+            self.sid,
+            self.server.max_write_buffer_size,
+            self.server.reason.BUFFER_FULL,
+        )
+        if self._writer is not None:
+            self._writer.cancel()
+        start_listener(self.server.logger, self.close, False, False, self.server.reason.BUFFER_FULL)
+
     async def check_ping_timeout(self) -> bool:
         """Close the session if its PONG is overdue; ``False`` when it was closed."""
         if self.closing and not self.closed:
@@ -354,6 +372,7 @@ class EngineSocket(async_socket.AsyncSocket):
     async def _serve_websocket(self, ws: Any) -> None:
         """Serve the session over ``ws``, python-engineio's WebSocket wrapper."""
         protocol = direct_writer(ws) if self.server.observer is None else None
+        reason = self.server.reason.TRANSPORT_CLOSE
         if self.connected:  # an upgrade from polling
             if not await self._probe(ws):
                 return
@@ -368,14 +387,17 @@ class EngineSocket(async_socket.AsyncSocket):
             finally:
                 self.direct = self.direct_frames = None
                 protocol.close(1000)
+            if protocol.overflowed:
+                reason = self.server.reason.BUFFER_FULL
         else:
             self._ws_ended = False
-            writer = asyncio.ensure_future(self._write(ws))
+            writer = self._writer = asyncio.ensure_future(self._write(ws))
             await self._read(ws.wait, self._read_timeout())
             self._ws_ended = True  # the writer drops what it holds instead of writing to nothing
             await self.queue.put(None)  # ends the writer
-            await writer
-        await self.close(wait=False, abort=True, reason=self.server.reason.TRANSPORT_CLOSE)
+            await asyncio.wait([writer])  # cancelled when over the write limit: not an error here
+            self._writer = None
+        await self.close(wait=False, abort=True, reason=reason)
 
     async def _probe(self, ws: Any) -> bool:
         """The upgrade handshake; ``False`` when the client did not complete it."""
@@ -419,6 +441,7 @@ class EngineSocket(async_socket.AsyncSocket):
             protocol.close(1000)
             return
         self._protocol = protocol
+        protocol.limit_writes(self.server.max_write_buffer_size)
         self.direct = protocol.write_now
         self.direct_frames = protocol.write_frames
 
@@ -484,6 +507,10 @@ class EngineSocket(async_socket.AsyncSocket):
                         break
                     await ws.send(ws_payload(pkt))
             except Exception:
+                break
+            except asyncio.CancelledError:
+                # Over the write limit, stuck behind a peer that does not read: what the ASGI
+                # server buffered is its own, but the session lets go of the WebSocket now.
                 break
         await ws.close()
 

@@ -63,6 +63,9 @@ class AsyncServer:
         joining a namespace before it is closed (45; ``None`` for never).
     :param cleanup_empty_child_namespaces: remove a dynamic namespace's child
         when its last socket leaves (it is re-created on the next connection).
+    :param max_write_buffer_size: bytes that may wait for one client before its
+        connection is closed with ``reason.BUFFER_FULL`` (16 MiB; ``None`` for no limit;
+        docs/limits.md).
     :param engineio_options: passed to python-engineio (``ping_interval``,
         ``ping_timeout``, ``max_http_buffer_size``, ``cors_allowed_origins``,
         ``transports``, ``async_mode``, ...); ``engineio_logger`` becomes its ``logger``.
