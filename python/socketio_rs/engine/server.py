@@ -52,9 +52,11 @@ import engineio
 from engineio import exceptions as eio_exceptions
 from engineio import packet as eio_packet
 
+from .environ import http_environ, websocket_environ
 from .observer import EngineObserver
+from .polling import TOO_LARGE, Body, read_within
 from .socket import EngineSocket, _is_upgrade_request
-from .websocket import websocket_environ, ws_frames
+from .websocket import ws_frames
 
 #: The refusal answered by accepting the WebSocket and closing it at once.
 _SECOND_WEBSOCKET = "Session already has a WebSocket"
@@ -119,8 +121,11 @@ class EngineServer(engineio.AsyncServer):
 
     async def handle_request(self, *args: Any, **kwargs: Any) -> Any:
         """Handle an HTTP or WebSocket request; the arguments are the web framework's."""
-        if self.async_mode == "asgi" and args and args[0].get("type") == "websocket":
+        kind = args[0].get("type") if self.async_mode == "asgi" and args else None
+        if kind == "websocket":
             environ = await websocket_environ(*args)
+        elif kind == "http":
+            environ = http_environ(*args)
         else:
             environ = self._translate_request(*args, **kwargs)
             if inspect.isawaitable(environ):
@@ -132,7 +137,27 @@ class EngineServer(engineio.AsyncServer):
             if error is not None:
                 self._log_error_once(error, "spec-" + error)
                 return await self._make_response(self._bad_request(error), environ)
+            if environ.get("REQUEST_METHOD") == "POST" and not await self._read_post(environ):
+                return await self._make_response(TOO_LARGE, environ)
         return await super().handle_request(environ)
+
+    async def _read_post(self, environ: dict[str, Any]) -> bool:
+        """Read a polling POST's body within ``max_http_buffer_size`` for python-engineio;
+        ``False`` (and the session closed, without waiting for the client) when it is over."""
+        query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
+        sid = query.get("sid", [None])[0]
+        socket = self.sockets.get(sid) if sid is not None else None
+        if socket is None or not socket.connected or socket.upgraded:
+            return True  # python-engineio refuses the POST itself
+        body = await read_within(environ, self.max_http_buffer_size)
+        if body is None:
+            self.logger.info("%s: polling POST over max_http_buffer_size, answered 413", sid)
+            await socket.close(wait=False, reason=self.reason.TRANSPORT_ERROR)
+            self.sockets.pop(sid, None)
+            return False
+        environ["wsgi.input"] = Body(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
+        return True
 
     async def _check_request(self, environ: dict[str, Any]) -> str | None:
         """Why to refuse a request that python-engineio would wrongly accept, or ``None``."""
