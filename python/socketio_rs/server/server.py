@@ -20,6 +20,7 @@ from engineio import packet as eio_packet
 
 from .. import exceptions
 from .._msgpack import MsgPackDecoder, MsgPackEncoder
+from .._options import NOT_YET, SERVER_OPTIONS, check_options
 from .._rules import ack_value
 from ..admin import Auth, InstrumentedAsyncServer
 from ..codec import Decoder, Packet, PacketType, encode
@@ -39,6 +40,14 @@ _EVENT = PacketType.EVENT
 _DISCONNECT = PacketType.DISCONNECT
 
 default_logger = logging.getLogger("socketio_rs.server")
+
+#: Every option name ``AsyncServer`` takes, its parameters with them, for the suggestions.
+_KNOWN_OPTIONS = SERVER_OPTIONS | {
+    "client_manager",
+    "namespaces",
+    "always_connect",
+    "serializer",
+}
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -82,6 +91,7 @@ class AsyncServer:
         serializer: str = "default",
         **engineio_options: Any,
     ) -> None:
+        check_options("AsyncServer()", engineio_options, _KNOWN_OPTIONS, NOT_YET)
         if serializer not in ("default", "msgpack"):
             raise ValueError(
                 f"serializer={serializer!r} is not supported: use 'default' (the Socket.IO "
@@ -540,7 +550,8 @@ class AsyncServer:
 
         :param auth: the credentials the UI must send: a dict (usually ``username`` and
             ``password``), a list of dicts, or a callable (sync or async) that receives the
-            UI's auth and returns whether it is accepted; ``False`` accepts everyone.
+            UI's auth and returns whether it is accepted; ``False`` accepts everyone. An empty
+            dict or list is refused (``ValueError``): python-socketio reads it as ``False``.
         :param mode: ``"development"`` reports every socket, event and room change;
             ``"production"`` only the server statistics.
         :param read_only: refuse the UI's actions (emit, join, leave, disconnect).

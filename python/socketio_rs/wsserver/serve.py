@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
+from .._options import check_options
 from .front import DEFAULT_HEADER_TIMEOUT, front_for
 from .protocol import WebSocketProtocol
 
@@ -28,7 +30,8 @@ def serve(
     app work as on any ASGI server. Needs uvicorn (``pip install socketio-rs[serve]``).
 
     A new connection that has not sent its first request head within ``header_timeout``
-    seconds (30) is answered 408 and closed (docs/limits.md).
+    seconds (30) is answered 408 and closed (docs/limits.md). An option neither ``serve`` nor
+    ``uvicorn.run`` takes is a ``TypeError`` naming the option meant.
     """
     fixed = [name for name in _SERVE_FIXED if name in options]
     if fixed:
@@ -38,6 +41,8 @@ def serve(
         )
     import uvicorn
 
+    known = set(inspect.signature(uvicorn.run).parameters) - {"app"} | {"header_timeout"}
+    check_options("serve()", options, known, {})
     if not options.get("http2"):  # HTTP/2 is uvicorn's zttp protocol, left as it is
         options["http"] = front_for(options.get("http", "auto"), header_timeout)
     uvicorn.run(app, host=host, port=port, ws=WebSocketProtocol, **options)
