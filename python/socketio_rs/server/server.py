@@ -71,7 +71,9 @@ class AsyncServer:
     :param connect_timeout: seconds an Engine.IO connection may stay without
         joining a namespace before it is closed (45; ``None`` for never).
     :param cleanup_empty_child_namespaces: remove a dynamic namespace's child
-        when its last socket leaves (it is re-created on the next connection).
+        when its last socket leaves, or when the connection that created it is refused
+        (it is re-created on the next connection). On by default, unlike Node: a client
+        could otherwise create children without end (docs/limits.md).
     :param max_write_buffer_size: bytes that may wait for one client before its
         connection is closed with ``reason.BUFFER_FULL`` (16 MiB; ``None`` for no limit;
         docs/limits.md).
@@ -99,7 +101,7 @@ class AsyncServer:
             )
         self.connect_timeout: float | None = engineio_options.pop("connect_timeout", 45)
         self.cleanup_empty_child_namespaces = bool(
-            engineio_options.pop("cleanup_empty_child_namespaces", False)
+            engineio_options.pop("cleanup_empty_child_namespaces", True)
         )
         engineio_logger = engineio_options.pop("engineio_logger", None)
         if engineio_logger is not None:
