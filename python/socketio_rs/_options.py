@@ -43,6 +43,7 @@ SERVER_OPTIONS = frozenset(
         "connect_timeout",
         "cleanup_empty_child_namespaces",
         "max_write_buffer_size",
+        "allow_request",
     }
 )
 

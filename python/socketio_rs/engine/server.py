@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import json
 import sys
 import urllib.parse
 from collections.abc import Iterable
@@ -52,7 +53,9 @@ import engineio
 from engineio import exceptions as eio_exceptions
 from engineio import packet as eio_packet
 
+from . import hooks as engine_hooks
 from .environ import http_environ, websocket_environ
+from .hooks import EngineHooks
 from .observer import EngineObserver
 from .polling import TOO_LARGE, Body, read_within
 from .socket import EngineSocket, _is_upgrade_request
@@ -106,7 +109,10 @@ class EngineServer(engineio.AsyncServer):
             raise ValueError(
                 f"max_write_buffer_size={limit!r}: a positive number of bytes, or None"
             )
+        allow_request = kwargs.pop("allow_request", None)
         super().__init__(*args, **kwargs)
+        #: ``allow_request`` and the ``connection_error``/``initial_headers``/``headers`` events.
+        self.hooks = EngineHooks(allow_request, self.logger)
         #: Bytes that may wait for one client before its connection is closed.
         self.max_write_buffer_size: int = limit
         #: Whether overdue PONGs close the session on time (python-engineio's monitor_clients).
@@ -136,10 +142,74 @@ class EngineServer(engineio.AsyncServer):
                 return await self._accept_and_close(environ)
             if error is not None:
                 self._log_error_once(error, "spec-" + error)
+                await self._refused(environ, error)
                 return await self._make_response(self._bad_request(error), environ)
             if environ.get("REQUEST_METHOD") == "POST" and not await self._read_post(environ):
                 return await self._make_response(TOO_LARGE, environ)
+            if self.hooks.allow_request is not None or self.hooks.listening("connection_error"):
+                refusal = await self._hooked_refusal(environ)
+                if refusal is not None:
+                    return await self._make_response(refusal, environ)
         return await super().handle_request(environ)
+
+    def on(self, event: str, handler: Any = None) -> Any:
+        """python-engineio's ``on``, plus the reference server's ``connection_error``,
+        ``initial_headers`` and ``headers`` events (``hooks.py``)."""
+        if event not in engine_hooks.EVENTS:
+            return super().on(event, handler)
+
+        def set_handler(fn: Any) -> Any:
+            self.hooks.on(event, fn)
+            return fn
+
+        return set_handler if handler is None else set_handler(handler)
+
+    async def _refused(self, environ: dict[str, Any], error: str) -> None:
+        """Tell the ``connection_error`` listeners of a request ``_check_request`` refused."""
+        if self.hooks.listening("connection_error"):
+            code = engine_hooks.UNKNOWN_TRANSPORT
+            if error == "Invalid request method":
+                code = engine_hooks.BAD_REQUEST
+            await self.hooks.refused(environ, code)
+
+    async def _hooked_refusal(self, environ: dict[str, Any]) -> dict[str, Any] | None:
+        """The answer to a request refused by ``allow_request`` (a handshake; 403), else
+        ``None``; refusals python-engineio answers itself (an unknown session, another
+        protocol version) are told to the ``connection_error`` listeners here."""
+        query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
+        sid = query.get("sid", [None])[0]
+        if query.get("EIO", [None])[0] != "4":
+            await self.hooks.refused(environ, engine_hooks.UNSUPPORTED_PROTOCOL_VERSION)
+            return None
+        if sid is not None:
+            if sid not in self.sockets:
+                await self.hooks.refused(environ, engine_hooks.UNKNOWN_SID, sid=sid)
+            return None
+        if environ.get("REQUEST_METHOD") != "GET":
+            return None
+        message = await self.hooks.allowed(environ)
+        if message is None:
+            return None
+        await self.hooks.refused(environ, engine_hooks.FORBIDDEN, message)
+        body = json.dumps({"code": engine_hooks.FORBIDDEN, "message": message})
+        return {
+            "status": "403 FORBIDDEN",
+            "headers": [("Content-Type", "application/json")],
+            "response": body.encode(),
+        }
+
+    async def _make_response(self, response_dict: dict[str, Any], environ: dict[str, Any]) -> Any:
+        """python-engineio's, with the headers of the ``initial_headers``/``headers`` listeners
+        on every successful polling answer."""
+        hooks = self.hooks
+        if hooks.adds_headers and response_dict["status"].startswith("200"):
+            scope = environ.get("asgi.scope")
+            if scope is None or scope.get("type") == "http":
+                initial = "sid=" not in environ.get("QUERY_STRING", "")
+                added = await hooks.headers(environ, initial)
+                if added:
+                    response_dict = {**response_dict, "headers": response_dict["headers"] + added}
+        return await super()._make_response(response_dict, environ)
 
     async def _read_post(self, environ: dict[str, Any]) -> bool:
         """Read a polling POST's body within ``max_http_buffer_size`` for python-engineio;

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Protocol
 
 from .._rules import event_args
+from .room_events import RoomListeners
 
 default_logger = logging.getLogger("socketio_rs")
 
@@ -92,6 +93,8 @@ class AsyncManager:
         # rooms, so that leaving every room and listing them do not scan the
         # namespace's rooms.
         self._member_of: dict[str, dict[str, dict[Any, None]]] = {}
+        #: The adapter's room event listeners (``Namespace.adapter``); empty costs one check.
+        self.room_listeners = RoomListeners()
 
     def set_server(self, server: ManagedServer) -> None:
         """Attach the manager to its server."""
@@ -221,7 +224,22 @@ class AsyncManager:
         ns = self.rooms.setdefault(namespace, {})
         if eio_sid is None:
             eio_sid = ns[CONNECTED][sid]
-        ns.setdefault(room, {})[sid] = eio_sid
+        members = ns.get(room)
+        if members is None:
+            members = ns[room] = {}
+            created = True
+        else:
+            created = False
+        joining = sid not in members
+        members[sid] = eio_sid
+        room_events = self.room_listeners.by_namespace
+        if room_events and room is not CONNECTED:
+            listeners = room_events.get(namespace)
+            if listeners is not None:
+                if created:
+                    RoomListeners.emit(self._get_logger(), listeners, "create-room", room)
+                if joining:
+                    RoomListeners.emit(self._get_logger(), listeners, "join-room", room, sid)
         member_of = self._member_of.get(namespace)
         if member_of is None:
             member_of = self._member_of[namespace] = {}
@@ -255,6 +273,13 @@ class AsyncManager:
             del ns[room]
             if not ns:
                 del self.rooms[namespace]
+        room_events = self.room_listeners.by_namespace
+        if room_events and room is not CONNECTED:
+            listeners = room_events.get(namespace)
+            if listeners is not None:
+                RoomListeners.emit(self._get_logger(), listeners, "leave-room", room, sid)
+                if not members:
+                    RoomListeners.emit(self._get_logger(), listeners, "delete-room", room)
 
     def basic_close_room(self, room: Any, namespace: str) -> None:
         """Take every client out of ``room``."""

@@ -11,6 +11,7 @@ from typing import Any, Callable, Protocol
 
 from .. import _eager
 from ..managers import AsyncManager
+from ..managers.room_events import NamespaceAdapter
 from . import listeners
 from .operators import BroadcastOperator
 from .socket import Socket
@@ -119,6 +120,12 @@ class Namespace:
     def logger(self) -> logging.Logger:
         """The server's logger."""
         return self.server.logger
+
+    @property
+    def adapter(self) -> NamespaceAdapter:
+        """The reference server's adapter events of this namespace: ``create-room``,
+        ``delete-room``, ``join-room`` and ``leave-room`` (``adapter.on(event, fn)``)."""
+        return NamespaceAdapter(self.server.manager.room_listeners, self.name)
 
     def _outgoing_sockets(self) -> list[Socket]:
         return list(self._outgoing)

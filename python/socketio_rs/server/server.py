@@ -77,6 +77,9 @@ class AsyncServer:
     :param max_write_buffer_size: bytes that may wait for one client before its
         connection is closed with ``reason.BUFFER_FULL`` (16 MiB; ``None`` for no limit;
         docs/limits.md).
+    :param allow_request: ``fn(environ)``, sync or async, asked before each handshake:
+        a false result refuses it (HTTP 403, ``connection_error`` code 4), as does raising
+        ``ConnectionRefusedError("why")``.
     :param engineio_options: passed to python-engineio (``ping_interval``,
         ``ping_timeout``, ``max_http_buffer_size``, ``cors_allowed_origins``,
         ``transports``, ``async_mode``, ...); ``engineio_logger`` becomes its ``logger``.
@@ -149,6 +152,12 @@ class AsyncServer:
     def is_asyncio_based(self) -> bool:
         """Always true: this is an asyncio server."""
         return True
+
+    @property
+    def engine(self) -> EngineServer:
+        """The Engine.IO server (``sio.eio``), under the reference server's name: its
+        ``on("connection_error")``, ``on("initial_headers")`` and ``on("headers")``."""
+        return self.eio
 
     @property
     def shutting_down(self) -> bool:
