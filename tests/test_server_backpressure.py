@@ -20,6 +20,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
+import pytest
 
 import socketio_rs
 from server_harness import HOST, SERVE_MODE, WAIT, Inbox, connected, serve
@@ -49,6 +50,27 @@ def flood_app(seen: Inbox, **options: Any) -> Any:
             if i % 100 == 0:
                 await asyncio.sleep(0)  # as any real loop would, between batches
         seen.put("flood-done", sid)
+
+    @sio.event
+    async def vflood(sid: str, count: int, style: str) -> None:
+        socket = sio.of("/").sockets.get(sid)
+        for i in range(count):
+            if sid in gone:
+                break
+            if style == "python":
+                await sio.emit("blob", BLOB, to=sid, volatile=True)
+            elif style == "operator":
+                await sio.volatile.to(sid).emit("blob", BLOB)
+            else:
+                await socket.volatile.emit("blob", BLOB)
+            if i % 100 == 0:
+                await asyncio.sleep(0)
+        seen.put("flood-done", sid)
+
+    @sio.event
+    async def volatile_now(sid: str) -> None:
+        await sio.emit("v", 1, to=sid, volatile=True)
+        await sio.emit("n", 1, to=sid)
 
     @sio.event
     async def echo(sid: str, value: Any) -> Any:
@@ -249,3 +271,50 @@ def test_the_cap_is_checked() -> None:
             raise AssertionError(f"{bad!r} accepted")
     assert socketio_rs.AsyncServer(max_write_buffer_size=None).eio.max_write_buffer_size > 2**40
     assert socketio_rs.AsyncServer().eio.max_write_buffer_size == CAP
+
+
+@pytest.mark.parametrize("style", ["python", "operator", "socket"])
+async def test_volatile_emits_to_a_client_that_does_not_read_are_dropped(style: str) -> None:
+    # 400 MB of volatile emits: once the client's transport is full they are dropped, so the
+    # cap is never reached and the client stays connected.
+    seen = Inbox()
+    async with serve(flood_app(seen)) as url, non_reader(url) as sock:
+        request = masked(f'42["vflood",400000,"{style}"]')
+        await asyncio.get_running_loop().sock_sendall(sock, request)
+        await seen.first("flood-done", timeout=120)
+        assert not seen.all("disconnect")
+
+
+async def test_a_volatile_emit_reaches_a_polling_client_only_while_it_polls() -> None:
+    seen = Inbox()
+    async with serve(flood_app(seen)) as url, httpx.AsyncClient(base_url=url, timeout=WAIT) as http:
+        params = {"EIO": "4", "transport": "polling"}
+        opened = await http.get("/socket.io/", params=params)
+        params["sid"] = json.loads(opened.text[1:])["sid"]
+        await http.post("/socket.io/", params=params, content="40")
+        assert (await http.get("/socket.io/", params=params)).text.startswith("40")
+        # No GET pending: the volatile emit is dropped, the plain one waits for the next GET.
+        await http.post("/socket.io/", params=params, content='42["volatile_now"]')
+        assert (await http.get("/socket.io/", params=params)).text == '42["n",1]'
+        # A GET pending: both go out on it.
+        pending = asyncio.ensure_future(http.get("/socket.io/", params=params))
+        await asyncio.sleep(0.2)
+        await http.post("/socket.io/", params=params, content='42["volatile_now"]')
+        got = (await pending).text
+        if got == '42["v",1]':  # the GET may return before the second packet is queued
+            got += "\x1e" + (await http.get("/socket.io/", params=params)).text
+        assert got == '42["v",1]\x1e42["n",1]'
+
+
+@pytest.mark.parametrize("style", ["python", "operator", "socket"])
+async def test_volatile_emits_reach_a_client_that_reads(style: str) -> None:
+    seen = Inbox()
+    async with serve(flood_app(seen)) as url, connected(url, ["websocket"]) as c:
+        got: list[str] = []
+        c.on("blob", got.append)
+        await c.emit("vflood", (20, style))  # 20 KB: under any transport's high-water mark
+        await seen.first("flood-done")
+        deadline = time.monotonic() + WAIT
+        while len(got) < 20 and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        assert len(got) == 20

@@ -363,17 +363,27 @@ class EngineServer(engineio.AsyncServer):
         socket.send_nowait(pkt)
         return True
 
-    def broadcast(self, sids: Iterable[str], pkts: list[eio_packet.Packet]) -> None:
+    def writable(self, sid: str) -> bool:
+        """Whether a packet sent to ``sid`` now leaves at once (``EngineSocket.writable``)."""
+        socket: Any = self.sockets.get(sid)
+        return socket is not None and bool(socket.writable)
+
+    def broadcast(
+        self, sids: Iterable[str], pkts: list[eio_packet.Packet], volatile: bool = False
+    ) -> None:
         """Queue the same packets for every session in ``sids`` without awaiting.
 
         Sessions on a direct WebSocket (``socketio_rs.serve``) get the packets
-        framed once for all of them, written to each socket in turn.
+        framed once for all of them, written to each socket in turn. ``volatile``
+        packets skip the sessions whose transport is not ready to write.
         """
         sockets = self.sockets
         framed: bytes | None = None
         for sid in sids:
             socket: Any = sockets.get(sid)
             if socket is None or socket.closed or socket.closing:
+                continue
+            if volatile and not socket.writable:
                 continue
             write = socket.direct_frames
             if write is not None:

@@ -52,6 +52,9 @@ _TIMEOUT: Any = getattr(asyncio, "timeout", None)
 #: (seconds): the reference server's check interval. The client pauses polling after the probe,
 #: and sends its UPGRADE packet once the pending GET returns.
 _UPGRADE_CHECK_INTERVAL = 0.1
+#: Bytes queued for a WebSocket writer above which the session counts as not writable: the
+#: high-water mark of asyncio's transports.
+_QUEUE_HIGH_WATER = 64 * 1024
 
 
 class EngineHost(Protocol):
@@ -76,7 +79,7 @@ class EngineSocket(async_socket.AsyncSocket):
     # Attributes python-engineio sets without annotations, typed for mypy.
     server: EngineHost
     sid: str
-    queue: asyncio.Queue[Any]
+    queue: OutgoingQueue
     connected: bool
     upgraded: bool
     closing: bool
@@ -243,6 +246,22 @@ class EngineSocket(async_socket.AsyncSocket):
             self.queue.put_nowait(pkt)
         else:
             direct(ws_payload(pkt))
+
+    @property
+    def writable(self) -> bool:
+        """Whether a packet sent now leaves at once, rather than waiting in a buffer: on a
+        direct WebSocket, its transport is under its high-water mark; on polling, a GET is
+        waiting; on another WebSocket, less than the same high-water mark is queued before
+        it. ``volatile`` emits are dropped for a session that is not (the reference server's
+        ``transport.writable``)."""
+        if self.closing or self.closed:
+            return False
+        protocol = self._protocol
+        if protocol is not None:
+            return protocol.writable
+        if self.upgraded:
+            return self.queue.size < _QUEUE_HIGH_WATER
+        return self._waiting_get is not None and not self._get_released
 
     def _overflowed(self) -> None:
         """The queue went over the write limit: close the session, and stop a writer that is

@@ -31,11 +31,13 @@ CONNECTED = None
 class Targets:
     """Who a Node-style broadcast reaches in one namespace: the members of
     ``rooms`` (every socket when there are none) minus the members of
-    ``except_rooms``; ``local`` keeps it to this process."""
+    ``except_rooms``; ``local`` keeps it to this process; ``volatile`` skips
+    the clients whose transport is not ready to write."""
 
     rooms: frozenset[Hashable] = frozenset()
     except_rooms: frozenset[Hashable] = frozenset()
     local: bool = False
+    volatile: bool = False
 
 
 class ManagedServer(Protocol):
@@ -344,6 +346,7 @@ class AsyncManager:
             skip_sid,
             callback,
             except_rooms=kwargs.get("except_rooms"),
+            volatile=kwargs.get("volatile", False),
         )
 
     async def broadcast(
@@ -358,6 +361,7 @@ class AsyncManager:
             room=list(targets.rooms) if targets.rooms else None,
             except_rooms=list(targets.except_rooms),
             ignore_queue=targets.local,
+            volatile=targets.volatile,
         )
 
     async def fetch_remote_sockets(self, namespace: str, targets: Targets) -> list[Any]:
@@ -379,8 +383,10 @@ class AsyncManager:
         skip_sid: Any,
         callback: Callable[..., Any] | None,
         except_rooms: list[Any] | None = None,
+        volatile: bool = False,
     ) -> int:
-        """Deliver to the local recipients now; returns how many there were."""
+        """Deliver to the local recipients now; returns how many there were. A volatile
+        message skips the clients whose transport is not ready to write."""
         server = self.server
         assert server is not None
         targets = self.targets(namespace, room)
@@ -397,9 +403,15 @@ class AsyncManager:
             return 0
         payload = [event, *args]
         if callback is None:
-            server.eio.broadcast(targets.values(), server.encode_event(namespace, payload, None))
+            frames = server.encode_event(namespace, payload, None)
+            if volatile:
+                server.eio.broadcast(targets.values(), frames, volatile=True)
+            else:
+                server.eio.broadcast(targets.values(), frames)
         else:
             for sid, eio_sid in targets.items():
+                if volatile and not server.eio.writable(eio_sid):
+                    continue
                 ack_id = self.generate_ack_id(sid, callback)
                 for frame in server.encode_event(namespace, payload, ack_id):
                     server.eio.enqueue(eio_sid, frame)

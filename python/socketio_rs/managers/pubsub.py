@@ -187,6 +187,7 @@ class AsyncPubSubManager(AsyncManager):
                 skip_sid=skip_sid,
                 callback=callback,
                 except_rooms=except_rooms,
+                volatile=kwargs.get("volatile", False),
             )
             return
         remote_callback = None
@@ -204,7 +205,14 @@ class AsyncPubSubManager(AsyncManager):
         args = data if isinstance(data, tuple) else (data,)
         if self.server is not None:
             self.emit_local(
-                event, event_args(data), namespace, room, skip_sid, callback, except_rooms
+                event,
+                event_args(data),
+                namespace,
+                room,
+                skip_sid,
+                callback,
+                except_rooms,
+                volatile=kwargs.get("volatile", False),
             )
         message: dict[str, Any] = {
             "method": "emit",

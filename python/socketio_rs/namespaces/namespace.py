@@ -193,6 +193,11 @@ class Namespace:
         """The namespace's sockets on this process only."""
         return self._operator().local
 
+    @property
+    def volatile(self) -> BroadcastOperator:
+        """The namespace's sockets, skipping those not ready to write (Node's ``volatile``)."""
+        return self._operator().volatile
+
     async def emit(self, event: str, *args: Any) -> None:
         """Send ``event`` with ``args`` to every socket of the namespace."""
         await self._operator().emit(event, *args)

@@ -320,6 +320,11 @@ class AsyncServer:
         """``sio.of("/").timeout(seconds)``."""
         return self.sockets.timeout(seconds)
 
+    @property
+    def volatile(self) -> BroadcastOperator:
+        """``sio.of("/").volatile``: Node's ``io.volatile.emit(...)``."""
+        return self.sockets.volatile
+
     async def fetch_sockets(self) -> list[Any]:
         """The sockets of the default namespace."""
         return await self.sockets.fetch_sockets()
@@ -348,6 +353,7 @@ class AsyncServer:
         namespace: str | None = None,
         callback: Callable[..., Any] | None = None,
         ignore_queue: bool = False,
+        volatile: bool = False,
     ) -> None:
         """Emit ``event`` to one client (``to=sid``), a room, a list of rooms,
         or everyone in the namespace.
@@ -355,10 +361,14 @@ class AsyncServer:
         ``data`` is one argument, a tuple of several, or ``None`` for none;
         bytes anywhere become binary attachments. ``skip_sid`` (a sid or a
         list) excludes clients; ``callback`` receives the client's ack.
+        ``volatile=True`` skips the clients whose transport is not ready to
+        write, instead of buffering the event for them (Node's ``volatile``).
         """
         ns = namespace or "/"
         target = to or room
         self.logger.info('emitting event "%s" to %s [%s]', event, target or "all", ns)
+        # The flag only when set, so that a manager written for python-socketio never sees it.
+        extra = {"volatile": True} if volatile else {}
         await self.manager.emit(
             event,
             data,
@@ -367,6 +377,7 @@ class AsyncServer:
             skip_sid=skip_sid,
             callback=callback,
             ignore_queue=ignore_queue,
+            **extra,
         )
 
     async def send(
