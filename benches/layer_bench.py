@@ -76,7 +76,9 @@ async def _drive(op: str, count: int) -> float:
     await asyncio.sleep(0)
     expected = {"event": count + 2, "node-event": count + 2, "connect": 2 * count + 2}[op]
     if len(frames) < expected:
-        raise SystemExit(f"{op}: {len(frames)} frames sent, expected {expected}: the harness is broken")
+        raise SystemExit(
+            f"{op}: {len(frames)} frames sent, expected {expected}: the harness is broken"
+        )
     return elapsed
 
 
@@ -95,7 +97,12 @@ def _run(tree: str, op: str, count: int, callgrind: bool) -> float:
         return float(out)
     with tempfile.TemporaryDirectory() as tmp:
         log = os.path.join(tmp, "log")
-        vg = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/out", f"--log-file={log}"]
+        vg = [
+            "valgrind",
+            "--tool=callgrind",
+            f"--callgrind-out-file={tmp}/out",
+            f"--log-file={log}",
+        ]
         subprocess.run(vg + cmd, env=env, check=True, capture_output=True)
         with open(log) as f:
             match = re.search(r"Collected : (\d+)", f.read())
@@ -117,11 +124,17 @@ def measure(tree: str, count: int, callgrind: bool) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     parser.add_argument("--baseline", help="another python/ tree to compare with")
-    parser.add_argument("--count", type=int, default=2000, help="operations per run (connect: a quarter)")
-    parser.add_argument("--cpu-time", action="store_true", help="measure CPU time even if valgrind is here")
+    parser.add_argument(
+        "--count", type=int, default=2000, help="operations per run (connect: a quarter)"
+    )
+    parser.add_argument(
+        "--cpu-time", action="store_true", help="measure CPU time even if valgrind is here"
+    )
     args = parser.parse_args()
     if args.child:
         _child(args.child[0], int(args.child[1]))
