@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+import websockets
 
 import socketio_rs
 from server_harness import (
@@ -132,6 +133,14 @@ async def test_headers_hooks_add_to_the_handshake_and_every_polling_answer() -> 
             posted = await http.post("/socket.io/", params=params, content="40")
             assert posted.headers["x-served-by"] == "node-1"
             assert "set-cookie" not in posted.headers
+        # A WebSocket-only handshake gets them on its 101 answer.
+        ws_url = url.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket"
+        async with websockets.connect(ws_url) as ws:
+            assert ws.response is not None
+            answer = ws.response.headers
+            assert answer.get_all("set-cookie") == ["affinity=node-1; Path=/", "other=1; Path=/"]
+            assert answer["x-served-by"] == "node-1"
+            assert (await ws.recv()).startswith("0{")
 
 
 @pytest.mark.parametrize("transport", NODE_TRANSPORTS)

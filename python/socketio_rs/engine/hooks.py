@@ -2,7 +2,7 @@
 ``io.engine`` offers it: ``allow_request`` (accept or refuse a handshake from its
 request, before any session exists), the ``connection_error`` event (why a request
 was refused), and the ``initial_headers`` / ``headers`` events (headers added to the
-handshake's and every polling response, e.g. a cookie).
+handshake's answer, polling or WebSocket, and to every polling answer, e.g. a cookie).
 """
 
 from __future__ import annotations

@@ -53,6 +53,7 @@ import engineio
 from engineio import exceptions as eio_exceptions
 from engineio import packet as eio_packet
 
+from ..wsserver import WebSocketProtocol
 from . import hooks as engine_hooks
 from .environ import http_environ, websocket_environ
 from .hooks import EngineHooks
@@ -130,6 +131,8 @@ class EngineServer(engineio.AsyncServer):
         kind = args[0].get("type") if self.async_mode == "asgi" and args else None
         if kind == "websocket":
             environ = await websocket_environ(*args)
+            if environ and self.hooks.adds_headers:
+                await self._websocket_headers(environ)
         elif kind == "http":
             environ = http_environ(*args)
         else:
@@ -197,6 +200,30 @@ class EngineServer(engineio.AsyncServer):
             "headers": [("Content-Type", "application/json")],
             "response": body.encode(),
         }
+
+    async def _websocket_headers(self, environ: dict[str, Any]) -> None:
+        """The header events' headers on the WebSocket handshake's 101 answer: python-engineio
+        accepts with no headers, so they are handed to ``serve()``'s protocol, or added to the
+        ``websocket.accept`` message under another ASGI server."""
+        initial = "sid=" not in environ.get("QUERY_STRING", "")
+        added = [
+            (name.lower().encode("latin-1"), value.encode("latin-1"))
+            for name, value in await self.hooks.headers(environ, initial)
+        ]
+        if not added:
+            return
+        protocol = environ["asgi.scope"].get("extensions", {}).get("socketio_rs.websocket")
+        if isinstance(protocol, WebSocketProtocol):
+            protocol.add_accept_headers(added)  # the send stays the protocol's own (direct path)
+            return
+        send = environ["asgi.send"]
+
+        async def send_with_headers(message: dict[str, Any]) -> None:
+            if message["type"] == "websocket.accept":
+                message = {**message, "headers": [*message.get("headers", ()), *added]}
+            await send(message)
+
+        environ["asgi.send"] = send_with_headers
 
     async def _make_response(self, response_dict: dict[str, Any], environ: dict[str, Any]) -> Any:
         """python-engineio's, with the headers of the ``initial_headers``/``headers`` listeners

@@ -90,6 +90,8 @@ class WebSocketProtocol(asyncio.Protocol):
         self._drained: asyncio.Future[None] | None = None
         self._close_timer: asyncio.TimerHandle | None = None
         self._denial: tuple[int, list[tuple[bytes, bytes]], list[bytes]] | None = None
+        #: Headers for the 101 answer beyond the app's (:meth:`add_accept_headers`).
+        self._accept_headers: list[tuple[bytes, bytes]] = []
         #: Frames written since the last flush (``write_now``), sent together.
         self._pending: list[bytes] = []
         #: Bytes buffered for the peer: what the transport held at the last flush while paused,
@@ -252,7 +254,8 @@ class WebSocketProtocol(asyncio.Protocol):
         ]
         if subprotocol:
             lines.append(b"Sec-WebSocket-Protocol: " + subprotocol.encode("latin-1"))
-        lines.extend(name + b": " + value for name, value in self.default_headers + headers)
+        extra = self.default_headers + headers + self._accept_headers
+        lines.extend(name + b": " + value for name, value in extra)
         self._state = _OPEN
         self._accepted = True
         # Sent with the first messages (Engine.IO's OPEN) in one segment.
@@ -348,6 +351,11 @@ class WebSocketProtocol(asyncio.Protocol):
             self._respond(status, headers, b"".join(body))
 
     # -- what the Engine.IO layer uses directly ---------------------------
+
+    def add_accept_headers(self, headers: list[tuple[bytes, bytes]]) -> None:
+        """Headers the 101 answer carries besides the ones of ``websocket.accept`` (the Engine.IO
+        layer's header events, whose ASGI app sends a bare accept)."""
+        self._accept_headers.extend(headers)
 
     @property
     def writable(self) -> bool:
