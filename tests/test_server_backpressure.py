@@ -195,7 +195,7 @@ async def test_a_client_that_does_not_read_is_cut_off_at_the_cap() -> None:
             assert reason == socketio_rs.AsyncServer.reason.BUFFER_FULL
             # 400 MB were asked for; what the server held stayed near the cap.
             assert peak - base < CAP + 48 * 1024 * 1024, (peak - base) / 1e6
-            assert worst < 1.0, worst
+            assert worst < 2.0, worst  # a few ms when alone; generous for noisy machines
             if SERVE_MODE:
                 # Aborted at once: nothing waits for a drain the peer never lets happen.
                 assert await let_go(sock, 2.0)
