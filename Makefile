@@ -62,7 +62,7 @@ SERVE_TESTS := test_engine test_dropin test_docs test_admin test_interop_connect
 	test_interop_events test_interop_msgpack test_interop_node test_interop_robustness \
 	test_interop_upgrade test_interop_server_api test_namespaces test_middleware test_socket_api \
 	test_examples_namespaces test_examples_fastapi test_server_connect test_server_dispatch \
-	test_server_limits test_recovery test_interop_eio3
+	test_server_limits test_recovery test_interop_eio3 test_server_backpressure test_engine_hooks
 
 .PHONY: test-serve
 test-serve: dev ## the server tests again with WebSockets on socketio_rs.serve's own protocol

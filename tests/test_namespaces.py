@@ -5,6 +5,8 @@ python-socketio's AsyncClient against real servers."""
 from __future__ import annotations
 
 import asyncio
+import gc
+import os
 import re
 from typing import Any
 
@@ -278,7 +280,7 @@ async def test_should_exclude_a_socket_or_a_room_when_emitting(transport: str) -
 
 @pytest.mark.parametrize("transport", NODE_TRANSPORTS)
 async def test_dynamic_namespace_with_a_regex(transport: str) -> None:  # 5.1 #30, N19, N20
-    sio, app = rs_server()
+    sio, app = rs_server(cleanup_empty_child_namespaces=False)  # Node's default: the child stays
     dynamic = sio.of(re.compile(r"^/dynamic-\d+$"))
     assert isinstance(dynamic, ParentNamespace)
     seen = Inbox()
@@ -364,7 +366,7 @@ async def test_a_failing_matcher_counts_as_no_and_the_next_parent_is_asked() -> 
 
 
 async def test_function_parent_registered_first_wins_over_a_later_regex() -> None:  # N10
-    sio, app = rs_server()
+    sio, app = rs_server(cleanup_empty_child_namespaces=False)  # Node's default: the child stays
     by_fn = sio.of(lambda name, auth: name.startswith("/t-"))
     by_regex = sio.of(re.compile(r"^/t-\d+$"))
     later_fn = sio.of(lambda name, auth: True)
@@ -528,7 +530,7 @@ def test_bytes_patterns_are_refused() -> None:
 
 
 async def test_namespaces_star_still_accepts_unknown_names_after_the_parents() -> None:
-    sio, app = rs_server(namespaces="*")
+    sio, app = rs_server(namespaces="*", cleanup_empty_child_namespaces=False)
     parent = sio.of(re.compile(r"^/p-\d+$"))
     async with serve(app) as url:
         async with connected(url, ["websocket"], namespaces=["/p-1", "/anything"]):
@@ -537,3 +539,42 @@ async def test_namespaces_star_still_accepts_unknown_names_after_the_parents() -
         sio.find_namespace("/p-1").parent is parent
         and sio.find_namespace("/anything").parent is None
     )
+
+
+async def test_one_client_joining_and_leaving_many_names_leaves_nothing_behind() -> None:
+    """50,000 distinct dynamic names, joined and left by one client, with the defaults: no
+    child stays, and the server's memory is what it was (docs/limits.md)."""
+    # A heartbeat a busy loop cannot miss (the test's own client answers the pings).
+    sio, app = rs_server(ping_interval=20, ping_timeout=20)
+    parent = sio.of(re.compile(r"^/\w+$"))
+    names = [f"/n{i}" for i in range(50_000)]
+    async with serve(app) as url:
+        raw = await RawSession.open(url)
+        try:
+
+            async def join_and_leave(batch: list[str]) -> None:
+                for name in batch:
+                    await raw.send(f"0{name},")
+                    await raw.send(f"1{name},")
+                for _ in batch:  # one CONNECT reply each, in order
+                    reply = await raw.recv()
+                    assert isinstance(reply, str) and reply.startswith("0/n"), reply
+
+            await join_and_leave(names[:2000])  # warms the caches a run of names fills
+            gc.collect()
+            before = _rss()
+            for start in range(2000, len(names), 2000):
+                await join_and_leave(names[start : start + 2000])
+            await wait_until(lambda: not parent.children)
+            gc.collect()
+            grown = _rss() - before
+        finally:
+            await raw.close()
+    assert sio.find_namespace("/n49999") is None
+    # Each kept child cost about 1 KB: 48,000 of them would be ~48 MB.
+    assert grown < 4 * 1024 * 1024, grown
+
+
+def _rss() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")

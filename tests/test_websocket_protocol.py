@@ -14,6 +14,7 @@ import os
 import struct
 import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -36,11 +37,13 @@ from socketio_rs.wsserver import WebSocketProtocol, front_for
 
 
 @contextlib.asynccontextmanager
-async def served(app: Any, *, front: bool = True, **options: Any) -> AsyncIterator[str]:
+async def served(
+    app: Any, *, front: bool = True, header_timeout: float = 30.0, **options: Any
+) -> AsyncIterator[str]:
     """``app`` on uvicorn with socketio-rs's protocols, as ``serve()`` runs it; without
     ``front``, every upgrade comes through uvicorn's HTTP protocol (a keep-alive connection's
     later upgrade takes that path under ``serve()`` too). Yields ``host:port``."""
-    http = front_for("auto") if front else "auto"
+    http = front_for("auto", header_timeout) if front else "auto"
     async with serve(app, ws=WebSocketProtocol, http=http, **options) as url:
         yield url.removeprefix("http://")
 
@@ -338,6 +341,62 @@ async def test_front_takes_a_request_head_split_in_pieces() -> None:
         frame = await asyncio.wait_for(reader.readexactly(2 + 6), WAIT)
         assert frame == b"\x81\x06pieces"
         writer.close()
+
+
+async def plain_http(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    if scope["type"] == "http":
+        await receive()
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"hello"})
+
+
+@pytest.mark.parametrize(
+    "request_head",
+    [
+        pytest.param(upgrade_request("/slow"), id="upgrade"),
+        pytest.param(b"POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n", id="post"),
+    ],
+)
+async def test_a_request_head_sent_too_slowly_gets_408(request_head: bytes) -> None:
+    """A byte every 50 ms never completes the head within the 0.5 s header timeout."""
+    async with served(plain_http, header_timeout=0.5) as address:
+        host, port = address.split(":")
+        reader, writer = await asyncio.open_connection(host, int(port))
+        start = time.monotonic()
+
+        async def trickle() -> None:
+            for byte in request_head:
+                writer.write(bytes([byte]))
+                await asyncio.sleep(0.05)
+
+        sender = asyncio.ensure_future(trickle())
+        answer = await asyncio.wait_for(reader.read(), WAIT)
+        sender.cancel()
+        assert answer.startswith(b"HTTP/1.1 408"), answer
+        assert 0.4 < time.monotonic() - start < 0.5 + WAIT
+        writer.close()
+
+
+async def test_a_request_head_in_time_is_served() -> None:
+    async with served(plain_http, header_timeout=2.0) as address:
+        host, port = address.split(":")
+        reader, writer = await asyncio.open_connection(host, int(port))
+        writer.write(b"GET /x HTTP/1.1\r\nHost: x\r\n")
+        await asyncio.sleep(0.1)
+        writer.write(b"\r\n")
+        head = await asyncio.wait_for(reader.readuntil(b"hello"), WAIT)
+        assert head.startswith(b"HTTP/1.1 200")
+        await asyncio.sleep(2.5)  # the timer is gone once the head arrived
+        writer.write(b"GET /x HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert b"HTTP/1.1 200" in await asyncio.wait_for(reader.readuntil(b"hello"), WAIT)
+        writer.close()
+
+
+def test_header_timeout_is_checked() -> None:
+    with pytest.raises(ValueError, match="header_timeout"):
+        front_for("auto", 0)
+    with pytest.raises(TypeError, match="header_timeout"):
+        front_for("auto", "30")  # type: ignore[arg-type]
 
 
 async def test_http_then_upgrade_on_one_keep_alive_connection() -> None:

@@ -120,6 +120,13 @@ class InstrumentedAsyncServer:
     ) -> None:
         if auth is None:
             raise ValueError("auth must be specified")
+        if auth is not False and not auth and not callable(auth):
+            # python-socketio reads an empty dict or list as "no authentication", silently.
+            raise ValueError(
+                f"auth={auth!r} would let anyone into the Admin UI: give the expected "
+                "credentials, a list of them or a check, or auth=False to turn "
+                "authentication off (never on a production server)"
+            )
         self.sio = sio
         self.auth = auth
         self.admin_namespace = namespace

@@ -4,9 +4,9 @@ transport. The only package that touches python-engineio's internals."""
 
 from __future__ import annotations
 
+from .environ import websocket_environ
 from .observer import EngineObserver
-from .server import EngineServer
+from .server import EngineReason, EngineServer
 from .socket import EngineSocket
-from .websocket import websocket_environ
 
-__all__ = ["EngineObserver", "EngineServer", "EngineSocket", "websocket_environ"]
+__all__ = ["EngineObserver", "EngineReason", "EngineServer", "EngineSocket", "websocket_environ"]

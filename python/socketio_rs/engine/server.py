@@ -43,6 +43,8 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import json
+import sys
 import urllib.parse
 from collections.abc import Iterable
 from typing import Any
@@ -51,10 +53,15 @@ import engineio
 from engineio import exceptions as eio_exceptions
 from engineio import packet as eio_packet
 
+from ..wsserver import WebSocketProtocol
+from . import hooks as engine_hooks
 from .eio3 import EngineSocketV3
+from .environ import http_environ, websocket_environ
+from .hooks import EngineHooks
 from .observer import EngineObserver
+from .polling import TOO_LARGE, Body, read_within
 from .socket import EngineSocket, _is_upgrade_request
-from .websocket import websocket_environ, ws_frames
+from .websocket import ws_frames
 
 #: The refusal answered by accepting the WebSocket and closing it at once.
 _SECOND_WEBSOCKET = "Session already has a WebSocket"
@@ -106,19 +113,47 @@ async def _close_websocket(ws: Any) -> None:
     await ws.close()
 
 
+#: The default of ``max_write_buffer_size``: bytes waiting for one client before it is cut off.
+DEFAULT_MAX_WRITE_BUFFER_SIZE = 16 * 1024 * 1024
+
+
+class EngineReason(engineio.AsyncServer.reason):
+    """python-engineio's disconnect reasons, and the one of a client cut off for not reading."""
+
+    #: More than ``max_write_buffer_size`` bytes waited for the client: it does not read them
+    #: (or not as fast as they are sent), and its connection was closed to free them.
+    BUFFER_FULL = "write buffer full"
+
+
 class EngineServer(engineio.AsyncServer):
     """python-engineio's ``AsyncServer`` with spec corrections and fast paths.
 
-    Takes every ``engineio.AsyncServer`` option. With ``monitor_clients=False`` a session whose
-    PONG is overdue is only closed when something is next sent to it, as in python-engineio.
+    Takes every ``engineio.AsyncServer`` option, and ``max_write_buffer_size``: how many bytes
+    may wait for one client before its connection is closed (``reason.BUFFER_FULL``); 16 MiB
+    by default, ``None`` for no limit. With ``monitor_clients=False`` a session whose PONG is
+    overdue is only closed when something is next sent to it, as in python-engineio.
     """
+
+    reason = EngineReason
 
     # Attributes python-engineio sets without annotations, typed for mypy.
     start_service_task: bool
     _async: dict[str, Any]
 
     def __init__(self, *args: Any, allow_eio3: bool = False, **kwargs: Any) -> None:
+        limit = kwargs.pop("max_write_buffer_size", DEFAULT_MAX_WRITE_BUFFER_SIZE)
+        if limit is None:
+            limit = sys.maxsize
+        elif not isinstance(limit, int) or isinstance(limit, bool) or limit <= 0:
+            raise ValueError(
+                f"max_write_buffer_size={limit!r}: a positive number of bytes, or None"
+            )
+        allow_request = kwargs.pop("allow_request", None)
         super().__init__(*args, **kwargs)
+        #: ``allow_request`` and the ``connection_error``/``initial_headers``/``headers`` events.
+        self.hooks = EngineHooks(allow_request, self.logger)
+        #: Bytes that may wait for one client before its connection is closed.
+        self.max_write_buffer_size: int = limit
         #: Whether Engine.IO v3 clients (socket.io-client 2.x) are served beside v4 ones.
         self.allow_eio3 = bool(allow_eio3)
         #: Whether overdue PONGs close the session on time (python-engineio's monitor_clients).
@@ -133,8 +168,13 @@ class EngineServer(engineio.AsyncServer):
 
     async def handle_request(self, *args: Any, **kwargs: Any) -> Any:
         """Handle an HTTP or WebSocket request; the arguments are the web framework's."""
-        if self.async_mode == "asgi" and args and args[0].get("type") == "websocket":
+        kind = args[0].get("type") if self.async_mode == "asgi" and args else None
+        if kind == "websocket":
             environ = await websocket_environ(*args)
+            if environ and self.hooks.adds_headers:
+                await self._websocket_headers(environ)
+        elif kind == "http":
+            environ = http_environ(*args)
         else:
             environ = self._translate_request(*args, **kwargs)
             if inspect.isawaitable(environ):
@@ -145,7 +185,14 @@ class EngineServer(engineio.AsyncServer):
                 return await self._accept_and_close(environ)
             if error is not None:
                 self._log_error_once(error, "spec-" + error)
+                await self._refused(environ, error)
                 return await self._make_response(self._bad_request(error), environ)
+            if environ.get("REQUEST_METHOD") == "POST" and not await self._read_post(environ):
+                return await self._make_response(TOO_LARGE, environ)
+            if self.hooks.allow_request is not None or self.hooks.listening("connection_error"):
+                refusal = await self._hooked_refusal(environ)
+                if refusal is not None:
+                    return await self._make_response(refusal, environ)
             if _handshake_protocol(environ) == 3:
                 return await self._handshake_v3(environ)
         return await super().handle_request(environ)
@@ -182,6 +229,108 @@ class EngineServer(engineio.AsyncServer):
         if isinstance(response, dict):
             return await self._make_response(response, environ)
         return response
+
+    def on(self, event: str, handler: Any = None) -> Any:
+        """python-engineio's ``on``, plus the reference server's ``connection_error``,
+        ``initial_headers`` and ``headers`` events (``hooks.py``)."""
+        if event not in engine_hooks.EVENTS:
+            return super().on(event, handler)
+
+        def set_handler(fn: Any) -> Any:
+            self.hooks.on(event, fn)
+            return fn
+
+        return set_handler if handler is None else set_handler(handler)
+
+    async def _refused(self, environ: dict[str, Any], error: str) -> None:
+        """Tell the ``connection_error`` listeners of a request ``_check_request`` refused."""
+        if self.hooks.listening("connection_error"):
+            code = engine_hooks.UNKNOWN_TRANSPORT
+            if error == "Invalid request method":
+                code = engine_hooks.BAD_REQUEST
+            await self.hooks.refused(environ, code)
+
+    async def _hooked_refusal(self, environ: dict[str, Any]) -> dict[str, Any] | None:
+        """The answer to a request refused by ``allow_request`` (a handshake; 403), else
+        ``None``; refusals python-engineio answers itself (an unknown session, another
+        protocol version) are told to the ``connection_error`` listeners here."""
+        query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
+        sid = query.get("sid", [None])[0]
+        version = query.get("EIO", ["3"])[0]  # the reference server takes a missing EIO as 3
+        if version != "4" and not (self.allow_eio3 and version == "3"):
+            await self.hooks.refused(environ, engine_hooks.UNSUPPORTED_PROTOCOL_VERSION)
+            return None
+        if sid is not None:
+            if sid not in self.sockets:
+                await self.hooks.refused(environ, engine_hooks.UNKNOWN_SID, sid=sid)
+            return None
+        if environ.get("REQUEST_METHOD") != "GET":
+            return None
+        message = await self.hooks.allowed(environ)
+        if message is None:
+            return None
+        await self.hooks.refused(environ, engine_hooks.FORBIDDEN, message)
+        body = json.dumps({"code": engine_hooks.FORBIDDEN, "message": message})
+        return {
+            "status": "403 FORBIDDEN",
+            "headers": [("Content-Type", "application/json")],
+            "response": body.encode(),
+        }
+
+    async def _websocket_headers(self, environ: dict[str, Any]) -> None:
+        """The header events' headers on the WebSocket handshake's 101 answer: python-engineio
+        accepts with no headers, so they are handed to ``serve()``'s protocol, or added to the
+        ``websocket.accept`` message under another ASGI server."""
+        initial = "sid=" not in environ.get("QUERY_STRING", "")
+        added = [
+            (name.lower().encode("latin-1"), value.encode("latin-1"))
+            for name, value in await self.hooks.headers(environ, initial)
+        ]
+        if not added:
+            return
+        protocol = environ["asgi.scope"].get("extensions", {}).get("socketio_rs.websocket")
+        if isinstance(protocol, WebSocketProtocol):
+            protocol.add_accept_headers(added)  # the send stays the protocol's own (direct path)
+            return
+        send = environ["asgi.send"]
+
+        async def send_with_headers(message: dict[str, Any]) -> None:
+            if message["type"] == "websocket.accept":
+                message = {**message, "headers": [*message.get("headers", ()), *added]}
+            await send(message)
+
+        environ["asgi.send"] = send_with_headers
+
+    async def _make_response(self, response_dict: dict[str, Any], environ: dict[str, Any]) -> Any:
+        """python-engineio's, with the headers of the ``initial_headers``/``headers`` listeners
+        on every successful polling answer."""
+        hooks = self.hooks
+        if hooks.adds_headers and response_dict["status"].startswith("200"):
+            scope = environ.get("asgi.scope")
+            if scope is None or scope.get("type") == "http":
+                initial = "sid=" not in environ.get("QUERY_STRING", "")
+                added = await hooks.headers(environ, initial)
+                if added:
+                    response_dict = {**response_dict, "headers": response_dict["headers"] + added}
+        return await super()._make_response(response_dict, environ)
+
+    async def _read_post(self, environ: dict[str, Any]) -> bool:
+        """Read a polling POST's body within ``max_http_buffer_size`` for python-engineio;
+        ``False`` (and the session closed, without waiting for the client) when it is over."""
+        query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
+        sid = query.get("sid", [None])[0]
+        socket = self.sockets.get(sid) if sid is not None else None
+        if socket is None or not socket.connected or socket.upgraded:
+            return True  # python-engineio refuses the POST itself
+        body = await read_within(environ, self.max_http_buffer_size)
+        if body is None:
+            self.logger.info("%s: polling POST over max_http_buffer_size, answered 413", sid)
+            await socket.close(wait=False, reason=self.reason.TRANSPORT_ERROR)
+            self.sockets.pop(sid, None)
+            return False
+        environ["wsgi.input"] = Body(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
+        return True
 
     async def _check_request(self, environ: dict[str, Any]) -> str | None:
         """Why to refuse a request that python-engineio would wrongly accept, or ``None``."""
@@ -339,17 +488,27 @@ class EngineServer(engineio.AsyncServer):
         socket.send_nowait(pkt)
         return True
 
-    def broadcast(self, sids: Iterable[str], pkts: list[eio_packet.Packet]) -> None:
+    def writable(self, sid: str) -> bool:
+        """Whether a packet sent to ``sid`` now leaves at once (``EngineSocket.writable``)."""
+        socket: Any = self.sockets.get(sid)
+        return socket is not None and bool(socket.writable)
+
+    def broadcast(
+        self, sids: Iterable[str], pkts: list[eio_packet.Packet], volatile: bool = False
+    ) -> None:
         """Queue the same packets for every session in ``sids`` without awaiting.
 
         Sessions on a direct WebSocket (``socketio_rs.serve``) get the packets
-        framed once for all of them, written to each socket in turn.
+        framed once for all of them, written to each socket in turn. ``volatile``
+        packets skip the sessions whose transport is not ready to write.
         """
         sockets = self.sockets
         framed: bytes | None = None
         for sid in sids:
             socket: Any = sockets.get(sid)
             if socket is None or socket.closed or socket.closing:
+                continue
+            if volatile and not socket.writable:
                 continue
             write = socket.direct_frames
             if write is not None:

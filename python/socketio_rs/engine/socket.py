@@ -42,6 +42,7 @@ from engineio import packet as eio_packet
 from .._eager import start_listener
 from ..wsserver import WebSocketProtocol, direct_writer
 from .observer import EngineObserver
+from .outgoing import OutgoingQueue
 from .websocket import ws_payload
 
 _NOOP = eio_packet.NOOP
@@ -51,6 +52,9 @@ _TIMEOUT: Any = getattr(asyncio, "timeout", None)
 #: (seconds): the reference server's check interval. The client pauses polling after the probe,
 #: and sends its UPGRADE packet once the pending GET returns.
 _UPGRADE_CHECK_INTERVAL = 0.1
+#: Bytes queued for a WebSocket writer above which the session counts as not writable: the
+#: high-water mark of asyncio's transports.
+_QUEUE_HIGH_WATER = 64 * 1024
 
 
 class EngineHost(Protocol):
@@ -62,6 +66,7 @@ class EngineHost(Protocol):
     ping_interval: float
     ping_timeout: float
     max_http_buffer_size: int
+    max_write_buffer_size: int
     monitors_clients: bool
     observer: EngineObserver | None
 
@@ -74,7 +79,7 @@ class EngineSocket(async_socket.AsyncSocket):
     # Attributes python-engineio sets without annotations, typed for mypy.
     server: EngineHost
     sid: str
-    queue: asyncio.Queue[Any]
+    queue: OutgoingQueue
     connected: bool
     upgraded: bool
     closing: bool
@@ -103,8 +108,11 @@ class EngineSocket(async_socket.AsyncSocket):
     def __init__(self, server: EngineHost, sid: str) -> None:
         self._upgrading = False
         super().__init__(server, sid)
+        self.queue = OutgoingQueue(server.max_write_buffer_size, self._overflowed)
         self._loop = asyncio.get_running_loop()
         self._ping_timer: asyncio.TimerHandle | None = None
+        #: python-engineio's writer task, while a WebSocket without a direct write serves us.
+        self._writer: asyncio.Future[None] | None = None
 
     # The WebSocket transport flips ``upgrading`` where the upgrade starts and where it ends;
     # a property lets its end release the pending polling GET.
@@ -242,6 +250,35 @@ class EngineSocket(async_socket.AsyncSocket):
         else:
             direct(ws_payload(pkt))
 
+    @property
+    def writable(self) -> bool:
+        """Whether a packet sent now leaves at once, rather than waiting in a buffer: on a
+        direct WebSocket, its transport is under its high-water mark; on polling, a GET is
+        waiting; on another WebSocket, less than the same high-water mark is queued before
+        it. ``volatile`` emits are dropped for a session that is not (the reference server's
+        ``transport.writable``)."""
+        if self.closing or self.closed:
+            return False
+        protocol = self._protocol
+        if protocol is not None:
+            return protocol.writable
+        if self.upgraded:
+            return self.queue.size < _QUEUE_HIGH_WATER
+        return self._waiting_get is not None and not self._get_released
+
+    def _overflowed(self) -> None:
+        """The queue went over the write limit: close the session, and stop a writer that is
+        waiting for a peer who does not read."""
+        self.server.logger.warning(
+            "%s: more than %d bytes waiting for a client that does not take them: closing (%s)",
+            self.sid,
+            self.server.max_write_buffer_size,
+            self.server.reason.BUFFER_FULL,
+        )
+        if self._writer is not None:
+            self._writer.cancel()
+        start_listener(self.server.logger, self.close, False, False, self.server.reason.BUFFER_FULL)
+
     async def check_ping_timeout(self) -> bool:
         """Close the session if its PONG is overdue; ``False`` when it was closed."""
         if self.closing and not self.closed:
@@ -357,6 +394,7 @@ class EngineSocket(async_socket.AsyncSocket):
     async def _serve_websocket(self, ws: Any) -> None:
         """Serve the session over ``ws``, python-engineio's WebSocket wrapper."""
         protocol = direct_writer(ws) if self.server.observer is None else None
+        reason = self.server.reason.TRANSPORT_CLOSE
         if self.connected:  # an upgrade from polling
             if not await self._probe(ws):
                 return
@@ -371,14 +409,17 @@ class EngineSocket(async_socket.AsyncSocket):
             finally:
                 self.direct = self.direct_frames = None
                 protocol.close(1000)
+            if protocol.overflowed:
+                reason = self.server.reason.BUFFER_FULL
         else:
             self._ws_ended = False
-            writer = asyncio.ensure_future(self._write(ws))
+            writer = self._writer = asyncio.ensure_future(self._write(ws))
             await self._read(ws.wait, self._read_timeout())
             self._ws_ended = True  # the writer drops what it holds instead of writing to nothing
             await self.queue.put(None)  # ends the writer
-            await writer
-        await self.close(wait=False, abort=True, reason=self.server.reason.TRANSPORT_CLOSE)
+            await asyncio.wait([writer])  # cancelled when over the write limit: not an error here
+            self._writer = None
+        await self.close(wait=False, abort=True, reason=reason)
 
     async def _probe(self, ws: Any) -> bool:
         """The upgrade handshake; ``False`` when the client did not complete it."""
@@ -422,6 +463,7 @@ class EngineSocket(async_socket.AsyncSocket):
             protocol.close(1000)
             return
         self._protocol = protocol
+        protocol.limit_writes(self.server.max_write_buffer_size)
         self.direct = protocol.write_now
         self.direct_frames = protocol.write_frames
 
@@ -487,6 +529,10 @@ class EngineSocket(async_socket.AsyncSocket):
                         break
                     await ws.send(ws_payload(pkt))
             except Exception:
+                break
+            except asyncio.CancelledError:
+                # Over the write limit, stuck behind a peer that does not read: what the ASGI
+                # server buffered is its own, but the session lets go of the WebSocket now.
                 break
         await ws.close()
 

@@ -21,6 +21,7 @@ from typing import Any, Callable, Protocol
 from .. import _eager, exceptions
 from .._rules import event_args
 from .recovery import Recovery, Restored, Session
+from .room_events import RoomListeners
 
 default_logger = logging.getLogger("socketio_rs")
 
@@ -32,11 +33,13 @@ CONNECTED = None
 class Targets:
     """Who a Node-style broadcast reaches in one namespace: the members of
     ``rooms`` (every socket when there are none) minus the members of
-    ``except_rooms``; ``local`` keeps it to this process."""
+    ``except_rooms``; ``local`` keeps it to this process; ``volatile`` skips
+    the clients whose transport is not ready to write."""
 
     rooms: frozenset[Hashable] = frozenset()
     except_rooms: frozenset[Hashable] = frozenset()
     local: bool = False
+    volatile: bool = False
 
 
 class ManagedServer(Protocol):
@@ -184,6 +187,8 @@ class AsyncManager:
         # rooms, so that leaving every room and listing them do not scan the
         # namespace's rooms.
         self._member_of: dict[str, dict[str, dict[Any, None]]] = {}
+        #: The adapter's room event listeners (``Namespace.adapter``); empty costs one check.
+        self.room_listeners = RoomListeners()
 
     def set_server(self, server: ManagedServer) -> None:
         """Attach the manager to its server."""
@@ -315,7 +320,22 @@ class AsyncManager:
         ns = self.rooms.setdefault(namespace, {})
         if eio_sid is None:
             eio_sid = ns[CONNECTED][sid]
-        ns.setdefault(room, {})[sid] = eio_sid
+        members = ns.get(room)
+        if members is None:
+            members = ns[room] = {}
+            created = True
+        else:
+            created = False
+        joining = sid not in members
+        members[sid] = eio_sid
+        room_events = self.room_listeners.by_namespace
+        if room_events and room is not CONNECTED:
+            listeners = room_events.get(namespace)
+            if listeners is not None:
+                if created:
+                    RoomListeners.emit(self._get_logger(), listeners, "create-room", room)
+                if joining:
+                    RoomListeners.emit(self._get_logger(), listeners, "join-room", room, sid)
         member_of = self._member_of.get(namespace)
         if member_of is None:
             member_of = self._member_of[namespace] = {}
@@ -349,6 +369,13 @@ class AsyncManager:
             del ns[room]
             if not ns:
                 del self.rooms[namespace]
+        room_events = self.room_listeners.by_namespace
+        if room_events and room is not CONNECTED:
+            listeners = room_events.get(namespace)
+            if listeners is not None:
+                RoomListeners.emit(self._get_logger(), listeners, "leave-room", room, sid)
+                if not members:
+                    RoomListeners.emit(self._get_logger(), listeners, "delete-room", room)
 
     def basic_close_room(self, room: Any, namespace: str) -> None:
         """Take every client out of ``room``."""
@@ -408,7 +435,8 @@ class AsyncManager:
         """
         args = event_args(data)
         offset = None
-        if self.recovery is not None and callback is None:
+        volatile = bool(kwargs.get("volatile", False))
+        if self.recovery is not None and callback is None and not volatile:
             offset = self.recovery.new_offset()
             args = [*args, offset]
         self.emit_local(
@@ -420,6 +448,7 @@ class AsyncManager:
             callback,
             except_rooms=kwargs.get("except_rooms"),
             offset=offset,
+            volatile=volatile,
         )
 
     async def broadcast(
@@ -434,6 +463,7 @@ class AsyncManager:
             room=list(targets.rooms) if targets.rooms else None,
             except_rooms=list(targets.except_rooms),
             ignore_queue=targets.local,
+            volatile=targets.volatile,
         )
 
     # -- connection state recovery ------------------------------------------
@@ -484,10 +514,12 @@ class AsyncManager:
         callback: Callable[..., Any] | None,
         except_rooms: list[Any] | None = None,
         offset: str | None = None,
+        volatile: bool = False,
     ) -> int:
         """Deliver to the local recipients now; returns how many there were.
         A packet with an ``offset`` (its last argument) is kept for recovery,
-        whether or not anyone here receives it now."""
+        whether or not anyone here receives it now. A volatile message skips
+        the clients whose transport is not ready to write (and is never kept)."""
         server = self.server
         assert server is not None
         payload = [event, *args]
@@ -510,9 +542,14 @@ class AsyncManager:
         if callback is None:
             if frames is None:
                 frames = server.encode_event(namespace, payload, None)
-            server.eio.broadcast(targets.values(), frames)
+            if volatile:
+                server.eio.broadcast(targets.values(), frames, volatile=True)
+            else:
+                server.eio.broadcast(targets.values(), frames)
         else:
             for sid, eio_sid in targets.items():
+                if volatile and not server.eio.writable(eio_sid):
+                    continue
                 ack_id = self.generate_ack_id(sid, callback)
                 for frame in server.encode_event(namespace, payload, ack_id):
                     server.eio.enqueue(eio_sid, frame)

@@ -187,6 +187,7 @@ class AsyncPubSubManager(AsyncManager):
                 skip_sid=skip_sid,
                 callback=callback,
                 except_rooms=except_rooms,
+                volatile=kwargs.get("volatile", False),
             )
             return
         remote_callback = None
@@ -203,7 +204,7 @@ class AsyncPubSubManager(AsyncManager):
             callback = LocalAck(self, room, ack_id)
         args = list(data) if isinstance(data, tuple) else [data]
         offset = None
-        if self.recovery is not None and callback is None:
+        if self.recovery is not None and callback is None and not kwargs.get("volatile"):
             # The offset travels as the last argument, as the client reads it.
             offset = self.recovery.new_offset()
             args = [*event_args(data), offset]
@@ -217,6 +218,7 @@ class AsyncPubSubManager(AsyncManager):
                 callback,
                 except_rooms,
                 offset,
+                volatile=kwargs.get("volatile", False),
             )
         message: dict[str, Any] = {
             "method": "emit",

@@ -11,6 +11,7 @@ from typing import Any, Callable, Protocol
 
 from .. import _eager
 from ..managers import AsyncManager
+from ..managers.room_events import NamespaceAdapter
 from . import listeners
 from .operators import BroadcastOperator
 from .socket import Socket
@@ -121,6 +122,12 @@ class Namespace:
         """The server's logger."""
         return self.server.logger
 
+    @property
+    def adapter(self) -> NamespaceAdapter:
+        """The reference server's adapter events of this namespace: ``create-room``,
+        ``delete-room``, ``join-room`` and ``leave-room`` (``adapter.on(event, fn)``)."""
+        return NamespaceAdapter(self.server.manager.room_listeners, self.name)
+
     def _outgoing_sockets(self) -> list[Socket]:
         return list(self._outgoing)
 
@@ -190,6 +197,11 @@ class Namespace:
     def local(self) -> BroadcastOperator:
         """The namespace's sockets on this process only."""
         return self._operator().local
+
+    @property
+    def volatile(self) -> BroadcastOperator:
+        """The namespace's sockets, skipping those not ready to write (Node's ``volatile``)."""
+        return self._operator().volatile
 
     async def emit(self, event: str, *args: Any) -> None:
         """Send ``event`` with ``args`` to every socket of the namespace."""

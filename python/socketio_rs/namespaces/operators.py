@@ -70,6 +70,8 @@ class BroadcastOperator:
     ack_timeout: float | None = None
     #: Only this process's sockets (with a Redis manager, the others are left alone).
     local_only: bool = False
+    #: Dropped for the clients whose transport is not ready to write (:attr:`volatile`).
+    is_volatile: bool = False
 
     def to(self, room: Any) -> BroadcastOperator:
         """Also target ``room`` (or several)."""
@@ -91,9 +93,16 @@ class BroadcastOperator:
         return replace(self, local_only=True)
 
     @property
+    def volatile(self) -> BroadcastOperator:
+        """The same targets, but a client whose transport is not ready to write (a slow
+        reader, a polling client between two requests) does not get the emit, rather than
+        having it buffered: for data that is stale by the time it would arrive."""
+        return replace(self, is_volatile=True)
+
+    @property
     def targets(self) -> Targets:
         """What the client manager is handed."""
-        return Targets(self.rooms, self.except_rooms, self.local_only)
+        return Targets(self.rooms, self.except_rooms, self.local_only, self.is_volatile)
 
     # -- actions ----------------------------------------------------------
 

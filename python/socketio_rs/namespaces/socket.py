@@ -35,6 +35,10 @@ class Connection(Protocol):
     @property
     def transport(self) -> str: ...
 
+    @property
+    def writable(self) -> bool:
+        """Whether a packet sent now leaves at once (for volatile emits)."""
+
     def send(self, pkt: Packet) -> None:
         """Queue one packet for the client, now."""
 
@@ -192,6 +196,12 @@ class Socket:
     def timeout(self, seconds: float) -> _TimedSocket:
         """``await socket.timeout(5).emit_with_ack(...)``."""
         return _TimedSocket(self, seconds)
+
+    @property
+    def volatile(self) -> _VolatileSocket:
+        """``await socket.volatile.emit(...)``: dropped, not buffered, when the client's
+        transport is not ready to write (Node's ``socket.volatile``)."""
+        return _VolatileSocket(self)
 
     def _send_with_ack(self, event: str, args: tuple[Any, ...]) -> asyncio.Future[Any]:
         check_reserved(event)
@@ -454,6 +464,24 @@ class _TimedSocket:
     async def emit_with_ack(self, event: str, *args: Any) -> Any:
         """See :meth:`Socket.emit_with_ack`."""
         return await self._socket.emit_with_ack(event, *args, timeout=self._seconds)
+
+
+class _VolatileSocket:
+    """``socket.volatile``."""
+
+    __slots__ = ("_socket",)
+
+    def __init__(self, socket: Socket) -> None:
+        self._socket = socket
+
+    async def emit(self, event: str, *args: Any) -> None:
+        """See :meth:`Socket.emit`; nothing is sent when the transport is not ready."""
+        if self._socket.client.writable:
+            await self._socket.emit(event, *args)
+
+    async def send(self, *args: Any) -> None:
+        """``emit("message", *args)``."""
+        await self.emit("message", *args)
 
 
 def _remove(listeners: list[Callable[..., Any]], fn: Callable[..., Any] | None) -> None:

@@ -29,6 +29,8 @@ class ClientHost(Protocol):
 
     def transport(self, eio_sid: str) -> str: ...
 
+    def writable(self, eio_sid: str) -> bool: ...
+
     async def disconnect_socket(self, socket: Socket, close: bool) -> None: ...
 
 
@@ -104,6 +106,11 @@ class Client:
     def transport(self) -> str:
         """``"polling"`` or ``"websocket"``."""
         return self._host.transport(self.eio_sid)
+
+    @property
+    def writable(self) -> bool:
+        """Whether a packet sent now leaves at once."""
+        return self._host.writable(self.eio_sid)
 
     async def disconnect_socket(self, socket: Socket, close: bool) -> None:
         """``socket.disconnect(close)``."""

@@ -90,6 +90,11 @@ class ConnectFlow:
         for frame in self._frames(pkt):
             enqueue(eio_sid, frame)
 
+    def writable(self, eio_sid: str) -> bool:
+        """Whether a packet sent to the connection now leaves at once."""
+        writable: bool = self._eio.writable(eio_sid)
+        return writable
+
     def transport(self, eio_sid: str) -> str:
         """``"polling"`` or ``"websocket"``."""
         transport: str = self._server.eio.transport(eio_sid)

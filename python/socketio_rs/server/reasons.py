@@ -3,12 +3,13 @@ reference server's for Node-style ``disconnecting``/``disconnect`` handlers."""
 
 from __future__ import annotations
 
-import engineio
+from ..engine import EngineReason
 
 
-class Reason(engineio.AsyncServer.reason):
-    """Disconnect reasons: python-engineio's, plus the reference server's
-    ``"forced close"`` for a connection closed after a protocol violation."""
+class Reason(EngineReason):
+    """Disconnect reasons: python-engineio's, ``"write buffer full"`` for a client cut off
+    for not reading (``BUFFER_FULL``), and the reference server's ``"forced close"`` for a
+    connection closed after a protocol violation."""
 
     #: The client broke the protocol (an undecodable packet, an event on a
     #: namespace it has not joined, ...) and its connection was closed.

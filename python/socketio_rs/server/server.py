@@ -20,6 +20,7 @@ from engineio import packet as eio_packet
 
 from .. import exceptions
 from .._msgpack import MsgPackDecoder, MsgPackEncoder
+from .._options import NOT_YET, SERVER_OPTIONS, check_options
 from .._rules import ack_value
 from ..admin import Auth, InstrumentedAsyncServer
 from ..codec import Decoder, Packet, PacketType, encode
@@ -40,6 +41,15 @@ _EVENT = PacketType.EVENT
 _DISCONNECT = PacketType.DISCONNECT
 
 default_logger = logging.getLogger("socketio_rs.server")
+
+#: Every option name ``AsyncServer`` takes, its parameters with them, for the suggestions.
+_KNOWN_OPTIONS = SERVER_OPTIONS | {
+    "client_manager",
+    "namespaces",
+    "always_connect",
+    "serializer",
+    "allow_eio3",
+}
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -67,7 +77,15 @@ class AsyncServer:
     :param connect_timeout: seconds an Engine.IO connection may stay without
         joining a namespace before it is closed (45; ``None`` for never).
     :param cleanup_empty_child_namespaces: remove a dynamic namespace's child
-        when its last socket leaves (it is re-created on the next connection).
+        when its last socket leaves, or when the connection that created it is refused
+        (it is re-created on the next connection). On by default, unlike Node: a client
+        could otherwise create children without end (docs/limits.md).
+    :param max_write_buffer_size: bytes that may wait for one client before its
+        connection is closed with ``reason.BUFFER_FULL`` (16 MiB; ``None`` for no limit;
+        docs/limits.md).
+    :param allow_request: ``fn(environ)``, sync or async, asked before each handshake:
+        a false result refuses it (HTTP 403, ``connection_error`` code 4), as does raising
+        ``ConnectionRefusedError("why")``.
     :param connection_state_recovery: ``True`` or a dict of options
         (``max_disconnection_duration`` in seconds, 120; ``skip_middlewares``,
         True; ``max_packets``, ``max_bytes``, ``max_sessions``): a client whose
@@ -90,6 +108,7 @@ class AsyncServer:
         allow_eio3: bool = False,
         **engineio_options: Any,
     ) -> None:
+        check_options("AsyncServer()", engineio_options, _KNOWN_OPTIONS, NOT_YET)
         if serializer not in ("default", "msgpack"):
             raise ValueError(
                 f"serializer={serializer!r} is not supported: use 'default' (the Socket.IO "
@@ -97,7 +116,7 @@ class AsyncServer:
             )
         self.connect_timeout: float | None = engineio_options.pop("connect_timeout", 45)
         self.cleanup_empty_child_namespaces = bool(
-            engineio_options.pop("cleanup_empty_child_namespaces", False)
+            engineio_options.pop("cleanup_empty_child_namespaces", True)
         )
         recovery = Recovery.from_option(engineio_options.pop("connection_state_recovery", None))
         engineio_logger = engineio_options.pop("engineio_logger", None)
@@ -149,6 +168,12 @@ class AsyncServer:
     def is_asyncio_based(self) -> bool:
         """Always true: this is an asyncio server."""
         return True
+
+    @property
+    def engine(self) -> EngineServer:
+        """The Engine.IO server (``sio.eio``), under the reference server's name: its
+        ``on("connection_error")``, ``on("initial_headers")`` and ``on("headers")``."""
+        return self.eio
 
     @property
     def shutting_down(self) -> bool:
@@ -311,6 +336,11 @@ class AsyncServer:
         """``sio.of("/").timeout(seconds)``."""
         return self.sockets.timeout(seconds)
 
+    @property
+    def volatile(self) -> BroadcastOperator:
+        """``sio.of("/").volatile``: Node's ``io.volatile.emit(...)``."""
+        return self.sockets.volatile
+
     async def fetch_sockets(self) -> list[Any]:
         """The sockets of the default namespace."""
         return await self.sockets.fetch_sockets()
@@ -363,6 +393,7 @@ class AsyncServer:
         namespace: str | None = None,
         callback: Callable[..., Any] | None = None,
         ignore_queue: bool = False,
+        volatile: bool = False,
     ) -> None:
         """Emit ``event`` to one client (``to=sid``), a room, a list of rooms,
         or everyone in the namespace.
@@ -370,10 +401,14 @@ class AsyncServer:
         ``data`` is one argument, a tuple of several, or ``None`` for none;
         bytes anywhere become binary attachments. ``skip_sid`` (a sid or a
         list) excludes clients; ``callback`` receives the client's ack.
+        ``volatile=True`` skips the clients whose transport is not ready to
+        write, instead of buffering the event for them (Node's ``volatile``).
         """
         ns = namespace or "/"
         target = to or room
         self.logger.info('emitting event "%s" to %s [%s]', event, target or "all", ns)
+        # The flag only when set, so that a manager written for python-socketio never sees it.
+        extra = {"volatile": True} if volatile else {}
         await self.manager.emit(
             event,
             data,
@@ -382,6 +417,7 @@ class AsyncServer:
             skip_sid=skip_sid,
             callback=callback,
             ignore_queue=ignore_queue,
+            **extra,
         )
 
     async def send(
@@ -584,7 +620,8 @@ class AsyncServer:
 
         :param auth: the credentials the UI must send: a dict (usually ``username`` and
             ``password``), a list of dicts, or a callable (sync or async) that receives the
-            UI's auth and returns whether it is accepted; ``False`` accepts everyone.
+            UI's auth and returns whether it is accepted; ``False`` accepts everyone. An empty
+            dict or list is refused (``ValueError``): python-socketio reads it as ``False``.
         :param mode: ``"development"`` reports every socket, event and room change;
             ``"production"`` only the server statistics.
         :param read_only: refuse the UI's actions (emit, join, leave, disconnect).

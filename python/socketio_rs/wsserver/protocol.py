@@ -22,6 +22,7 @@ import asyncio
 import base64
 import binascii
 import logging
+import sys
 import urllib.parse
 from collections import deque
 from collections.abc import Sequence
@@ -33,8 +34,13 @@ from .. import _core
 _OPEN, _CLOSING, _CLOSED = 1, 2, 3
 #: Queued incoming messages above which reading from the socket pauses.
 _READ_HIGH_WATER = 64
-#: How long a close frame waits for the peer's reply before the TCP connection is closed.
+#: How long a close frame waits for the peer's reply before the TCP connection is aborted.
 _CLOSE_TIMEOUT = 10.0
+#: How long a closed transport may take to send what it still holds before it is aborted: a
+#: peer that does not read would otherwise hold the connection and its buffer for ever.
+_DRAIN_GRACE = 5.0
+#: The close code and reason of a connection cut off over its write limit.
+OVERFLOW_CODE, OVERFLOW_REASON = 1008, "write buffer full"
 _ws_frame = _core.ws_frame
 _TEXT, _BINARY, _CLOSE, _PING = 1, 2, 8, 9
 
@@ -84,8 +90,18 @@ class WebSocketProtocol(asyncio.Protocol):
         self._drained: asyncio.Future[None] | None = None
         self._close_timer: asyncio.TimerHandle | None = None
         self._denial: tuple[int, list[tuple[bytes, bytes]], list[bytes]] | None = None
+        #: Headers for the 101 answer beyond the app's (:meth:`add_accept_headers`).
+        self._accept_headers: list[tuple[bytes, bytes]] = []
         #: Frames written since the last flush (``write_now``), sent together.
         self._pending: list[bytes] = []
+        #: Bytes buffered for the peer: what the transport held at the last flush while paused,
+        #: plus the frames pending since. A conservative bound, kept with one addition per frame.
+        self._buffered = 0
+        self._held = 0  # the transport's share of ``_buffered``
+        #: Above this many buffered bytes the connection is cut off (:meth:`limit_writes`).
+        self._write_limit = sys.maxsize
+        #: Whether the connection was cut off for going over its write limit.
+        self.overflowed = False
 
     # -- asyncio.Protocol -------------------------------------------------
 
@@ -134,6 +150,8 @@ class WebSocketProtocol(asyncio.Protocol):
             self._drained = self.loop.create_future()
 
     def resume_writing(self) -> None:
+        self._buffered -= self._held
+        self._held = 0
         drained = self._drained
         if drained is not None:
             self._drained = None
@@ -148,12 +166,11 @@ class WebSocketProtocol(asyncio.Protocol):
         """
         if self._state == _OPEN:
             self.close(1012)
-            if self.transport is not None:
-                self.transport.close()
+            self._end_transport()
         elif self._state == 0 and self.scope:
             self._respond(500, [], b"")
-        elif self.transport is not None:
-            self.transport.close()
+        else:
+            self._end_transport()
 
     # -- the handshake ----------------------------------------------------
 
@@ -225,8 +242,8 @@ class WebSocketProtocol(asyncio.Protocol):
                 logger.error("ASGI callable should return None, but returned '%s'.", result)
         if self._state == _OPEN:
             self.close(1000)
-        elif self._close_timer is None and self.transport is not None:
-            self.transport.close()
+        elif self._close_timer is None:
+            self._end_transport()
 
     def _accept(self, headers: list[tuple[bytes, bytes]], subprotocol: str | None) -> None:
         lines = [
@@ -237,7 +254,8 @@ class WebSocketProtocol(asyncio.Protocol):
         ]
         if subprotocol:
             lines.append(b"Sec-WebSocket-Protocol: " + subprotocol.encode("latin-1"))
-        lines.extend(name + b": " + value for name, value in self.default_headers + headers)
+        extra = self.default_headers + headers + self._accept_headers
+        lines.extend(name + b": " + value for name, value in extra)
         self._state = _OPEN
         self._accepted = True
         # Sent with the first messages (Engine.IO's OPEN) in one segment.
@@ -261,8 +279,7 @@ class WebSocketProtocol(asyncio.Protocol):
         lines.extend(name + b": " + value for name, value in self.default_headers + fields)
         self._write(b"\r\n".join(lines) + b"\r\n\r\n" + body)
         self._push(_Disconnect(1006))
-        if self.transport is not None:
-            self.transport.close()
+        self._end_transport()
         logger.info('%s - "WebSocket %s" %d', _client(self.scope), self.scope.get("path"), status)
 
     # -- ASGI -------------------------------------------------------------
@@ -335,6 +352,21 @@ class WebSocketProtocol(asyncio.Protocol):
 
     # -- what the Engine.IO layer uses directly ---------------------------
 
+    def add_accept_headers(self, headers: list[tuple[bytes, bytes]]) -> None:
+        """Headers the 101 answer carries besides the ones of ``websocket.accept`` (the Engine.IO
+        layer's header events, whose ASGI app sends a bare accept)."""
+        self._accept_headers.extend(headers)
+
+    @property
+    def writable(self) -> bool:
+        """Whether a message written now goes out without waiting behind others: open, and the
+        transport not above its high-water mark (``pause_writing``)."""
+        return self._state == _OPEN and self._drained is None
+
+    def limit_writes(self, limit: int) -> None:
+        """Cut the connection off once more than ``limit`` bytes wait for the peer."""
+        self._write_limit = limit
+
     def write_now(self, data: str | bytes) -> bool:
         """Send one message (text for ``str``) without awaiting; ``False`` once closing."""
         if self._state != _OPEN:
@@ -354,6 +386,10 @@ class WebSocketProtocol(asyncio.Protocol):
         before it: a client's events arrive several per read (about eight with eight in
         flight) and a broadcast loop sends many messages in one step, and each connection's
         messages then cost one ``send()`` system call instead of one each."""
+        self._buffered += len(frame)
+        if self._buffered > self._write_limit:
+            self._overflow()
+            return
         pending = self._pending
         if pending:
             pending.append(frame)
@@ -366,6 +402,31 @@ class WebSocketProtocol(asyncio.Protocol):
         self._pending = []
         if pending:
             self._write(pending[0] if len(pending) == 1 else b"".join(pending))
+        # Below the high-water mark the transport's buffer is small enough to leave uncounted;
+        # above it, asking its size costs one call per flush, not one per frame.
+        transport = self.transport
+        held = 0
+        if self._drained is not None and transport is not None:
+            held = transport.get_write_buffer_size()
+        self._held = self._buffered = held
+
+    def _overflow(self) -> None:
+        """Over the write limit: drop what waits for the peer and abort the connection."""
+        logger.warning(
+            "WebSocket %s: more than %d bytes buffered for a client that does not read: "
+            "closing with %d (%s)",
+            _client(self.scope),
+            self._write_limit,
+            OVERFLOW_CODE,
+            OVERFLOW_REASON,
+        )
+        self.overflowed = True
+        self._state = _CLOSING
+        self._pending = []
+        self._buffered = self._held = 0
+        self._push(_Disconnect(OVERFLOW_CODE, OVERFLOW_REASON))
+        if self.transport is not None:
+            self.transport.abort()  # its buffer goes with it: the memory is freed now
 
     async def read_message(self) -> str | bytes | None:
         """The next message, or ``None`` once the WebSocket has closed."""
@@ -402,7 +463,7 @@ class WebSocketProtocol(asyncio.Protocol):
             if self._read_paused:  # the peer's close frame must still be read
                 self._read_paused = False
                 self.transport.resume_reading()
-            self._close_timer = self.loop.call_later(_CLOSE_TIMEOUT, self.transport.close)
+            self._close_timer = self.loop.call_later(_CLOSE_TIMEOUT, self.transport.abort)
 
     # -- internals --------------------------------------------------------
 
@@ -433,8 +494,7 @@ class WebSocketProtocol(asyncio.Protocol):
             self._send_frame(_core.ws_close_frame(code if code != 1005 else 1000, ""))
             self._flush()
         self._push(_Disconnect(code, reason))
-        if self.transport is not None:
-            self.transport.close()
+        self._end_transport()
 
     def _fail(self, code: int, reason: str) -> None:
         """Fail the WebSocket connection (RFC 6455 7.1.7) after a protocol error."""
@@ -444,8 +504,18 @@ class WebSocketProtocol(asyncio.Protocol):
             self._flush()
         self._state = _CLOSING
         self._push(_Disconnect(code, reason))
-        if self.transport is not None:
-            self.transport.close()
+        self._end_transport()
+
+    def _end_transport(self) -> None:
+        """Close the TCP connection once what is buffered is sent, or abort it after a grace
+        period: ``transport.close()`` alone waits for a drain that a non-reading peer never
+        lets happen."""
+        transport = self.transport
+        if transport is None or transport.is_closing():
+            return
+        transport.close()
+        if transport.get_write_buffer_size() and self._close_timer is None:
+            self._close_timer = self.loop.call_later(_DRAIN_GRACE, transport.abort)
 
 
 class _ClientGone(OSError):
