@@ -85,6 +85,17 @@ wheel-check: wheel ## smoke-test the abi3 wheel's codec and server on other Pyth
 	  echo "wheel-check: $$($$d/bin/python -V) ok"; rm -rf $$d; found=$$((found+1)); \
 	done; [ $$found -ge 2 ] || echo "wheel-check: fewer than two Python versions on this machine"
 
+# The release artifacts (docs/releasing.md). Not part of `make test`, which they would take past
+# its thirty minutes: CI runs `make test-wheels` as a step of its own.
+.PHONY: wheels
+wheels: venv ## the sdist and the abi3 wheels (manylinux2014, musllinux_1_2; x86_64, aarch64) into target/dist, each checked
+	nice tools/wheels.sh
+
+.PHONY: test-wheels
+test-wheels: wheels ## the manylinux wheels without Rust against the official JS client: x86_64 on every CPython 3.9+ here, aarch64 under qemu
+	tools/ensure-arm64-python.sh >/dev/null
+	SOCKETIO_RS_WHEELS=1 $(VENV)/bin/pytest -q tests/test_wheel_install.py
+
 # The server tests that run again from the installed wheel, in the virtualenvs of test-eager and
 # test-oldest.
 WHEEL_TESTS := tests/test_server_*.py tests/test_interop_*.py tests/test_dropin.py \
@@ -156,12 +167,13 @@ bench-e2e: dev benches/e2e/node_modules/.package-lock.json ## socketio-rs vs pyt
 
 DEMO_DIR := examples/demo
 
-# The demo page's browser client: the official socket.io-client from npm, pinned by the lock.
+# The demo page's browser client, the official socket.io-client, and the official Admin UI (with
+# the icon font its page would fetch from a CDN): from npm, pinned by the lock.
 $(DEMO_DIR)/node_modules/.package-lock.json: $(DEMO_DIR)/package-lock.json
 	npm ci --prefix $(DEMO_DIR) --no-audit --no-fund
 
 .PHONY: demo
-demo: dev $(DEMO_DIR)/node_modules/.package-lock.json ## the demo on http://127.0.0.1:8000 (chat rooms, /admin, workspaces, live sockets); Ctrl-C stops it
+demo: dev $(DEMO_DIR)/node_modules/.package-lock.json ## the demo on http://127.0.0.1:8000 (chat rooms, /admin, workspaces, live sockets; the Admin UI at /admin-ui/); Ctrl-C stops it
 	$(PY) $(DEMO_DIR)/app.py
 
 .PHONY: clean

@@ -111,6 +111,17 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+async def listening(port: int) -> bool:
+    """Whether something accepts TCP connections on ``HOST:port`` now."""
+    try:
+        _, writer = await asyncio.open_connection(HOST, port)
+    except OSError:
+        return False
+    writer.close()
+    await writer.wait_closed()
+    return True
+
+
 @contextlib.asynccontextmanager
 async def serve_hypercorn(app: Any) -> AsyncIterator[str]:
     """Serve ``app`` with hypercorn's asyncio ``serve`` and a shutdown trigger."""
@@ -127,10 +138,7 @@ async def serve_hypercorn(app: Any) -> AsyncIterator[str]:
         for _ in range(500):
             if task.done():
                 task.result()
-            with contextlib.suppress(OSError):
-                _, writer = await asyncio.open_connection(HOST, port)
-                writer.close()
-                await writer.wait_closed()
+            if await listening(port):
                 break
             await asyncio.sleep(0.01)
         yield f"http://{HOST}:{port}"

@@ -480,6 +480,22 @@ async def test_server_shutdown_stops_the_statistics() -> None:
             assert admin.stats_task is None
 
 
+async def test_server_stats_counts_node_style_namespaces() -> None:
+    """Namespaces of ``sio.of()``, dynamic children included, have no handler table entry:
+    the statistics list them with their sockets, as the Node server's admin does."""
+    sio = socketio_rs.AsyncServer(**SERVER_OPTIONS)
+    sio.of("/chat")
+    sio.of(re.compile(r"^/team-\w+$"))
+    async with instrumented(sio), serve(socketio_rs.ASGIApp(sio)) as url:
+        async with admin_ui(url) as (_, inbox):
+            member = client()
+            async with connected(url, WS, sio=member, namespaces=["/chat", "/team-a"]):
+                await stats_after(inbox)
+                [latest] = inbox.all("server_stats")[-1]
+                counts = {ns["name"]: ns["socketsCount"] for ns in latest["namespaces"]}
+                assert counts == {"/admin": 1, "/chat": 1, "/team-a": 1}
+
+
 async def test_hooks_are_removed_by_uninstrument() -> None:
     sio = build_app(socketio_rs)
     admin = sio.instrument(auth=AUTH)

@@ -4,15 +4,21 @@ The browser test opens the page in headless Chromium (Debian's, at /usr/bin/chro
 $CHROMIUM, installed by tools/ensure-chromium.sh; Playwright drives it and downloads nothing)
 in two browser contexts, i.e. two users with their own cookies: they chat in the lobby's
 rooms and in a workspace, one is refused from /admin without a token and let in with it, the
-other gets in with a session cookie. The screenshots go to test-output/demo/ (git-ignored).
+other gets in with a session cookie. A third context logs in to the official Socket.IO Admin UI
+the demo serves at /admin-ui/ and sees the other two's sockets and namespaces. The screenshots
+go to test-output/demo/ (git-ignored).
 """
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import os
 import pathlib
+import re
+import sys
 import types
+from asyncio.subprocess import PIPE
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -21,7 +27,15 @@ import pytest
 import socketio
 from playwright.async_api import Browser, Page, async_playwright, expect
 
-from server_harness import WAIT, client, close_client, ensure_npm_packages, serve
+from server_harness import (
+    WAIT,
+    client,
+    close_client,
+    ensure_npm_packages,
+    free_port,
+    listening,
+    serve,
+)
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 DEMO = ROOT / "examples" / "demo"
@@ -150,6 +164,103 @@ async def test_the_demo_page_in_two_browsers() -> None:
     # Everything, the client bundle included, came from the demo server.
     assert requested and all(u.startswith(f"{url}/") for u in requested), requested
     assert f"{url}/vendor/socket.io-client/socket.io.min.js" in requested
+
+
+async def test_the_admin_ui_sees_the_demo() -> None:
+    """The official Admin UI, served by the demo from npm's package: it logs in with the
+    credentials the demo prints, and shows the namespaces and sockets of two browsers."""
+    demo = load_demo()
+    expect.set_options(timeout=WAIT * 1000)
+    async with serve(demo.app) as url, chromium() as browser:
+        pages = Pages(browser, url)
+        alice, bob = await pages.open("alice"), await pages.open("bob")
+        for page in (alice, bob):
+            await say(page, "#workspace-input", "acme")
+            await expect(page.locator("#workspace-status")).to_have_text("connected")
+        await alice.fill("#admin-token", demo.ADMIN_TOKEN)
+        await alice.click("#admin-with-token")
+        await expect(alice.locator("#admin-status")).to_have_text("connected as admin")
+
+        context = await browser.new_context(viewport={"width": 1280, "height": 800})
+        ui = await context.new_page()
+        ui.on("request", lambda request: pages.requested.append(request.url))
+        ui.on("pageerror", lambda error: pages.errors.append(f"admin UI: {error}"))
+        await ui.goto(f"{url}/admin-ui")  # redirected to /admin-ui/, where its assets resolve
+        # The login form comes filled in with this server; a wrong password is refused.
+        await expect(ui.get_by_label("Server URL")).to_have_value(url)
+        await ui.get_by_label("Username").fill(demo.ADMIN_UI_AUTH["username"])
+        await ui.get_by_label("Password").fill("not the password")
+        await ui.get_by_role("button", name="Connect").click()
+        await expect(ui.get_by_text("Error: authentication failed")).to_be_visible()
+        await ui.get_by_label("Password").fill(demo.ADMIN_UI_AUTH["password"])
+        await ui.get_by_role("button", name="Connect").click()
+        # The status chip (its text is shown in capitals by CSS).
+        await expect(ui.get_by_text(re.compile(r"^\s*connected\s*$")).first).to_be_visible()
+
+        # The dashboard: the demo's namespaces with their sockets (the UI's own is one more).
+        for row in ("/ 2", "/acme 2", "/admin 1", "/admin-ui 1"):
+            await expect(ui.get_by_role("row", name=row, exact=True)).to_be_visible()
+        OUTPUT.mkdir(parents=True, exist_ok=True)
+        await ui.screenshot(path=str(OUTPUT / "admin-ui-dashboard.png"), full_page=True)
+
+        # The sockets page: both browsers' lobby sockets, by the ids the server gave them.
+        await ui.get_by_role("link", name="Sockets").click()
+        lobby_ids = list(demo.sio.sockets.sockets)
+        assert len(lobby_ids) == 2
+        for socket_id in lobby_ids:
+            await expect(
+                ui.get_by_role("row", name=re.compile(re.escape(socket_id)))
+            ).to_be_visible()
+        await ui.screenshot(path=str(OUTPUT / "admin-ui-sockets.png"), full_page=True)
+        print(f"screenshots in {OUTPUT}: admin-ui-dashboard.png, admin-ui-sockets.png")
+
+    assert pages.errors == []
+    # The Admin UI, its icon font included, came from the demo server: nothing from a CDN.
+    assert all(u.startswith(f"{url}/") for u in pages.requested), pages.requested
+    assert f"{url}/admin-ui/mdi/css/materialdesignicons.min.css" in pages.requested
+
+
+async def test_the_demo_prints_the_admin_ui_login() -> None:
+    """`make demo` runs app.py: what it prints at start logs in to the Admin UI's namespace."""
+    ensure_npm_packages(DEMO)
+    port = free_port()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env.pop("DEMO_ADMIN_UI_PASSWORD", None)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, DEMO / "app.py", "--port", str(port), stdout=PIPE, stderr=PIPE, env=env
+    )
+    try:
+        assert proc.stdout is not None
+        printed = ""
+        while "password:" not in printed:
+            line = await asyncio.wait_for(proc.stdout.readline(), 60)
+            assert line, f"the demo exited: {printed}"
+            printed += line.decode()
+        login = re.search(r"/admin-ui/ \(username: (\S+), password: (\S+)\)", printed)
+        assert login is not None, printed
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(600):  # the line comes before uvicorn listens
+            if await listening(port):
+                break
+            await asyncio.sleep(0.05)
+        wrong = client()
+        try:
+            with pytest.raises(socketio.exceptions.ConnectionError):
+                await wrong.connect(
+                    url, namespaces=["/admin-ui"], auth={"username": login[1], "password": "x"}
+                )
+        finally:
+            await close_client(wrong)
+        ui = client()
+        auth = {"username": login[1], "password": login[2]}
+        try:
+            await ui.connect(url, namespaces=["/admin-ui"], auth=auth, wait_timeout=WAIT)
+            assert ui.connected
+        finally:
+            await close_client(ui)
+    finally:
+        proc.terminate()
+        await asyncio.wait_for(proc.communicate(), WAIT)
 
 
 async def test_the_demo_page_on_socketio_client_2x() -> None:

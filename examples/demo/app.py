@@ -8,10 +8,14 @@
 - **Workspaces**: ``sio.of(re.compile(r"^/\\w+$"))``, one namespace per workspace, created
   by its first connection; each is a chat of its own.
 - **A live panel** of the connected sockets of every namespace, pushed to every page.
+- **The Socket.IO Admin UI** at ``/admin-ui/``: the official one, from the npm package
+  ``@socket.io/admin-ui``, served from here; ``sio.instrument()`` reports to it, with the
+  credentials printed at start.
 
-``make demo`` installs the browser client (``npm ci`` here) and runs this file; then open
-http://127.0.0.1:8000. Ctrl-C stops it. http://127.0.0.1:8000/?client=2 loads the same page
-with socket.io-client 2.x, which ``allow_eio3=True`` serves beside the current client.
+``make demo`` installs the browser clients and the Admin UI (``npm ci`` here) and runs this
+file; then open http://127.0.0.1:8000. Ctrl-C stops it. http://127.0.0.1:8000/?client=2 loads
+the same page with socket.io-client 2.x, which ``allow_eio3=True`` serves beside the current
+client.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import secrets
 import urllib.parse
 from pathlib import Path
 from typing import Any
@@ -27,7 +32,13 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+)
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -39,7 +50,18 @@ HERE = Path(__file__).resolve().parent
 CLIENT_DIST = HERE / "node_modules" / "socket.io-client" / "dist"
 # socket.io-client 2.5.0, for the page's ?client=2 (npm's alias "socket.io-client-v2").
 CLIENT_V2_DIST = HERE / "node_modules" / "socket.io-client-v2" / "dist"
+# The official Admin UI's built app, and the icon font its page would fetch from a CDN.
+ADMIN_UI_DIST = HERE / "node_modules" / "@socket.io" / "admin-ui" / "ui" / "dist"
+ICON_FONT = HERE / "node_modules" / "@mdi" / "font"
 ADMIN_TOKEN = os.environ.get("DEMO_ADMIN_TOKEN", "admin-secret")
+# The Admin UI's login; a new password each start unless chosen.
+ADMIN_UI_AUTH = {
+    "username": "admin",
+    "password": os.environ.get("DEMO_ADMIN_UI_PASSWORD") or secrets.token_urlsafe(9),
+}
+# "/admin" is the demo's own admin chat, so the Admin UI gets a namespace of its own (its
+# login form's advanced options; the page served below fills it in).
+ADMIN_UI_NAMESPACE = "/admin-ui"
 LOBBY_ROOMS = ["general", "random", "help"]
 
 sio = socketio.AsyncServer(
@@ -182,7 +204,13 @@ for namespace in (sio.sockets, admin, workspaces):
     namespace.on("disconnect", presence_changed)
 
 
-# -- HTTP: the page, the client bundle, the admin session -----------------------------------
+# -- the Admin UI: every socket, room and event of this server, live --------------------------
+# No workspace can take its namespace's name: "-" is not a word character.
+
+sio.instrument(auth=ADMIN_UI_AUTH, namespace=ADMIN_UI_NAMESPACE)
+
+
+# -- HTTP: the page, the client bundle, the admin session, the Admin UI ---------------------
 
 
 async def index(request: Request) -> Response:
@@ -202,9 +230,37 @@ async def sign_in(request: Request) -> JSONResponse:
     return JSONResponse({"admin": True})
 
 
-for dist in (CLIENT_DIST, CLIENT_V2_DIST):
-    if not dist.is_dir():
-        raise RuntimeError(f"{dist} is missing: run `npm ci` in {HERE} (`make demo` does)")
+def admin_ui_page() -> str:
+    """The Admin UI's index.html, made to work from this server alone: its icon font from
+    node_modules instead of a CDN, its web font dropped (the system's sans-serif stands in),
+    and its login form filled in with this server and the UI's namespace on first use."""
+    page = (ADMIN_UI_DIST / "index.html").read_text(encoding="utf-8")
+    page, fonts = re.subn(
+        r'<link rel="stylesheet" href="https://fonts\.googleapis\.com/[^"]*">', "", page
+    )
+    page, icons = re.subn(
+        r'<link rel="stylesheet" href="https://cdn\.jsdelivr\.net/npm/@mdi/font@[^"]*">',
+        '<link rel="stylesheet" href="mdi/css/materialdesignicons.min.css">',
+        page,
+    )
+    if (fonts, icons) != (1, 1):
+        raise RuntimeError(f"{ADMIN_UI_DIST / 'index.html'} is not the page this demo knows")
+    defaults = (
+        "<script>for (const [key, value] of Object.entries({server_url: location.origin, "
+        f'namespace: "{ADMIN_UI_NAMESPACE}"}})) '
+        "if (!localStorage.getItem(key)) localStorage.setItem(key, value);</script>"
+    )
+    return page.replace("</head>", defaults + "</head>", 1)
+
+
+async def admin_ui(request: Request) -> HTMLResponse:
+    return HTMLResponse(ADMIN_UI_PAGE)
+
+
+for needed in (CLIENT_DIST, CLIENT_V2_DIST, ADMIN_UI_DIST, ICON_FONT):
+    if not needed.is_dir():
+        raise RuntimeError(f"{needed} is missing: run `npm ci` in {HERE} (`make demo` does)")
+ADMIN_UI_PAGE = admin_ui_page()
 
 app = Starlette(
     routes=[
@@ -213,6 +269,11 @@ app = Starlette(
         Mount("/static", StaticFiles(directory=HERE / "static")),
         Mount("/vendor/socket.io-client", StaticFiles(directory=CLIENT_DIST)),
         Mount("/vendor/socket.io-client-v2", StaticFiles(directory=CLIENT_V2_DIST)),
+        # The page's assets are relative to it: /admin-ui redirects to /admin-ui/.
+        Route("/admin-ui", lambda request: RedirectResponse("/admin-ui/")),
+        Route("/admin-ui/", admin_ui),
+        Mount("/admin-ui/mdi", StaticFiles(directory=ICON_FONT)),
+        Mount("/admin-ui", StaticFiles(directory=ADMIN_UI_DIST)),
         Mount("/", socketio.ASGIApp(sio)),  # /socket.io/: the Socket.IO server
     ],
     # In front of everything, Socket.IO included: the session reaches socket.request.
@@ -226,6 +287,10 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8000)
     args = parser.parse_args()
     print(f"socketio-rs demo on http://{args.host}:{args.port} (admin token: {ADMIN_TOKEN})")
+    print(
+        f"Socket.IO Admin UI on http://{args.host}:{args.port}/admin-ui/ (username: "
+        f"{ADMIN_UI_AUTH['username']}, password: {ADMIN_UI_AUTH['password']})"
+    )
     # socketio-rs's own serving mode: uvicorn for HTTP, socketio-rs's WebSocket path (see
     # docs/server.md). Ctrl-C closes the WebSockets and waits at most 3 s for the rest.
     socketio.serve(

@@ -7,6 +7,8 @@ unchanged, on python-engineio's transports, with the Socket.IO codec in Rust.
 
 from __future__ import annotations
 
+from importlib import metadata as _metadata
+
 from . import codec, exceptions
 from ._rules import NO_ACK
 from .asgi import ASGIApp
@@ -19,6 +21,7 @@ from .managers import (
 )
 from .namespaces import BroadcastOperator, Namespace, ParentNamespace, Socket
 from .server import AsyncNamespace, AsyncServer
+from .tornado import get_tornado_handler
 from .wsserver import serve
 
 __all__ = [
@@ -39,6 +42,8 @@ __all__ = [
     "SocketIOError",
     "codec",
     "exceptions",
+    "get_tornado_handler",
     "serve",
 ]
-__version__ = "0.1.0"
+# The version has one source, Cargo.toml, which maturin writes into the package metadata.
+__version__ = _metadata.version("socketio-rs")

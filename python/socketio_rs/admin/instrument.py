@@ -357,7 +357,11 @@ class InstrumentedAsyncServer:
         sio = self.sio
         sockets = sio.eio.sockets
         rooms = sio.manager.rooms
-        names = sorted(set(sio.handlers) | set(sio.namespace_handlers))
+        # python-socketio's handler namespaces, and every namespace with clients: those of
+        # sio.of(), dynamic children included, have no handler table entry.
+        names = sorted(
+            set(sio.handlers) | set(sio.namespace_handlers) | set(sio.manager.get_namespaces())
+        )
         return {
             "serverId": self.server_id,
             "hostname": HOSTNAME,
