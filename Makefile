@@ -86,7 +86,7 @@ wheel-check: wheel ## smoke-test the abi3 wheel's codec and server on other Pyth
 	done; [ $$found -ge 2 ] || echo "wheel-check: fewer than two Python versions on this machine"
 
 # The release artifacts (docs/releasing.md). Not part of `make test`, which they would take past
-# its thirty minutes: CI runs `make test-wheels` as a step of its own.
+# its thirty minutes: `make test-wheels` is a release step.
 .PHONY: wheels
 wheels: venv ## the sdist and the abi3 wheels (manylinux2014, musllinux_1_2; x86_64, aarch64) into target/dist, each checked
 	nice tools/wheels.sh
