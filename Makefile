@@ -48,16 +48,18 @@ lint: dev ## rustfmt, clippy (plain and with the bindings), ruff, mypy, stubtest
 	$(PY) -m mypy.stubtest socketio_rs._core
 
 .PHONY: test
-test: lint ## every test: lint, cargo test, pytest, wheel check, server tests on 3.13 and on the oldest dependencies, bounded fuzzing
+test: lint ## every test: lint, cargo test, pytest, wheel check, the server tests on serve() on 3.13 and on the oldest dependencies, bounded fuzzing
 	cargo test
 	cargo test --release --lib json::parse::tests::the_depth_ceiling
 	tools/ensure-redis.sh
 	tools/ensure-chromium.sh
 	$(VENV)/bin/pytest tests
-	$(MAKE) test-serve wheel-check test-eager test-oldest
+	$(MAKE) wheel-check test-eager test-oldest
 	$(MAKE) fuzz
 
-# The server tests that run again on socketio_rs.serve's WebSocket protocol (test-serve).
+# The server tests that run again on socketio_rs.serve's WebSocket protocol: in `make test` from
+# the wheel on Python 3.13 (test-eager) and on the oldest dependencies (test-oldest); test-serve
+# runs them in .venv.
 SERVE_TESTS := test_engine test_dropin test_docs test_admin test_interop_connect \
 	test_interop_events test_interop_msgpack test_interop_node test_interop_robustness \
 	test_interop_upgrade test_interop_server_api test_namespaces test_middleware test_socket_api \
@@ -96,20 +98,17 @@ test-wheels: wheels ## the manylinux wheels without Rust against the official JS
 	tools/ensure-arm64-python.sh >/dev/null
 	SOCKETIO_RS_WHEELS=1 $(VENV)/bin/pytest -q tests/test_wheel_install.py
 
-# The server tests that run again from the installed wheel, in the virtualenvs of test-eager and
-# test-oldest.
-WHEEL_TESTS := tests/test_server_*.py tests/test_interop_*.py tests/test_dropin.py \
-	tests/test_engine.py tests/test_admin.py tests/test_namespaces.py tests/test_middleware.py \
-	tests/test_socket_api.py tests/test_examples_namespaces.py tests/test_websocket_protocol.py
-
+# The serve() tests from the installed wheel, with the test tools' (newest) dependencies, on
+# Python 3.12+ where asyncio can start tasks eagerly; without such a Python, on $(PYTHON).
 .PHONY: test-eager
-test-eager: wheel ## the server tests again on Python 3.12+ (EAGER_PYTHON, from the wheel): eager asyncio tasks
-	@set -e; py=$$(tools/find-python.sh $(EAGER_PYTHON)) || { echo "test-eager: $(EAGER_PYTHON) not found, skipped"; exit 0; }; \
+test-eager: wheel ## the server tests on serve() again on Python 3.12+ (EAGER_PYTHON, from the wheel): eager asyncio tasks
+	@set -e; py=$$(tools/find-python.sh $(EAGER_PYTHON)) || { echo "test-eager: $(EAGER_PYTHON) not found, $(PYTHON) instead"; py=$(PYTHON); }; \
 	d=$$(mktemp -d); trap 'rm -rf '$$d EXIT; $$py -m venv $$d; \
 	$$d/bin/pip install --quiet --require-hashes -r requirements/dev.txt; \
 	$$d/bin/pip install --quiet --no-deps target/wheels/*.whl; \
 	echo "test-eager: $$($$d/bin/python -V)"; \
-	$$d/bin/python -m pytest -q -p no:cacheprovider $(WHEEL_TESTS)
+	SOCKETIO_RS_SERVE=1 $$d/bin/python -m pytest -q -p no:cacheprovider \
+	  $(SERVE_TESTS:%=tests/%.py) tests/test_websocket_protocol.py
 
 # The oldest-dependencies run serves WebSockets with socketio_rs.serve, for which the `serve`
 # extra's uvicorn is a dependency; under ASGI the user's own server carries them.
