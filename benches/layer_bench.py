@@ -3,8 +3,8 @@
 Usage: ``python benches/layer_bench.py [--baseline DIR] [--count N]`` (``make bench-layer``).
 
 Everything above python-engineio runs for real: the server's message handler, the Rust
-decoder, dispatch, the handler, the ack's encoding. ``eio.enqueue`` only counts frames, so
-no socket, event loop wakeup or kernel time is measured. Three operations:
+decoder, dispatch, the handler, the ack's encoding. ``eio.enqueue`` and ``eio.send_messages``
+only count frames, so no socket, event loop wakeup or kernel time is measured. Three operations:
 
 - ``event``: ``21["echo",1]`` to a python-socketio-style handler returning its argument;
 - ``node-event``: the same on ``/chat`` to a Node-style ``socket.on`` handler;
@@ -42,6 +42,7 @@ async def _drive(op: str, count: int) -> float:
     sio = socketio_rs.AsyncServer(async_mode="asgi")
     frames = []
     sio.eio.enqueue = lambda sid, pkt: frames.append(pkt) or True
+    sio.eio.send_messages = lambda sid, messages: frames.extend(messages)
     sio.eio.transport = lambda sid: "websocket"
 
     @sio.on("echo")

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from wsproto.frame_protocol import CloseReason, Frame, FrameProtocol, Opcode
 from wsproto.utilities import generate_accept_token
 
-from socketio_rs._core import WsError, WsReader, ws_accept, ws_close_frame, ws_frame
+from socketio_rs._core import WsError, WsReader, ws_accept, ws_close_frame, ws_frame, ws_messages
 
 Item = tuple[int, "str | bytes"]
 MASK = b"\x37\xfa\x21\x3d"
@@ -466,3 +466,16 @@ def test_arbitrary_input_returns_items_or_raises_wserror(noise: bytes) -> None:
         reader.feed(noise)
     except WsError as err:
         assert err.code in (1002, 1007, 1009)
+
+
+def test_ws_messages_frames_engineio_v4_messages() -> None:
+    """An encoded Socket.IO packet (text, then attachments) as Engine.IO v4 MESSAGEs on a
+    WebSocket: text frames with the ``4`` type, binary frames as they are."""
+    assert ws_messages(['2["a"]']) == ws_frame(1, '42["a"]')
+    long = "é" * 40_000  # a 64-bit length
+    assert ws_messages([long, b"\x00\x01", bytearray(b"z")]) == (
+        ws_frame(1, "4" + long) + ws_frame(2, b"\x00\x01") + ws_frame(2, b"z")
+    )
+    assert ws_messages([]) == b""
+    with pytest.raises(TypeError):
+        ws_messages([1])  # type: ignore[list-item]

@@ -199,6 +199,38 @@ pub(super) fn ws_frame<'py>(
     frame_bytes(py, head.get(..used).unwrap_or_default(), payload)
 }
 
+/// Engine.IO v4 MESSAGE packets framed for a WebSocket in one `bytes`, ready for
+/// `WebSocketProtocol.write_frames`: a `str` goes out as a text frame of `"4"` and
+/// the text, a `bytes`-like as a binary frame of its bytes (Engine.IO v4 sends
+/// binary messages without a type byte). `messages` is what `encode` returns.
+#[pyfunction]
+#[pyo3(signature = (messages, /))]
+fn ws_messages<'py>(
+    py: Python<'py>,
+    messages: &Bound<'py, PyList>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let mut out = Vec::new();
+    for item in messages.iter() {
+        let mut holder = None;
+        let is_text = item.is_instance_of::<PyString>();
+        let payload = payload_bytes(&item, &mut holder, "message")?;
+        let (opcode, len) = if is_text {
+            (ws::OP_TEXT, payload.len() + 1)
+        } else {
+            (ws::OP_BINARY, payload.len())
+        };
+        let (head, used) = ws::frame_header(i64::from(opcode), len)
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        out.reserve(used + len);
+        out.extend_from_slice(head.get(..used).unwrap_or_default());
+        if is_text {
+            out.push(b'4');
+        }
+        out.extend_from_slice(payload);
+    }
+    Ok(PyBytes::new(py, &out))
+}
+
 /// A close frame (RFC 6455 5.5.1) with `code` and `reason`, the reason cut to
 /// 123 bytes on a character boundary. Raises `ValueError` for a code an
 /// endpoint may not send (7.4).
@@ -221,7 +253,7 @@ fn ws_accept(key: &Bound<'_, PyAny>) -> PyResult<String> {
     Ok(ws::accept_key(payload_bytes(key, &mut holder, "key")?))
 }
 
-/// Adds `WsError`, `WsReader`, `ws_frame`, `ws_close_frame` and `ws_accept`.
+/// Adds `WsError`, `WsReader`, `ws_frame`, `ws_messages`, `ws_close_frame` and `ws_accept`.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     let error = py.get_type::<WsError>();
@@ -232,6 +264,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<WsReader>()?;
     m.add_function(wrap_pyfunction!(ws_frame, m)?)?;
     m.add_function(wrap_pyfunction!(ws_close_frame, m)?)?;
+    m.add_function(wrap_pyfunction!(ws_messages, m)?)?;
     m.add_function(wrap_pyfunction!(ws_accept, m)?)?;
     Ok(())
 }

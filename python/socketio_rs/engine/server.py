@@ -46,13 +46,14 @@ import inspect
 import json
 import sys
 import urllib.parse
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Awaitable, Iterable
+from typing import Any, Callable
 
 import engineio
 from engineio import exceptions as eio_exceptions
 from engineio import packet as eio_packet
 
+from .. import _core
 from ..wsserver import WebSocketProtocol
 from . import hooks as engine_hooks
 from .eio3 import EngineSocketV3
@@ -62,6 +63,8 @@ from .observer import EngineObserver
 from .polling import TOO_LARGE, Body, read_within
 from .socket import EngineSocket, _is_upgrade_request
 from .websocket import ws_frames
+
+_ws_messages = _core.ws_messages
 
 #: The refusal answered by accepting the WebSocket and closing it at once.
 _SECOND_WEBSOCKET = "Session already has a WebSocket"
@@ -156,6 +159,8 @@ class EngineServer(engineio.AsyncServer):
         self.max_write_buffer_size: int = limit
         #: Whether Engine.IO v3 clients (socket.io-client 2.x) are served beside v4 ones.
         self.allow_eio3 = bool(allow_eio3)
+        #: The ``message`` handler registered with :meth:`on_message`, and its first step.
+        self._message: tuple[Any, Callable[[str, Any], Any]] | None = None
         #: Whether overdue PONGs close the session on time (python-engineio's monitor_clients).
         self.monitors_clients = bool(self.start_service_task)
         #: Told about sessions and traffic when set (the Admin UI); one check per hook point.
@@ -229,6 +234,23 @@ class EngineServer(engineio.AsyncServer):
         if isinstance(response, dict):
             return await self._make_response(response, environ)
         return response
+
+    def on_message(
+        self, handler: Any, nowait: Callable[[str, str | bytes], Awaitable[None] | None]
+    ) -> None:
+        """Register ``handler`` for the ``message`` event with ``nowait(sid, data)``, which
+        takes a message as far as it can without awaiting and returns what is left to await
+        (or ``None``): a WebSocket message then costs no coroutine unless it has to wait."""
+        self.on("message", handler)
+        self._message = (handler, nowait)
+
+    def message_nowait(self) -> Callable[[str, str | bytes], Awaitable[None] | None] | None:
+        """The first step of the ``message`` handler, when it is still the one
+        :meth:`on_message` registered."""
+        registered = self._message
+        if registered is None or self.handlers.get("message") != registered[0]:
+            return None
+        return registered[1]
 
     def on(self, event: str, handler: Any = None) -> Any:
         """python-engineio's ``on``, plus the reference server's ``connection_error``,
@@ -487,6 +509,20 @@ class EngineServer(engineio.AsyncServer):
             return False
         socket.send_nowait(pkt)
         return True
+
+    def send_messages(self, sid: str, messages: list[str | bytes]) -> None:
+        """Send Engine.IO MESSAGE packets of ``messages`` (an encoded Socket.IO packet) to
+        ``sid`` without awaiting, as :meth:`enqueue` does: framed in one step for a direct
+        Engine.IO v4 WebSocket, else as packets. Nothing happens when the session is gone."""
+        socket: Any = self.sockets.get(sid)
+        if socket is None or socket.closed or socket.closing:
+            return
+        write = socket.direct_frames
+        if write is not None and socket.protocol == 4:
+            write(_ws_messages(messages))
+            return
+        for message in messages:
+            socket.send_nowait(eio_packet.Packet(eio_packet.MESSAGE, message))
 
     def writable(self, sid: str) -> bool:
         """Whether a packet sent to ``sid`` now leaves at once (``EngineSocket.writable``)."""

@@ -65,13 +65,13 @@ class ConnectFlow:
         server: ConnectHost,
         registry: NamespaceRegistry,
         handlers: HandlerTable,
-        frames: Callable[[Packet], list[Any]],
+        encode: Callable[[Packet], list[Any]],
     ) -> None:
         self._server = server
         self._eio = server.eio
         self._registry = registry
         self._handlers = handlers
-        self._frames = frames
+        self._encode = encode
         #: Every Engine.IO connection, by its sid.
         self.clients: dict[str, Client] = {}
         self._admin: InstrumentedAsyncServer | None = None
@@ -86,9 +86,7 @@ class ConnectFlow:
 
     def send(self, eio_sid: str, pkt: Packet) -> None:
         """Queue one packet for one connection, now."""
-        enqueue = self._eio.enqueue
-        for frame in self._frames(pkt):
-            enqueue(eio_sid, frame)
+        self._eio.send_messages(eio_sid, self._encode(pkt))
 
     def writable(self, eio_sid: str) -> bool:
         """Whether a packet sent to the connection now leaves at once."""

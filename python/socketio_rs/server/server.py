@@ -150,10 +150,10 @@ class AsyncServer:
         self.namespace_handlers = self._handler_table.namespace_handlers
         self.not_handled = self._handler_table.not_handled
         self._registry = NamespaceRegistry(self, self.logger)
-        self._connects = ConnectFlow(self, self._registry, self._handler_table, self._frames)
+        self._connects = ConnectFlow(self, self._registry, self._handler_table, self._encode)
         self._dispatcher = Dispatcher(self, self._connects, self._handler_table, new_decoder)
         self.eio.on("connect", self._dispatcher.eio_connect)
-        self.eio.on("message", self._dispatcher.eio_message)
+        self.eio.on_message(self._dispatcher.eio_message, self._dispatcher.eio_message_nowait)
         self.eio.on("disconnect", self._dispatcher.eio_disconnect)
         self._instrumentation: InstrumentedAsyncServer | None = None
         self._shutting_down = False
@@ -205,6 +205,10 @@ class AsyncServer:
     ) -> list[eio_packet.Packet]:
         """The Engine.IO packets of one EVENT (several when it carries binary)."""
         return self._frames(Packet(_EVENT, namespace, payload, ack_id))
+
+    def send_event(self, eio_sid: str, namespace: str, payload: list[Any]) -> None:
+        """Send one EVENT without an ack id to one connection, now."""
+        self._connects.send(eio_sid, Packet(_EVENT, namespace, payload))
 
     async def apply_sockets_op(self, namespace: str, targets: Targets, op: str, arg: Any) -> None:
         """Another process's ``sockets_join``/``sockets_leave``/``disconnect_sockets``,
