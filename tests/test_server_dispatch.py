@@ -12,6 +12,7 @@ import pytest
 
 import socketio_rs
 from server_harness import WAIT, connected, serve
+from test_websocket_protocol import masked, upgrade_request
 
 
 def make_server(**options: Any) -> tuple[socketio_rs.AsyncServer, list[str]]:
@@ -102,3 +103,42 @@ async def test_a_failing_handler_is_logged_and_the_connection_lives_on(
                 await asyncio.sleep(0.01)
         assert any("handler failure" in str(r.exc_info) for r in caplog.records)
         assert c.connected
+
+
+async def test_packets_of_one_read_are_taken_in_order() -> None:
+    """Events that start eagerly, an ACK (which the server awaits) and a DISCONNECT, all in
+    one TCP segment: each is taken after the one before it, as the client sent them."""
+    sio = socketio_rs.AsyncServer(async_mode="asgi")
+    order: list[str] = []
+    asked = asyncio.get_running_loop().create_future()
+
+    @sio.event
+    async def a(sid: str, n: int) -> None:
+        order.append(f"a{n}")
+
+    @sio.event
+    async def connect(sid: str, environ: dict[str, Any]) -> None:
+        asked.set_result(sid)
+
+    @sio.event
+    async def disconnect(sid: str, reason: str) -> None:
+        order.append("disconnect")
+
+    async with serve(socketio_rs.ASGIApp(sio)) as url:
+        host, port = url.removeprefix("http://").split(":")
+        reader, writer = await asyncio.open_connection(host, int(port))
+        writer.write(upgrade_request("/socket.io/?EIO=4&transport=websocket"))
+        await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), WAIT)
+        writer.write(masked(1, b"40"))
+        sid = await asyncio.wait_for(asked, WAIT)
+        await sio.emit("ask", to=sid, callback=lambda value: order.append(f"ack{value}"))
+        while b'["ask"]' not in await asyncio.wait_for(reader.read(4096), WAIT):
+            pass
+        messages = [b'42["a",1]', b"431[7]", b'42["a",2]', b"41"]
+        writer.write(b"".join(masked(1, m) for m in messages))
+        deadline = asyncio.get_running_loop().time() + WAIT
+        while "disconnect" not in order and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.01)
+        writer.close()
+        await writer.wait_closed()
+    assert order == ["a1", "ack7", "a2", "disconnect"]

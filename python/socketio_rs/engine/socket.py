@@ -33,6 +33,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Awaitable
 from typing import Any, Callable, Protocol
 
 from engineio import async_socket
@@ -71,6 +72,8 @@ class EngineHost(Protocol):
     observer: EngineObserver | None
 
     def _bad_request(self, message: str | None = None) -> Any: ...
+
+    def message_nowait(self) -> Callable[[str, str | bytes], Awaitable[None] | None] | None: ...
 
 
 class EngineSocket(async_socket.AsyncSocket):
@@ -405,7 +408,7 @@ class EngineSocket(async_socket.AsyncSocket):
         if protocol is not None:
             self._go_direct(protocol)
             try:
-                await self._read(protocol.read_message, None)
+                await self._read_direct(protocol)
             finally:
                 self.direct = self.direct_frames = None
                 protocol.close(1000)
@@ -493,18 +496,59 @@ class EngineSocket(async_socket.AsyncSocket):
                 if data[:1] == "4":
                     await self._message(on_message, data[1:])
                     continue
-            try:
-                await self.receive(eio_packet.Packet(encoded_packet=data))
-            except eio_exceptions.UnknownPacketError:
-                pass
-            except eio_exceptions.SocketIsClosedError:
-                server.logger.info("Receive error -- socket is closed")
+            if not await self._receive_encoded(data):
                 return
-            except Exception:
-                # An unparsable packet: python-engineio logs it and goes on reading.
-                server.logger.exception("Unknown receive error")
-            if self.closed:
+
+    async def _read_direct(self, protocol: WebSocketProtocol) -> None:
+        """:meth:`_read` on a direct WebSocket: the messages one read delivered are taken
+        together, and each MESSAGE goes to the ``message`` handler's first step
+        (``EngineServer.message_nowait``), awaiting only what it leaves."""
+        server = self.server
+        nowait = server.message_nowait()
+        if nowait is None or self.protocol != 4 or server.logger.isEnabledFor(logging.INFO):
+            await self._read(protocol.read_message, None)
+            return
+        limit = server.max_http_buffer_size
+        sid = self.sid
+        while True:
+            batch = await protocol.read_batch()
+            if batch is None:
                 return
+            for data in batch:
+                if len(data) > limit:
+                    server.logger.info("%s: packet is too large", sid)
+                    return
+                if isinstance(data, str):
+                    if data[:1] != "4":
+                        if not await self._receive_encoded(data):
+                            return
+                        continue
+                    data = data[1:]
+                try:
+                    rest = nowait(sid, data)
+                    if rest is not None:
+                        await rest
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    server.logger.exception("message async handler error")
+                if self.closed:
+                    return
+
+    async def _receive_encoded(self, data: str) -> bool:
+        """Take one encoded Engine.IO packet that is not a MESSAGE; ``False`` once the
+        session is closed."""
+        try:
+            await self.receive(eio_packet.Packet(encoded_packet=data))
+        except eio_exceptions.UnknownPacketError:
+            pass
+        except eio_exceptions.SocketIsClosedError:
+            self.server.logger.info("Receive error -- socket is closed")
+            return False
+        except Exception:
+            # An unparsable packet: python-engineio logs it and goes on reading.
+            self.server.logger.exception("Unknown receive error")
+        return not self.closed
 
     async def _message(self, handler: Callable[..., Any], data: str | bytes) -> None:
         try:

@@ -53,6 +53,8 @@ class ManagedServer(Protocol):
 
     def encode_event(self, namespace: str, payload: list[Any], ack_id: int | None) -> list[Any]: ...
 
+    def send_event(self, eio_sid: str, namespace: str, payload: list[Any]) -> None: ...
+
     async def disconnect(
         self, sid: str, namespace: str | None = None, ignore_queue: bool = False
     ) -> None: ...
@@ -541,6 +543,11 @@ class AsyncManager:
             return 0
         if callback is None:
             if frames is None:
+                if len(targets) == 1 and not volatile:  # to=sid: no packets shared to build
+                    server.send_event(next(iter(targets.values())), namespace, payload)
+                    if self.observer is not None:
+                        self.observer.event_sent(namespace, targets, payload)
+                    return 1
                 frames = server.encode_event(namespace, payload, None)
             if volatile:
                 server.eio.broadcast(targets.values(), frames, volatile=True)

@@ -7,6 +7,7 @@ import asyncio
 import functools
 import inspect
 import logging
+from collections.abc import Coroutine
 from typing import Any, Callable, Protocol
 
 from .. import _eager
@@ -73,16 +74,39 @@ class Dispatcher:
             self._flow.open(eio_sid, self._new_decoder())
 
     async def eio_message(self, eio_sid: str, data: str | bytes) -> None:
+        rest = self.eio_message_nowait(eio_sid, data)
+        if rest is not None:
+            await rest
+
+    def eio_message_nowait(
+        self, eio_sid: str, data: str | bytes
+    ) -> Coroutine[Any, Any, None] | None:
+        """Take one Engine.IO message without awaiting as far as its packets allow (events
+        whose handlers start eagerly): ``None`` when it is all done, else the coroutine that
+        takes the rest, in order, which the caller awaits before the next message."""
         flow = self._flow
         client = flow.clients.get(eio_sid)
         if client is None or client.closing:
-            return
+            return None
         try:
             packets = client.decoder.add(data)
         except PacketError as exc:
             flow.violation(client, f"undecodable packet: {exc}")  # P14
-            return
-        for pkt in packets:
+            return None
+        if self._server.async_handlers:
+            for index, pkt in enumerate(packets):
+                if pkt.type != _EVENT:
+                    return self._take(client, packets, index)
+                self._handle_event_eagerly(client, pkt)
+                if client.closing:
+                    return None
+            return None
+        return self._take(client, packets, 0) if packets else None
+
+    async def _take(self, client: Client, packets: list[Packet], start: int) -> None:
+        """The packets of one message from ``start`` on, each finished before the next."""
+        flow = self._flow
+        for pkt in packets[start:]:
             ptype = pkt.type
             if ptype == _EVENT:
                 if self._server.async_handlers:

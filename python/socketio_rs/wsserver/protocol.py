@@ -433,6 +433,29 @@ class WebSocketProtocol(asyncio.Protocol):
         item = await self.read_item()
         return None if isinstance(item, _Disconnect) else item
 
+    async def read_batch(self) -> list[str | bytes] | None:
+        """Every message received and not yet read (waiting for one if there is none), or
+        ``None`` once the WebSocket has closed."""
+        incoming = self._incoming
+        while not incoming:
+            waiter = self._waiter = self.loop.create_future()
+            try:
+                await waiter
+            finally:
+                self._waiter = None
+        batch: list[str | bytes] = []
+        while incoming:
+            item = incoming[0]
+            if isinstance(item, _Disconnect):
+                break  # stays: every later read sees the end too
+            batch.append(item)
+            incoming.popleft()
+        if self._read_paused:
+            self._read_paused = False
+            if self.transport is not None:
+                self.transport.resume_reading()
+        return batch or None
+
     async def read_item(self) -> str | bytes | _Disconnect:
         incoming = self._incoming
         while not incoming:
