@@ -8,7 +8,7 @@ Run as ``uvicorn --app-dir tests redis_app:app`` with the environment:
 (connection state recovery on).
 
 The handlers let a test client drive server-side operations that cross processes:
-``do_emit`` (emit with ``to``/``skip_sid``), ``do_call`` (emit with a callback to a
+``do_emit`` (emit with ``to``/``skip_sid``/``volatile``), ``do_call`` (emit with a callback to a
 client that may be on another process; returns the ack), ``do_enter``/``do_leave``
 (room changes of any sid), ``do_close``, ``do_disconnect`` and ``burst`` (the benchmark).
 """
@@ -72,12 +72,14 @@ async def rooms(sid: str) -> list[Any]:
 @sio.event
 async def do_emit(sid: str, spec: dict[str, Any]) -> dict[str, Any]:
     skip = spec.get("skip_sid")
+    extra = {"volatile": True} if spec.get("volatile") else {}  # socketio-rs's only
     try:
         await sio.emit(
             spec["event"],
             tuple(spec.get("args", ())),
             to=spec.get("to"),
             skip_sid=sid if skip == "self" else skip,
+            **extra,
         )
     except Exception as exc:  # a Redis outage: the caller sees it
         return _result(exc)

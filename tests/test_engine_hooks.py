@@ -22,10 +22,11 @@ from server_harness import (
     steps,
     wait_until,
 )
+from socketio_rs.engine import hooks
 
 
-def guarded_app(seen: Inbox, allow: Any) -> Any:
-    sio = socketio_rs.AsyncServer(**SERVER_OPTIONS, allow_request=allow)
+def guarded_app(seen: Inbox, allow: Any, **options: Any) -> Any:
+    sio = socketio_rs.AsyncServer(**SERVER_OPTIONS, allow_request=allow, **options)
 
     @sio.engine.on("connection_error")
     def refused(error: Any) -> None:
@@ -59,7 +60,7 @@ async def test_allow_request_refuses_a_handshake_before_any_session(transport: s
         )
     assert [label for label, _ in steps(transcript, "connect_error")] == ["bad"]
     assert steps(transcript, "ack") == [["good", "echo", "hi"]]
-    assert seen.all("connection_error") == [(4, "Forbidden", {})]
+    assert seen.all("connection_error") == [(4, "Forbidden", {"message": "Forbidden"})]
     # Asked once per handshake, not for the requests of an open session.
     assert len(asked) == 2
 
@@ -75,21 +76,105 @@ async def test_allow_request_gives_its_reason_and_the_reference_server_s_answer(
             answer = await http.get("/socket.io/", params={"EIO": "4", "transport": "polling"})
     assert answer.status_code == 403
     assert answer.json() == {"code": 4, "message": "banned"}
-    assert seen.all("connection_error") == [(4, "banned", {})]
+    assert seen.all("connection_error") == [(4, "Forbidden", {"message": "banned"})]
 
 
-async def test_connection_error_tells_why_a_request_was_refused() -> None:
+#: Requests the server refuses before or at the handshake: (method, query, headers, body),
+#: the HTTP status, and the ``connection_error`` event's code, message and context (the
+#: reference server's). ``{sid}`` stands for an open polling session's id.
+REFUSED_HTTP = [
+    ("GET", "EIO=4&transport=carrier-pigeon", {}, None, 400, 0, {"transport": "carrier-pigeon"}),
+    ("GET", "EIO=4", {}, None, 400, 0, {"transport": None}),
+    ("GET", "EIO=4&transport=polling&sid=x", {}, None, 400, 1, {"sid": "x"}),
+    ("POST", "EIO=4&transport=polling&sid=x", {}, "1", 400, 1, {"sid": "x"}),
+    ("POST", "EIO=4&transport=polling", {}, "1", 400, 2, {"method": "POST"}),
+    ("PUT", "EIO=4&transport=polling", {}, None, 400, 2, {"method": "PUT"}),
+    ("GET", "EIO=4&transport=websocket", {}, None, 400, 3, {"name": "TRANSPORT_HANDSHAKE_ERROR"}),
+    (
+        "GET",
+        "EIO=4&transport=websocket&sid={sid}",
+        {},
+        None,
+        400,
+        3,
+        {"name": "TRANSPORT_MISMATCH", "transport": "websocket", "previousTransport": "polling"},
+    ),
+    (
+        "PUT",
+        "EIO=4&transport=polling&sid={sid}",
+        {},
+        None,
+        400,
+        3,
+        {"name": "BAD_METHOD", "method": "PUT"},
+    ),
+    (
+        "GET",
+        "EIO=4&transport=polling",
+        {"Origin": "https://evil.example"},
+        None,
+        400,
+        3,
+        {"name": "ORIGIN_NOT_ALLOWED", "origin": "https://evil.example"},
+    ),
+    ("GET", "EIO=4&transport=polling&j=x", {}, None, 400, 3, {"name": "JSONP_REFUSED"}),
+    (
+        "POST",
+        "EIO=4&transport=polling&sid={sid}",
+        {},
+        "4" + "x" * 2000,
+        413,
+        3,
+        {"name": "PAYLOAD_TOO_LARGE", "limit": 1000},
+    ),
+    ("GET", "EIO=3&transport=polling", {}, None, 400, 5, {"protocol": 3}),
+    ("GET", "transport=polling", {}, None, 400, 5, {"protocol": 3}),
+]
+
+
+async def test_connection_error_for_every_refused_http_request() -> None:
+    seen = Inbox()
+    app = guarded_app(
+        seen, None, cors_allowed_origins=["https://ok.example"], max_http_buffer_size=1000
+    )
+    async with serve(app) as url:
+        async with httpx.AsyncClient(base_url=url, timeout=WAIT) as http:
+            opened = await http.get("/socket.io/", params={"EIO": "4", "transport": "polling"})
+            sid = json.loads(opened.text[1:])["sid"]
+            for method, query, headers, body, status, code, context in REFUSED_HTTP:
+                path = "/socket.io/?" + query.replace("{sid}", sid)
+                told = len(seen.all("connection_error"))
+                answer = await http.request(method, path, headers=headers, content=body)
+                assert answer.status_code == status, (method, query)
+                events = seen.all("connection_error")[told:]
+                assert events == [(code, hooks.MESSAGES[code], context)], (method, query)
+            told = len(seen.all("connection_error"))
+            # Served requests tell nothing: a handshake, a CORS preflight.
+            await http.get("/socket.io/", params={"EIO": "4", "transport": "polling"})
+            await http.options("/socket.io/?EIO=4&transport=polling")
+    assert len(seen.all("connection_error")) == told
+
+
+async def test_connection_error_for_every_refused_websocket_handshake() -> None:
     seen = Inbox()
     async with serve(guarded_app(seen, None)) as url:
-        async with httpx.AsyncClient(base_url=url, timeout=WAIT) as http:
-            await http.get("/socket.io/", params={"EIO": "4", "transport": "carrier-pigeon"})
-            await http.get("/socket.io/", params={"EIO": "4", "transport": "polling", "sid": "x"})
-            await http.get("/socket.io/", params={"EIO": "3", "transport": "polling"})
-    assert seen.all("connection_error") == [
-        (0, "Transport unknown", {}),
-        (1, "Session ID unknown", {"sid": "x"}),
-        (5, "Unsupported protocol version", {}),
-    ]
+        ws_url = url.replace("http", "ws") + "/socket.io/?"
+        refused = [
+            ("EIO=3&transport=websocket", 5, {"protocol": 3}),
+            ("EIO=4&transport=websocket&sid=x", 1, {"sid": "x"}),
+            ("EIO=4&transport=polling", 3, {"name": "TRANSPORT_MISMATCH", "transport": "polling"}),
+            ("EIO=4&transport=carrier-pigeon", 0, {"transport": "carrier-pigeon"}),
+        ]
+        for told, (query, code, context) in enumerate(refused):
+            with pytest.raises(websockets.exceptions.WebSocketException):
+                async with websockets.connect(ws_url + query) as ws:
+                    await ws.recv()
+            await wait_until(lambda told=told: len(seen.all("connection_error")) > told)
+            events = seen.all("connection_error")[told:]
+            assert events == [(code, hooks.MESSAGES[code], context)], query
+        async with websockets.connect(ws_url + "EIO=4&transport=websocket") as ws:
+            assert (await ws.recv()).startswith("0{")
+    assert len(seen.all("connection_error")) == len(refused)
 
 
 def test_allow_request_must_be_a_function() -> None:

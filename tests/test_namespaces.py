@@ -461,11 +461,56 @@ async def test_cleanup_when_rejected_in_middleware(cleanup: bool, others: int) -
                 )
             transcript = await node_steps(url, "websocket", [["connect", "bad", "/dynamic-1"]])
             assert steps(transcript, "connect_error") == [["bad", {"message": "nope"}]]
+            # A refused connection never made the child, whatever the cleanup option
+            # (Node makes it before the middleware, and keeps it unless cleaning up).
             child = sio.find_namespace("/dynamic-1")
-            assert (child is None) is (cleanup and not others)
-            assert len(parent.children) == (0 if cleanup and not others else 1)
+            assert (child is None) is not others
+            assert len(parent.children) == others
         finally:
             await close_client(good)
+
+
+async def test_a_dynamic_child_is_made_only_once_the_middleware_accepted() -> None:  # N10
+    sio, app = rs_server(cleanup_empty_child_namespaces=False)
+    parent = sio.of(re.compile(r"^/dynamic-\d+$"))
+    seen = Inbox()
+    sio.sockets.on("new_namespace", lambda nsp: seen.put("new_namespace", nsp))
+    parent.on("connection", lambda socket: seen.put("connection", socket.nsp))
+
+    @parent.use
+    async def check(socket: Socket, next_: Any) -> None:
+        nsp = socket.nsp  # the child to be: its name and parent, not the server's yet
+        seen.put("middleware", nsp, sio.find_namespace(nsp.name), set(parent.children))
+        if nsp.name == "/dynamic-2":  # the two connections to it are both in here at once
+            await seen.wait("middleware", 3)
+        next_(None if socket.handshake.auth.get("good") else Exception("nope"))
+
+    async with serve(app) as url:
+        bad2, good = client(), client()
+        try:
+            transcript = await node_steps(url, "websocket", [["connect", "bad", "/dynamic-1"]])
+            assert steps(transcript, "connect_error") == [["bad", {"message": "nope"}]]
+            assert sio.find_namespace("/dynamic-1") is None and not parent.children
+            assert seen.all("new_namespace") == []
+            # A refused and an accepted connection to one new name at once.
+            refused = bad2.connect(url, namespaces=["/dynamic-2"], transports=["websocket"])
+            accepted = good.connect(
+                url, namespaces=["/dynamic-2"], transports=["websocket"], auth={"good": 1}
+            )
+            results = await asyncio.gather(refused, accepted, return_exceptions=True)
+            assert isinstance(results[0], Exception) and results[1] is None
+            (child,) = [nsp for (nsp,) in seen.all("new_namespace")]
+            await seen.wait("connection")
+        finally:
+            await close_client(bad2)
+            await close_client(good)
+    assert child.name == "/dynamic-2" and child.parent is parent and parent.children == {child}
+    assert seen.all("connection") == [(child,)]
+    middleware = seen.all("middleware")
+    assert len(middleware) == 3
+    for nsp, registered, children in middleware:
+        assert nsp.parent is parent and registered is None and children == set()
+    assert middleware[1][0] is middleware[2][0] is child  # one candidate for both
 
 
 async def test_should_attach_a_child_namespace_to_its_parent_upon_manual_creation() -> None:

@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import redis.asyncio as aioredis
 import socketio
@@ -285,6 +286,33 @@ async def test_disconnect_of_a_client_on_another_process(
         assert all(s.alive for s in cluster)
 
 
+async def test_a_volatile_emit_stays_volatile_on_another_process(
+    cluster: list[ServerProcess], redis_server: RedisServer
+) -> None:
+    """A volatile emit from one process to a polling client of another, which has no GET
+    pending, is dropped there; a plain one waits for the next GET."""
+    async with (
+        peers_on([cluster[0], cluster[2]]) as [a, _],
+        httpx.AsyncClient(timeout=WAIT) as http,
+    ):
+        url = cluster[1].url + "/socket.io/"
+        params = {"EIO": "4", "transport": "polling"}
+        opened = await http.get(url, params=params)
+        params["sid"] = json.loads(opened.text[1:])["sid"]
+        await http.post(url, params=params, content="40")
+        sid = json.loads((await http.get(url, params=params)).text[2:])["sid"]
+        await subscribed(redis_server, 3)
+        await a.emit_via_server("v", 1, to=sid, volatile=True)
+        await a.emit_via_server("p", 2, to=sid)
+        assert (await http.get(url, params=params)).text == '42["p",2]'
+        # With a GET pending on the other process, the volatile emit goes out on it.
+        pending = asyncio.ensure_future(http.get(url, params=params))
+        await asyncio.sleep(0.2)
+        await a.emit_via_server("v", 3, to=sid, volatile=True)
+        assert (await pending).text == '42["v",3]'
+        await http.post(url, params=params, content="1")  # CLOSE: nothing left to shut down
+
+
 async def test_node_client_broadcast(
     cluster: list[ServerProcess], redis_server: RedisServer
 ) -> None:
@@ -413,6 +441,11 @@ async def test_mixed_cluster_with_python_socketio(
             await fenced(peers, py, "py2")
             await fenced(peers, rs, "rs2")
             assert [p.inbox.all("in_room") for p in peers] == [[], [], [(2,)], [(1,), (2,)]]
+            # A volatile emit: python-socketio hosts ignore the flag and deliver it as a plain
+            # emit; socketio-rs hosts deliver it to their clients that are ready to write.
+            await rs.emit_via_server("flash", 3, volatile=True)
+            await fenced(peers, rs, "rs3")
+            assert [p.inbox.all("flash") for p in peers] == [[(3,)]] * 4
             # Acks cross the implementations in both directions.
             assert await py.call("do_call", rs2.sid, {"n": 1}) == ["answer", {"n": 1}, "rs"]
             assert await rs.call("do_call", py2.sid, {"n": 2}) == ["answer", {"n": 2}, "py"]

@@ -8,14 +8,16 @@ test_cluster_acks.py; recovery across processes in test_recovery.py.)
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from typing import Any
 
+import httpx
 import pytest
 
 import socketio_rs
 from redis_cluster import RedisServer
-from server_harness import Inbox, client, connected, rs_server, serve, wait_until
+from server_harness import WAIT, Inbox, client, connected, rs_server, serve, wait_until
 
 
 def two_servers() -> tuple[RedisServer, list[tuple[socketio_rs.AsyncServer, Any]]]:
@@ -105,3 +107,30 @@ async def test_python_socketio_room_calls_reach_another_process() -> None:
 def test_unknown_options_are_refused() -> None:
     with pytest.raises(TypeError):
         socketio_rs.AsyncRedisStreamsManager("redis://127.0.0.1:1/0", maxLen=5)  # type: ignore[call-arg]
+
+
+async def test_a_volatile_emit_stays_volatile_on_another_process() -> None:
+    """The broadcast's ``flags: {volatile: true}`` (as Node's adapter writes it): B drops it
+    for its polling client that has no GET pending; a plain one waits for the next GET."""
+    redis_server, [(a, app_a), (b, app_b)] = two_servers()
+    try:
+        async with serve(app_a) as url_a, serve(app_b) as url_b, connected(url_a, ["websocket"]):
+            async with httpx.AsyncClient(base_url=url_b, timeout=WAIT) as http:
+                params = {"EIO": "4", "transport": "polling"}
+                opened = await http.get("/socket.io/", params=params)
+                params["sid"] = json.loads(opened.text[1:])["sid"]
+                await http.post("/socket.io/", params=params, content="40")
+                sid = json.loads((await http.get("/socket.io/", params=params)).text[2:])["sid"]
+                await wait_until(lambda: a.manager.subscribed and b.manager.subscribed)
+                await a.emit("v", 1, to=sid, volatile=True)
+                await a.volatile.to(sid).emit("v", 2)
+                await a.emit("p", 3, to=sid)
+                assert (await http.get("/socket.io/", params=params)).text == '42["p",3]'
+                pending = asyncio.ensure_future(http.get("/socket.io/", params=params))
+                await asyncio.sleep(0.2)
+                await a.volatile.to(sid).emit("v", 4)
+                assert (await pending).text == '42["v",4]'
+    finally:
+        for sio in (a, b):
+            await sio.manager.shutdown()
+        redis_server.stop()

@@ -37,7 +37,8 @@ class EngineError:
     message: str
     #: The request's environ (``environ["asgi.scope"]`` under ASGI).
     environ: dict[str, Any] = field(repr=False)
-    #: More about the refusal, e.g. ``{"name": "TRANSPORT_MISMATCH"}``.
+    #: More about the refusal, as the reference server gives it, e.g. ``{"sid": ...}``
+    #: or ``{"name": "TRANSPORT_MISMATCH", ...}``.
     context: dict[str, Any] = field(default_factory=dict)
 
 
@@ -81,10 +82,11 @@ class EngineHooks:
         return None if verdict else MESSAGES[FORBIDDEN]
 
     async def refused(
-        self, environ: dict[str, Any], code: int, message: str | None = None, **context: Any
+        self, environ: dict[str, Any], code: int, context: dict[str, Any] | None = None
     ) -> None:
-        """Tell the ``connection_error`` listeners."""
-        error = EngineError(code, message or MESSAGES[code], environ, context)
+        """Tell the ``connection_error`` listeners: the message is the code's, as in the
+        reference server (``allow_request``'s own message is ``context["message"]``)."""
+        error = EngineError(code, MESSAGES[code], environ, context or {})
         for fn in self._listeners["connection_error"]:
             await self._call(fn, error)
 

@@ -56,6 +56,7 @@ from engineio import packet as eio_packet
 from .. import _core
 from ..wsserver import WebSocketProtocol
 from . import hooks as engine_hooks
+from . import refusals
 from .eio3 import EngineSocketV3
 from .environ import http_environ, websocket_environ
 from .hooks import EngineHooks
@@ -188,16 +189,19 @@ class EngineServer(engineio.AsyncServer):
             error = await self._check_request(environ)
             if error == _SECOND_WEBSOCKET:
                 return await self._accept_and_close(environ)
-            if error is not None:
-                self._log_error_once(error, "spec-" + error)
-                await self._refused(environ, error)
-                return await self._make_response(self._bad_request(error), environ)
-            if environ.get("REQUEST_METHOD") == "POST" and not await self._read_post(environ):
-                return await self._make_response(TOO_LARGE, environ)
-            if self.hooks.allow_request is not None or self.hooks.listening("connection_error"):
-                refusal = await self._hooked_refusal(environ)
+            hooks = self.hooks
+            if hooks.allow_request is not None or hooks.listening("connection_error"):
+                refusal = await self._verify(environ, error is not None)
                 if refusal is not None:
                     return await self._make_response(refusal, environ)
+            if error is not None:
+                self._log_error_once(error, "spec-" + error)
+                return await self._make_response(self._bad_request(error), environ)
+            if environ.get("REQUEST_METHOD") == "POST" and not await self._read_post(environ):
+                if hooks.listening("connection_error"):
+                    context = {"name": "PAYLOAD_TOO_LARGE", "limit": self.max_http_buffer_size}
+                    await hooks.refused(environ, engine_hooks.BAD_REQUEST, context)
+                return await self._make_response(TOO_LARGE, environ)
             if _handshake_protocol(environ) == 3:
                 return await self._handshake_v3(environ)
         return await super().handle_request(environ)
@@ -264,40 +268,49 @@ class EngineServer(engineio.AsyncServer):
 
         return set_handler if handler is None else set_handler(handler)
 
-    async def _refused(self, environ: dict[str, Any], error: str) -> None:
-        """Tell the ``connection_error`` listeners of a request ``_check_request`` refused."""
-        if self.hooks.listening("connection_error"):
-            code = engine_hooks.UNKNOWN_TRANSPORT
-            if error == "Invalid request method":
-                code = engine_hooks.BAD_REQUEST
-            await self.hooks.refused(environ, code)
-
-    async def _hooked_refusal(self, environ: dict[str, Any]) -> dict[str, Any] | None:
-        """The answer to a request refused by ``allow_request`` (a handshake; 403), else
-        ``None``; refusals python-engineio answers itself (an unknown session, another
-        protocol version) are told to the ``connection_error`` listeners here."""
+    async def _verify(self, environ: dict[str, Any], refused: bool) -> dict[str, Any] | None:
+        """Tell the ``connection_error`` listeners why a request is refused, with the
+        reference server's code, message and context (``refusals.py``), and ask
+        ``allow_request`` about a handshake nothing else refuses. Returns the answer to
+        a handshake ``allow_request`` refused (403), else ``None``: the other refusals
+        are answered by the caller or python-engineio. ``refused``: whether
+        ``_check_request`` already refused the request."""
+        hooks = self.hooks
         query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
-        sid = query.get("sid", [None])[0]
-        version = query.get("EIO", ["3"])[0]  # the reference server takes a missing EIO as 3
-        if version != "4" and not (self.allow_eio3 and version == "3"):
-            await self.hooks.refused(environ, engine_hooks.UNSUPPORTED_PROTOCOL_VERSION)
-            return None
-        if sid is not None:
-            if sid not in self.sockets:
-                await self.hooks.refused(environ, engine_hooks.UNKNOWN_SID, sid=sid)
-            return None
-        if environ.get("REQUEST_METHOD") != "GET":
-            return None
-        message = await self.hooks.allowed(environ)
-        if message is None:
-            return None
-        await self.hooks.refused(environ, engine_hooks.FORBIDDEN, message)
-        body = json.dumps({"code": engine_hooks.FORBIDDEN, "message": message})
-        return {
-            "status": "403 FORBIDDEN",
-            "headers": [("Content-Type", "application/json")],
-            "response": body.encode(),
-        }
+        refusal = refusals.verify(
+            environ,
+            query,
+            transports=self.transports,
+            sessions=self.sockets,
+            origin_refused=self._origin_refused(environ),
+        )
+        if refusal is None and refused:
+            refusal = refusals.Refusal(engine_hooks.BAD_REQUEST)  # no finer reason known
+        answer = None
+        if refusal is None and "sid" not in query and environ.get("REQUEST_METHOD") == "GET":
+            message = await hooks.allowed(environ)
+            if message is not None:
+                refusal = refusals.Refusal(engine_hooks.FORBIDDEN, {"message": message})
+                body = json.dumps({"code": engine_hooks.FORBIDDEN, "message": message})
+                answer = {
+                    "status": "403 FORBIDDEN",
+                    "headers": [("Content-Type", "application/json")],
+                    "response": body.encode(),
+                }
+            else:
+                protocol = _handshake_protocol(environ)
+                refusal = refusals.handshake(query, protocol, self.allow_eio3)
+        if refusal is not None:
+            await hooks.refused(environ, refusal.code, refusal.context)
+        return answer
+
+    def _origin_refused(self, environ: dict[str, Any]) -> bool:
+        """Whether ``cors_allowed_origins`` refuses the request's ``Origin``."""
+        origin = environ.get("HTTP_ORIGIN")
+        if not origin or self.cors_allowed_origins == []:
+            return False
+        allowed = self._cors_allowed_origins(environ)
+        return allowed is not None and origin not in allowed
 
     async def _websocket_headers(self, environ: dict[str, Any]) -> None:
         """The header events' headers on the WebSocket handshake's 101 answer: python-engineio

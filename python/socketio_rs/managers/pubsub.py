@@ -10,7 +10,10 @@ clients. Every message is a JSON object with a ``method`` and the sender's
 - ``emit``: ``event``, ``data`` (the argument list), ``binary``, ``namespace``,
   ``room``, ``skip_sid``, ``callback`` (``[room, namespace, ack_id]`` or
   ``null``). With binary data, ``data`` is ``[<arguments with
-  {"_placeholder":true,"num":i}>, <base64 attachment 0>, ...]``.
+  {"_placeholder":true,"num":i}>, <base64 attachment 0>, ...]``. socketio-rs
+  adds ``except_rooms``, ``offset`` and ``volatile`` (``true``: dropped for
+  the clients not ready to write) when they apply; python-socketio hosts read
+  only the fields above, so they deliver such a message as a plain emit.
 - ``callback``: ``sid``, ``namespace``, ``id``, ``args``: a client's ack,
   routed back to the host that emitted (only that host acts on it).
 - ``disconnect`` / ``enter_room`` / ``leave_room``: ``sid``, ``namespace``
@@ -236,6 +239,9 @@ class AsyncPubSubManager(AsyncManager):
             message["except_rooms"] = except_rooms
         if offset is not None:
             message["offset"] = offset  # so that every host keeps it for recovery too
+        if kwargs.get("volatile"):
+            # Node's volatile flag: an addition python-socketio hosts ignore (they deliver it).
+            message["volatile"] = True
         await self._publish_message(message, "data")
 
     async def can_disconnect(self, sid: str, namespace: str) -> bool:
@@ -473,6 +479,7 @@ class AsyncPubSubManager(AsyncManager):
             callback,
             except_rooms if isinstance(except_rooms, list) else None,
             offset if isinstance(offset, str) and callback is None else None,
+            volatile=message.get("volatile") is True,
         )
 
     async def _handle_callback(self, message: dict[str, Any]) -> None:

@@ -454,7 +454,8 @@ class AsyncRedisStreamsManager(AsyncManager):
         ):
             offset = entry_id
             args.append(offset)
-        self.emit_local(event, args, namespace, rooms, None, None, except_rooms, offset)
+        volatile = bool(flags.get("volatile"))
+        self.emit_local(event, args, namespace, rooms, None, None, except_rooms, offset, volatile)
 
     # -- the API the server and the operators call ----------------------------
 
@@ -474,6 +475,7 @@ class AsyncRedisStreamsManager(AsyncManager):
         ``ignore_queue=True`` delivers to this process's clients only."""
         namespace = namespace or "/"
         room = to or room
+        volatile = bool(kwargs.get("volatile", False))
         if kwargs.get("ignore_queue"):
             await super().emit(
                 event,
@@ -483,6 +485,7 @@ class AsyncRedisStreamsManager(AsyncManager):
                 skip_sid=skip_sid,
                 callback=callback,
                 except_rooms=kwargs.get("except_rooms"),
+                volatile=volatile,
             )
             return
         rooms = (
@@ -492,7 +495,8 @@ class AsyncRedisStreamsManager(AsyncManager):
             [] if skip_sid is None else list(skip_sid) if isinstance(skip_sid, list) else [skip_sid]
         )
         except_rooms = kwargs.get("except_rooms")
-        opts = {"rooms": rooms, "except": skipped + list(except_rooms or ()), "flags": {}}
+        flags = {"volatile": True} if volatile else {}  # Node's BroadcastFlags
+        opts = {"rooms": rooms, "except": skipped + list(except_rooms or ()), "flags": flags}
         args = event_args(data)
         if callback is not None:
             # python-socketio's emit with a callback: every client's ack calls it.
@@ -504,10 +508,12 @@ class AsyncRedisStreamsManager(AsyncManager):
         if self.server is None:
             return
         offset = None
-        if self.recovery is not None:
+        if self.recovery is not None and not volatile:  # a volatile packet is never replayed
             offset = entry_id
             args = [*args, offset]
-        self.emit_local(event, args, namespace, room, skip_sid, None, except_rooms, offset)
+        self.emit_local(
+            event, args, namespace, room, skip_sid, None, except_rooms, offset, volatile=volatile
+        )
 
     async def request_acks(
         self, namespace: str, targets: Targets, event: str, args: tuple[Any, ...]

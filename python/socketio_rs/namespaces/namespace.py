@@ -1,6 +1,6 @@
 """Node-style namespaces: ``sio.of("/admin")``, and dynamic parents
-``sio.of(re.compile(...))`` / ``sio.of(fn)`` whose children are created on
-the first matching connection."""
+``sio.of(re.compile(...))`` / ``sio.of(fn)`` whose children are created by
+the first matching connection their middleware accepts."""
 
 from __future__ import annotations
 
@@ -283,8 +283,9 @@ class ParentNamespace(Namespace):
 
     A connection to a name that no namespace has is offered to the parents
     in registration order; the first that accepts creates a child namespace
-    of that name. The parent's middleware and handlers apply to all its
-    children, live; its broadcasts reach all of them.
+    of that name once the parent's middleware accepted the connection. The
+    parent's middleware and handlers apply to all its children, live; its
+    broadcasts reach all of them.
     """
 
     def __init__(self, server: NamespaceServer, name: str, matcher: Any, order: int) -> None:

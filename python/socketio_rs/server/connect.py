@@ -15,7 +15,7 @@ from ..admin import InstrumentedAsyncServer
 from ..codec import Packet, PacketType
 from ..managers import AsyncManager
 from ..managers.recovery import RECOVERABLE_REASONS, Restored, Session
-from ..namespaces import Namespace, Socket
+from ..namespaces import Namespace, ParentNamespace, Socket
 from ..namespaces.middleware import CLOSED, connect_error_data
 from .client import Client
 from .handlers import HandlerTable
@@ -164,12 +164,12 @@ class ConnectFlow:
         eio_sid = client.eio_sid
         server = self._server
         try:
-            nsp = self._registry.get(name)
-            if nsp is None:
-                nsp = await self._namespace_for(name, auth)
+            target = self._registry.get(name)
+            if target is None:
+                target = await self._namespace_for(name, auth)
             if self._gone(client):
                 return
-            if nsp is None:
+            if target is None:
                 # N9: the connection stays open for other namespaces.
                 self.send(eio_sid, Packet(_CONNECT_ERROR, name, _INVALID_NSP))
                 return
@@ -185,6 +185,13 @@ class ConnectFlow:
             pid = None if recovery is None else recovery.new_pid()
             if restored is not None:
                 pid = restored.session.pid
+            # No await from here until the socket is pending in its namespace,
+            # so that a candidate child is never dropped under it.
+            nsp = (
+                self._registry.candidate(target, name)
+                if isinstance(target, ParentNamespace)
+                else target
+            )
             socket = Socket(nsp, sid, client, server.environ.get(eio_sid), auth, pid)
             client.sockets[name] = socket
             nsp._add_pending(socket)
@@ -204,6 +211,8 @@ class ConnectFlow:
             if error is not None:
                 await self._refuse(socket, nsp, connect_error_data(error))
                 return
+        # A dynamic child becomes the server's only now that the middleware accepted.
+        self._registry.confirm(nsp)
         await self._connect_handler_then_accept(socket, nsp, auth, restored)
 
     async def _accept(self, socket: Socket, restored: Restored | None) -> None:
@@ -322,8 +331,10 @@ class ConnectFlow:
 
     # -- resolving names --------------------------------------------------
 
-    async def _namespace_for(self, name: str, auth: Any) -> Namespace | None:
-        """The namespace a CONNECT to an unknown ``name`` creates, if any (N9, N10)."""
+    async def _namespace_for(self, name: str, auth: Any) -> Namespace | ParentNamespace | None:
+        """The namespace a CONNECT to an unknown ``name`` joins, if any (N9, N10):
+        a :class:`ParentNamespace` when it is to be that parent's new child,
+        which is made only once the middleware accepted the connection."""
         registry, namespaces = self._registry, self._server.namespaces
         if self._handlers.declared(name, namespaces):
             return registry.of(name)
@@ -332,14 +343,17 @@ class ConnectFlow:
         if existing is not None:
             return existing
         if parent is not None:
-            return registry.create_child(parent, name)
+            return parent
         if namespaces == "*":
             return registry.of(name)
         return None
 
     def _remove_if_empty(self, nsp: Namespace) -> None:
-        """``cleanup_empty_child_namespaces`` (N21): a child with no socket goes."""
-        if self._server.cleanup_empty_child_namespaces and nsp._is_empty():
+        """A candidate child whose joining connections all went is forgotten;
+        with ``cleanup_empty_child_namespaces`` (N21) a child with no socket goes."""
+        if not nsp._is_empty() or self._registry.drop_candidate(nsp):
+            return
+        if self._server.cleanup_empty_child_namespaces:
             self._registry.remove_child(nsp)
 
     # -- connect timeout --------------------------------------------------

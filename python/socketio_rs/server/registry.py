@@ -1,5 +1,6 @@
-"""The server's namespaces by name, its dynamic parents, and the router that
-matches new names against the parents' regular expressions."""
+"""The server's namespaces by name, its dynamic parents, the router that
+matches new names against the parents' regular expressions, and the dynamic
+children still waiting for their first connection's middleware."""
 
 from __future__ import annotations
 
@@ -22,6 +23,9 @@ class NamespaceRegistry:
         self._fn_parents: list[ParentNamespace] = []
         self._parent_count = 0
         self._router = RegexRouter()
+        # Dynamic children whose first connections are still in their middleware:
+        # not the server's yet, so a refused connection leaves nothing behind.
+        self._candidates: dict[str, Namespace] = {}
 
     def get(self, name: str) -> Namespace | None:
         """The namespace called ``name``, if it exists now."""
@@ -37,6 +41,10 @@ class NamespaceRegistry:
         existing = self._nsps.get(name)
         if existing is not None:
             return existing
+        candidate = self._candidates.get(name)
+        if candidate is not None:
+            self.confirm(candidate)
+            return candidate
         index = self._router.first_match(name) if self._regex_parents else None
         if index is not None:
             return self.create_child(self._regex_parents[index], name)
@@ -71,6 +79,39 @@ class NamespaceRegistry:
             if await parent._accepts(name, auth):
                 return parent
         return first_regex
+
+    def candidate(self, parent: ParentNamespace, name: str) -> Namespace:
+        """The namespace a connection to the new name ``name``, which ``parent``
+        accepted, joins while its middleware runs: the child that exists now,
+        or a candidate child that becomes the server's when :meth:`confirm`
+        is called, and is forgotten by :meth:`drop_candidate`. Connections
+        to the same new name share one candidate."""
+        existing = self._nsps.get(name)
+        if existing is not None:
+            return existing
+        candidate = self._candidates.get(name)
+        if candidate is None:
+            candidate = self._candidates[name] = Namespace(self._server, name, parent=parent)
+        return candidate
+
+    def confirm(self, nsp: Namespace) -> None:
+        """A connection to the candidate ``nsp`` was accepted by the middleware:
+        it becomes its parent's child and the server's namespace, and the
+        ``new_namespace`` listeners hear of it. Nothing for any other namespace."""
+        if self._candidates.get(nsp.name) is not nsp:
+            return
+        del self._candidates[nsp.name]
+        assert nsp.parent is not None
+        nsp.parent._adopt(nsp)
+        self._register(nsp)
+
+    def drop_candidate(self, nsp: Namespace) -> bool:
+        """Forget the candidate ``nsp`` (its last joining connection was
+        refused or went away); whether it was one."""
+        if self._candidates.get(nsp.name) is not nsp:
+            return False
+        del self._candidates[nsp.name]
+        return True
 
     def create_child(self, parent: ParentNamespace, name: str) -> Namespace:
         """A new child of ``parent`` called ``name``."""
