@@ -142,3 +142,16 @@ async def test_packets_of_one_read_are_taken_in_order() -> None:
         writer.close()
         await writer.wait_closed()
     assert order == ["a1", "ack7", "a2", "disconnect"]
+
+
+async def test_a_handler_runs_inside_a_task() -> None:
+    """Handler code that needs the current task (``asyncio.timeout``, libraries detecting
+    the event loop) finds one, also before the handler first waits."""
+    sio = socketio_rs.AsyncServer(async_mode="asgi")
+
+    @sio.event
+    async def probe(sid: str) -> bool:
+        return asyncio.current_task() is not None
+
+    async with serve(socketio_rs.ASGIApp(sio)) as url, connected(url, ["websocket"]) as c:
+        assert [await c.call("probe", timeout=WAIT) for _ in range(3)] == [True] * 3

@@ -42,6 +42,7 @@ from engineio import packet as eio_packet
 
 from .._eager import start_listener
 from ..wsserver import WebSocketProtocol, direct_writer
+from .direct import DirectReader
 from .observer import EngineObserver
 from .outgoing import OutgoingQueue
 from .websocket import ws_payload
@@ -496,46 +497,21 @@ class EngineSocket(async_socket.AsyncSocket):
                 if data[:1] == "4":
                     await self._message(on_message, data[1:])
                     continue
-            if not await self._receive_encoded(data):
+            if not await self.receive_encoded(data):
                 return
 
     async def _read_direct(self, protocol: WebSocketProtocol) -> None:
-        """:meth:`_read` on a direct WebSocket: the messages one read delivered are taken
-        together, and each MESSAGE goes to the ``message`` handler's first step
-        (``EngineServer.message_nowait``), awaiting only what it leaves."""
+        """:meth:`_read` on a direct WebSocket: a :class:`DirectReader` takes each read's
+        messages to the ``message`` handler's first step (``EngineServer.message_nowait``),
+        awaiting only what it leaves."""
         server = self.server
         nowait = server.message_nowait()
         if nowait is None or self.protocol != 4 or server.logger.isEnabledFor(logging.INFO):
             await self._read(protocol.read_message, None)
             return
-        limit = server.max_http_buffer_size
-        sid = self.sid
-        while True:
-            batch = await protocol.read_batch()
-            if batch is None:
-                return
-            for data in batch:
-                if len(data) > limit:
-                    server.logger.info("%s: packet is too large", sid)
-                    return
-                if isinstance(data, str):
-                    if data[:1] != "4":
-                        if not await self._receive_encoded(data):
-                            return
-                        continue
-                    data = data[1:]
-                try:
-                    rest = nowait(sid, data)
-                    if rest is not None:
-                        await rest
-                except asyncio.CancelledError:
-                    raise
-                except Exception:
-                    server.logger.exception("message async handler error")
-                if self.closed:
-                    return
+        await DirectReader(self, protocol, nowait).run()
 
-    async def _receive_encoded(self, data: str) -> bool:
+    async def receive_encoded(self, data: str) -> bool:
         """Take one encoded Engine.IO packet that is not a MESSAGE; ``False`` once the
         session is closed."""
         try:

@@ -102,6 +102,11 @@ class WebSocketProtocol(asyncio.Protocol):
         self._write_limit = sys.maxsize
         #: Whether the connection was cut off for going over its write limit.
         self.overflowed = False
+        #: Takes the messages of a read at once while set (:meth:`arm`).
+        self._sink: Callable[[list[str | bytes]], None] | None = None
+        self._woken = False  # read_batch is to return even with nothing queued
+        #: Set inside ``data_received``: frames written meanwhile leave when it returns.
+        self._receiving = False
 
     # -- asyncio.Protocol -------------------------------------------------
 
@@ -114,24 +119,51 @@ class WebSocketProtocol(asyncio.Protocol):
         if not self.scope:
             self._handle_request(data)
             return
+        receiving = self._receiving
+        self._receiving = True
         try:
-            items = self._reader.feed(data)
-        except _core.WsError as exc:
-            self._take(exc.items)  # what the client sent before breaking the protocol counts
-            self._fail(exc.code, str(exc))
-            return
-        self._take(items)
+            try:
+                items = self._reader.feed(data)
+            except _core.WsError as exc:
+                self._take(exc.items)  # what the client sent before breaking the protocol counts
+                self._fail(exc.code, str(exc))
+                return
+            self._take(items)
+        finally:
+            self._receiving = receiving
+            if not receiving and self._pending:
+                self._flush()  # what the messages of this read answered, in one write
 
     def _take(self, items: Sequence[tuple[int, str | bytes]]) -> None:
+        run: list[str | bytes] | None = None  # messages for the sink, in order
         for opcode, payload in items:
             if opcode == _TEXT or opcode == _BINARY:
-                self._push(payload)
-            elif opcode == _PING:
+                if run is not None:
+                    run.append(payload)
+                elif self._sink is not None and not self._incoming:
+                    run = [payload]
+                else:
+                    self._push(payload)
+                continue
+            if run is not None:
+                self._deliver(run)
+                run = None
+            if opcode == _PING:
                 self._send_frame(_ws_frame(10, payload))
             elif opcode == _CLOSE:
                 assert isinstance(payload, bytes)
                 self._close_received(payload)
             # pongs (10) answer nothing: this server sends no pings of its own
+        if run is not None:
+            self._deliver(run)
+
+    def _deliver(self, run: list[str | bytes]) -> None:
+        sink = self._sink
+        if sink is not None and self._state == _OPEN:
+            sink(run)
+        else:
+            for payload in run:
+                self._push(payload)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.connections.discard(self)
@@ -395,7 +427,8 @@ class WebSocketProtocol(asyncio.Protocol):
             pending.append(frame)
         else:
             self._pending = [frame]
-            self.loop.call_soon(self._flush)
+            if not self._receiving:
+                self.loop.call_soon(self._flush)
 
     def _flush(self) -> None:
         pending = self._pending
@@ -433,16 +466,33 @@ class WebSocketProtocol(asyncio.Protocol):
         item = await self.read_item()
         return None if isinstance(item, _Disconnect) else item
 
+    def arm(self, sink: Callable[[list[str | bytes]], None]) -> None:
+        """Hand the messages of each read to ``sink`` inside ``data_received`` while
+        nothing is queued for :meth:`read_batch`, until :meth:`disarm`."""
+        self._sink = sink
+
+    def disarm(self) -> None:
+        """Queue messages for :meth:`read_batch` again."""
+        self._sink = None
+
+    def wake(self) -> None:
+        """Make a waiting :meth:`read_batch` return, with nothing if nothing is queued."""
+        self._woken = True
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
     async def read_batch(self) -> list[str | bytes] | None:
-        """Every message received and not yet read (waiting for one if there is none), or
-        ``None`` once the WebSocket has closed."""
+        """Every message received and not yet read (waiting for one if there is none, and
+        empty after :meth:`wake`), or ``None`` once the WebSocket has closed."""
         incoming = self._incoming
-        while not incoming:
+        while not incoming and not self._woken:
             waiter = self._waiter = self.loop.create_future()
             try:
                 await waiter
             finally:
                 self._waiter = None
+        self._woken = False
         batch: list[str | bytes] = []
         while incoming:
             item = incoming[0]
@@ -454,7 +504,9 @@ class WebSocketProtocol(asyncio.Protocol):
             self._read_paused = False
             if self.transport is not None:
                 self.transport.resume_reading()
-        return batch or None
+        if not batch and incoming:
+            return None  # the end
+        return batch
 
     async def read_item(self) -> str | bytes | _Disconnect:
         incoming = self._incoming
