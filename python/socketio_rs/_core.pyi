@@ -128,6 +128,7 @@ class WsReader:
     @property
     def buffered(self) -> int: ...
 
+@final
 class WsDeflater:
     """Compresses server messages for permessage-deflate (RFC 7692), each on its own."""
 
