@@ -188,6 +188,7 @@ class AsyncPubSubManager(AsyncManager):
                 callback=callback,
                 except_rooms=except_rooms,
                 volatile=kwargs.get("volatile", False),
+                compress=kwargs.get("compress", True),
             )
             return
         remote_callback = None
@@ -219,6 +220,7 @@ class AsyncPubSubManager(AsyncManager):
                 except_rooms,
                 offset,
                 volatile=kwargs.get("volatile", False),
+                compress=kwargs.get("compress", True),
             )
         message: dict[str, Any] = {
             "method": "emit",

@@ -483,6 +483,7 @@ class AsyncRedisStreamsManager(AsyncManager):
                 skip_sid=skip_sid,
                 callback=callback,
                 except_rooms=kwargs.get("except_rooms"),
+                compress=kwargs.get("compress", True),
             )
             return
         rooms = (
@@ -496,7 +497,16 @@ class AsyncRedisStreamsManager(AsyncManager):
         args = event_args(data)
         if callback is not None:
             # python-socketio's emit with a callback: every client's ack calls it.
-            self.emit_local(event, args, namespace, room, skip_sid, callback, except_rooms)
+            self.emit_local(
+                event,
+                args,
+                namespace,
+                room,
+                skip_sid,
+                callback,
+                except_rooms,
+                compress=kwargs.get("compress", True),
+            )
             await self._ask_acks(namespace, opts, event, args, callback)
             return
         packet = {"type": _EVENT, "data": [event, *args], "nsp": namespace}
@@ -507,7 +517,17 @@ class AsyncRedisStreamsManager(AsyncManager):
         if self.recovery is not None:
             offset = entry_id
             args = [*args, offset]
-        self.emit_local(event, args, namespace, room, skip_sid, None, except_rooms, offset)
+        self.emit_local(
+            event,
+            args,
+            namespace,
+            room,
+            skip_sid,
+            None,
+            except_rooms,
+            offset,
+            compress=kwargs.get("compress", True),
+        )
 
     async def request_acks(
         self, namespace: str, targets: Targets, event: str, args: tuple[Any, ...]

@@ -84,11 +84,12 @@ class ConnectFlow:
 
     # -- ClientHost: what a client's sockets call ---------------------------
 
-    def send(self, eio_sid: str, pkt: Packet) -> None:
-        """Queue one packet for one connection, now."""
+    def send(self, eio_sid: str, pkt: Packet, compress: bool = True) -> None:
+        """Queue one packet for one connection, now (``compress=False``: see
+        ``EngineServer.enqueue``)."""
         enqueue = self._eio.enqueue
         for frame in self._frames(pkt):
-            enqueue(eio_sid, frame)
+            enqueue(eio_sid, frame, compress)
 
     def writable(self, eio_sid: str) -> bool:
         """Whether a packet sent to the connection now leaves at once."""
