@@ -283,3 +283,29 @@ async def test_the_official_client_exchanges_compressed_messages() -> None:
     assert steps(transcript, "event") == [["a", "big", text]]
     assert steps(transcript, "ack") == [["a", "echo", text]]
     assert CountingProtocol.received < len(text) // 4  # what the client sent came compressed
+
+
+@pytest.mark.parametrize("transport", ["websocket", "polling"])
+async def test_compress_false_is_a_hint_elsewhere(transport: str) -> None:
+    """Under uvicorn's own WebSocket (which compresses as it likes; or ``serve()``'s without
+    the option, with SOCKETIO_RS_SERVE=1) and on polling, every form of ``compress(False)`` is
+    accepted and the messages arrive."""
+    sio = socketio_rs.AsyncServer(**SERVER_OPTIONS)
+    got: asyncio.Queue[Any] = asyncio.Queue()
+
+    @sio.event
+    async def go(sid: str) -> None:
+        socket = sio.of("/").sockets[sid]
+        await socket.compress(False).emit("m", 1)
+        await socket.emit("m", 2, compress=False)
+        await sio.compress(False).emit("m", 3)
+        await sio.emit("m", 4, to=sid, compress=False)
+        await sio.of("/").to(sid).compress(False).emit("m", 5)
+
+    async with serve(socketio_rs.ASGIApp(sio)) as url:
+        c = client()
+        c.on("m", got.put_nowait)
+        await c.connect(url, transports=[transport])
+        await c.emit("go")
+        assert [await asyncio.wait_for(got.get(), WAIT) for _ in range(5)] == [1, 2, 3, 4, 5]
+        await close_client(c)
