@@ -207,3 +207,39 @@ fn compressed_frame_headers_set_rsv1() {
         FrameError::Opcode(8)
     );
 }
+
+#[test]
+fn random_compressed_payloads_end_in_a_message_or_a_close_code() {
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let valid = compressed("ab".repeat(300).as_bytes());
+    for round in 0..2000 {
+        // Random bytes, or a valid payload with a few bytes flipped or cut short.
+        let mut payload: Vec<u8> = if round % 2 == 0 {
+            (0..next() % 200).map(|_| next() as u8).collect()
+        } else {
+            let mut p = valid.clone();
+            for _ in 0..1 + next() % 3 {
+                let at = (next() as usize) % p.len();
+                p[at] ^= 1 << (next() % 8);
+            }
+            p
+        };
+        if round % 7 == 0 {
+            payload.truncate((next() as usize) % (payload.len() + 1));
+        }
+        let mut reader = Reader::with_deflate(500, round % 3 == 0);
+        match read(&mut reader, &frame(0xC2, &payload)) {
+            Ok(got) => assert!(got.iter().all(|(_, m)| m.len() <= 500)),
+            Err(err) => assert!(
+                matches!(err, WsError::InvalidDeflate | WsError::MessageTooBig),
+                "{err:?}"
+            ),
+        }
+    }
+}
