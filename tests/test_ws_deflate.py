@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import struct
 import zlib
 from collections.abc import AsyncIterator
@@ -26,6 +27,7 @@ from server_harness import (
     serve,
     steps,
 )
+from socketio_rs import _core
 from socketio_rs.wsserver import front_for
 from socketio_rs.wsserver.deflate import DeflateOptions, deflate_options, negotiate
 from socketio_rs.wsserver.protocol import WebSocketProtocol, protocol_for
@@ -57,6 +59,16 @@ def test_the_option_is_off_by_default_and_checked() -> None:
         socketio_rs.serve(object(), perMessageDeflate=True)
     with pytest.raises(TypeError, match="use serve\\(per_message_deflate"):
         socketio_rs.serve(object(), ws_per_message_deflate=True)
+
+
+def test_the_compressor_keeps_small_and_incompressible_messages_as_they_are() -> None:
+    deflater = _core.WsDeflater(threshold=100)
+    assert deflater.frame(1, "a" * 99) == _core.ws_frame(1, "a" * 99)  # under the threshold
+    compressed = deflater.frame(1, "a" * 100)
+    assert compressed[0] == 0xC1 and len(compressed) < 20
+    noise = os.urandom(2000)  # does not shrink: sent as it is
+    assert deflater.frame(2, noise) == _core.ws_frame(2, noise)
+    assert deflater.frame(9, b"a" * 100) == _core.ws_frame(9, b"a" * 100)  # control frames
 
 
 @pytest.mark.parametrize(

@@ -233,7 +233,8 @@ impl WsDeflater {
 
     /// One server frame, as `ws_frame(opcode, payload)` builds it, but a text
     /// (1) or binary (2) payload of `threshold` bytes or more is compressed
-    /// and sent with RSV1 set.
+    /// and sent with RSV1 set, unless compressing does not make it smaller
+    /// (data already compressed): it is then sent as it is.
     #[pyo3(signature = (opcode, payload, /))]
     fn frame<'py>(
         &mut self,
@@ -254,6 +255,9 @@ impl WsDeflater {
             .compress(data, &mut scratch)
             .map_err(|e| PyValueError::new_err(e.to_string()))
             .and_then(|()| {
+                if scratch.len() >= data.len() {
+                    return ws_frame(py, opcode, payload);
+                }
                 let (head, used) = ws::deflated_frame_header(opcode, scratch.len())
                     .map_err(|e| PyValueError::new_err(e.to_string()))?;
                 frame_bytes(py, head.get(..used).unwrap_or_default(), &scratch)
