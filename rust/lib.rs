@@ -6,7 +6,8 @@
 //! - [`json`]: a JSON parser that builds values through a [`json::Builder`]
 //!   (Python objects in the extension, [`json::Value`] in tests) and the JSON
 //!   text writers shared by the encoders;
-//! - [`ws`]: a server-side WebSocket frame codec (RFC 6455, no extensions).
+//! - [`ws`]: a server-side WebSocket frame codec (RFC 6455), with
+//!   permessage-deflate (RFC 7692).
 //!
 //! The PyO3 bindings live in `py/` and are compiled only with the `python`
 //! feature, which maturin enables.

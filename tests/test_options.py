@@ -27,6 +27,7 @@ from socketio_rs._options import SERVER_OPTIONS
         ({"ping_intervall": 5}, "did you mean 'ping_interval'"),
         ({"max_http_bufer_size": 5}, "did you mean 'max_http_buffer_size'"),
         ({"path": "/x"}, "socketio_path"),
+        ({"perMessageDeflate": True}, "use socketio_rs.serve\\(app, per_message_deflate"),
         ({"wibble": 1}, "unknown option 'wibble'$"),
     ],
 )

@@ -17,6 +17,7 @@ __all__ = [
     "Decoder",
     "Packet",
     "Router",
+    "WsDeflater",
     "WsError",
     "WsReader",
     "encode",
@@ -118,12 +119,26 @@ class WsError(ValueError):
 
 @final
 class WsReader:
-    """Reads what a client sends on a WebSocket connection (RFC 6455 5)."""
+    """Reads what a client sends on a WebSocket connection (RFC 6455 5); with
+    ``deflate=True``, inflates permessage-deflate messages within ``max_message``."""
 
-    def __new__(cls, max_message: int) -> WsReader: ...
+    def __new__(
+        cls, max_message: int, *, deflate: bool = False, no_context_takeover: bool = False
+    ) -> WsReader: ...
     def feed(self, data: bytes | bytearray | memoryview, /) -> list[tuple[int, str | bytes]]: ...
     @property
     def buffered(self) -> int: ...
+
+@final
+class WsDeflater:
+    """Compresses server messages for permessage-deflate (RFC 7692), each on its own."""
+
+    def __new__(cls, *, level: int = 6, threshold: int = 1024) -> WsDeflater: ...
+    def frame(self, opcode: int, payload: str | bytes | bytearray | memoryview, /) -> bytes: ...
+    @property
+    def level(self) -> int: ...
+    @property
+    def threshold(self) -> int: ...
 
 def ws_frame(opcode: int, payload: str | bytes | bytearray | memoryview) -> bytes: ...
 def ws_messages(messages: list[str | bytes], /) -> bytes: ...

@@ -58,8 +58,11 @@ _NODE_NAMES = {
     "adapter": "client_manager",
     "parser": "serializer",
 }
-#: Node options that another object takes here.
-_ELSEWHERE = {"path": "ASGIApp(sio, socketio_path=...)"}
+#: Node options that another object takes here (by the snake_case name).
+_ELSEWHERE = {
+    "path": "ASGIApp(sio, socketio_path=...)",
+    "per_message_deflate": "socketio_rs.serve(app, per_message_deflate=...)",
+}
 
 
 def snake_case(name: str) -> str:
@@ -78,13 +81,13 @@ def check_options(
         meant = _NODE_NAMES.get(name) or snake_case(name)
         if meant in not_yet:
             raise TypeError(f"{where}: option {name!r} is not supported yet: {not_yet[meant]}")
-        if name in _ELSEWHERE:
-            raise TypeError(f"{where} got an unknown option {name!r}: use {_ELSEWHERE[name]}")
         if meant != name and meant in known:
             raise TypeError(
                 f"{where} got an unknown option {name!r}: did you mean {meant!r}? "
                 "(options are spelled in snake_case here)"
             )
+        if meant in _ELSEWHERE:
+            raise TypeError(f"{where} got an unknown option {name!r}: use {_ELSEWHERE[meant]}")
         close = difflib.get_close_matches(meant, sorted(known), n=1, cutoff=0.75)
         hint = f": did you mean {close[0]!r}?" if close else ""
         raise TypeError(f"{where} got an unknown option {name!r}{hint}")

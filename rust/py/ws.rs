@@ -31,7 +31,10 @@ fn to_pyerr(py: Python<'_>, err: ws::WsError, items: &Bound<'_, PyList>) -> PyEr
 }
 
 /// Reads what a client sends on a WebSocket connection (RFC 6455 5: masked
-/// frames, fragments, control frames, no extensions).
+/// frames, fragments, control frames). With `deflate=True` (permessage-deflate
+/// negotiated, RFC 7692) a message whose first frame has RSV1 is inflated,
+/// and `max_message` bounds its inflated size too (close code 1009);
+/// `no_context_takeover`: `client_no_context_takeover` was agreed.
 #[pyclass(module = "socketio_rs._core", name = "WsReader")]
 pub struct WsReader {
     core: ws::Reader,
@@ -40,11 +43,14 @@ pub struct WsReader {
 #[pymethods]
 impl WsReader {
     #[new]
-    #[pyo3(signature = (max_message))]
-    fn new(max_message: usize) -> Self {
-        WsReader {
-            core: ws::Reader::new(max_message),
-        }
+    #[pyo3(signature = (max_message, *, deflate = false, no_context_takeover = false))]
+    fn new(max_message: usize, deflate: bool, no_context_takeover: bool) -> Self {
+        let core = if deflate {
+            ws::Reader::with_deflate(max_message, no_context_takeover)
+        } else {
+            ws::Reader::new(max_message)
+        };
+        WsReader { core }
     }
 
     /// Feeds bytes received from the client; returns the items they complete,
@@ -231,6 +237,82 @@ fn ws_messages<'py>(
     Ok(PyBytes::new(py, &out))
 }
 
+/// Compresses the server's messages for permessage-deflate (RFC 7692) without
+/// context takeover: each message on its own, so one compressed frame may go
+/// to every recipient of a broadcast.
+#[pyclass(module = "socketio_rs._core", name = "WsDeflater")]
+pub struct WsDeflater {
+    core: ws::Deflater,
+    threshold: usize,
+    /// The compressed payload being built, kept between calls.
+    scratch: Vec<u8>,
+}
+
+#[pymethods]
+impl WsDeflater {
+    /// `level`: 0 (stored) to 9 (smallest); `threshold`: payloads of fewer
+    /// bytes are sent uncompressed. Raises `ValueError` for a level above 9.
+    #[new]
+    #[pyo3(signature = (*, level = 6, threshold = 1024))]
+    fn new(level: u32, threshold: usize) -> PyResult<Self> {
+        let core = ws::Deflater::new(level).map_err(|e| PyValueError::new_err(e.to_string()))?;
+        Ok(WsDeflater {
+            core,
+            threshold,
+            scratch: Vec::new(),
+        })
+    }
+
+    /// One server frame, as `ws_frame(opcode, payload)` builds it, but a text
+    /// (1) or binary (2) payload of `threshold` bytes or more is compressed
+    /// and sent with RSV1 set, unless compressing does not make it smaller
+    /// (data already compressed): it is then sent as it is.
+    #[pyo3(signature = (opcode, payload, /))]
+    fn frame<'py>(
+        &mut self,
+        py: Python<'py>,
+        opcode: i64,
+        payload: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let mut holder = None;
+        let data = payload_bytes(payload, &mut holder, "payload")?;
+        let data_frame = opcode == i64::from(ws::OP_TEXT) || opcode == i64::from(ws::OP_BINARY);
+        if data.len() < self.threshold || !data_frame {
+            return ws_frame(py, opcode, payload);
+        }
+        let mut scratch = std::mem::take(&mut self.scratch);
+        scratch.clear();
+        let built = self
+            .core
+            .compress(data, &mut scratch)
+            .map_err(|e| PyValueError::new_err(e.to_string()))
+            .and_then(|()| {
+                if scratch.len() >= data.len() {
+                    return ws_frame(py, opcode, payload);
+                }
+                let (head, used) = ws::deflated_frame_header(opcode, scratch.len())
+                    .map_err(|e| PyValueError::new_err(e.to_string()))?;
+                frame_bytes(py, head.get(..used).unwrap_or_default(), &scratch)
+            });
+        if scratch.capacity() <= 64 * 1024 {
+            self.scratch = scratch;
+        }
+        built
+    }
+
+    /// The compression level (0-9).
+    #[getter]
+    fn level(&self) -> u32 {
+        self.core.level()
+    }
+
+    /// Payloads of fewer bytes are sent uncompressed.
+    #[getter]
+    fn threshold(&self) -> usize {
+        self.threshold
+    }
+}
+
 /// A close frame (RFC 6455 5.5.1) with `code` and `reason`, the reason cut to
 /// 123 bytes on a character boundary. Raises `ValueError` for a code an
 /// endpoint may not send (7.4).
@@ -253,7 +335,8 @@ fn ws_accept(key: &Bound<'_, PyAny>) -> PyResult<String> {
     Ok(ws::accept_key(payload_bytes(key, &mut holder, "key")?))
 }
 
-/// Adds `WsError`, `WsReader`, `ws_frame`, `ws_messages`, `ws_close_frame` and `ws_accept`.
+/// Adds `WsError`, `WsReader`, `WsDeflater`, `ws_frame`, `ws_messages`, `ws_close_frame` and
+/// `ws_accept`.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     let error = py.get_type::<WsError>();
@@ -262,6 +345,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     error.setattr("items", PyTuple::empty(py))?;
     m.add("WsError", error)?;
     m.add_class::<WsReader>()?;
+    m.add_class::<WsDeflater>()?;
     m.add_function(wrap_pyfunction!(ws_frame, m)?)?;
     m.add_function(wrap_pyfunction!(ws_close_frame, m)?)?;
     m.add_function(wrap_pyfunction!(ws_messages, m)?)?;

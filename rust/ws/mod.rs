@@ -1,20 +1,27 @@
-//! A server-side WebSocket frame codec (RFC 6455, no extensions).
+//! A server-side WebSocket frame codec (RFC 6455), with permessage-deflate
+//! (RFC 7692) when a connection negotiates it.
 //!
 //! - [`Reader`] turns the bytes a client sends into messages: it checks the
 //!   framing rules of RFC 6455 5.2-5.5, unmasks (5.3), reassembles fragmented
 //!   messages (5.4), validates text as UTF-8 (8.1) and close payloads (5.5.1,
-//!   7.4), and refuses messages above a size limit before buffering them.
+//!   7.4), and refuses messages above a size limit before buffering them;
+//!   with deflate on, it inflates compressed messages within the same limit.
 //! - [`frame_header`] and [`close_payload`] build what the server sends:
 //!   unmasked frames with FIN set (5.1: a server must not mask).
+//! - [`deflate`]: the compressor and the bounded inflater of RFC 7692.
 //! - [`accept_key`]: the `Sec-WebSocket-Accept` of a handshake (4.2.2).
 //!
 //! Plain Rust: the Python binding is `py/ws.rs`.
 
+pub mod deflate;
 mod mask;
 mod reader;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_deflate;
 
+pub use deflate::{DeflateError, Deflater, Inflater};
 pub use mask::apply_mask;
 pub use reader::Reader;
 
@@ -35,6 +42,8 @@ pub const OP_PONG: u8 = 0xA;
 pub const MAX_CONTROL_PAYLOAD: usize = 125;
 /// The longest header a server frame needs: 2 bytes, then a 64-bit length.
 pub const MAX_SERVER_HEADER: usize = 10;
+/// RSV1 in a frame's first byte: a compressed message (RFC 7692 6).
+pub const RSV1: u8 = 0x40;
 
 /// A complete item read from the client, borrowed from the reader's buffers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,7 +77,9 @@ impl Message<'_> {
 /// code to answer with (7.4.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum WsError {
-    /// 5.2: RSV1-3 must be 0 when no extension is negotiated.
+    /// 5.2: RSV1-3 must be 0 when no extension is negotiated; with
+    /// permessage-deflate, RSV1 only on the first frame of a data message
+    /// (RFC 7692 6.1).
     #[error("reserved bits set")]
     ReservedBits,
     /// 5.2: opcodes 3-7 and 0xB-0xF are reserved.
@@ -95,6 +106,10 @@ pub enum WsError {
     /// 7.4.1 (1009): the message is above the reader's limit.
     #[error("message too big")]
     MessageTooBig,
+    /// RFC 7692 (1007, as Node's `ws`): a compressed message is not valid
+    /// DEFLATE data. The framing is sound; the message's data is not.
+    #[error("invalid compressed data")]
+    InvalidDeflate,
     /// 8.1 (1007): a text message is not valid UTF-8.
     #[error("invalid UTF-8 in text message")]
     InvalidUtf8,
@@ -110,11 +125,12 @@ pub enum WsError {
 }
 
 impl WsError {
-    /// The close code to send the client (7.4.1): 1007 for invalid UTF-8,
-    /// 1009 for a message too big, 1002 for the protocol errors.
+    /// The close code to send the client (7.4.1): 1007 for invalid UTF-8 or
+    /// compressed data, 1009 for a message too big (inflated or not), 1002
+    /// for the protocol errors.
     pub fn code(&self) -> u16 {
         match self {
-            WsError::InvalidUtf8 | WsError::InvalidCloseReason => 1007,
+            WsError::InvalidUtf8 | WsError::InvalidCloseReason | WsError::InvalidDeflate => 1007,
             WsError::MessageTooBig => 1009,
             _ => 1002,
         }
@@ -191,6 +207,22 @@ pub fn frame_header(
         head[2..10].copy_from_slice(&[a, b, c, d, e, f, g, h]);
         10
     };
+    Ok((head, used))
+}
+
+/// The header of a compressed data frame (RFC 7692 6): as [`frame_header`],
+/// with RSV1 set. Only text (1) and binary (2) messages are compressed.
+pub fn deflated_frame_header(
+    opcode: i64,
+    len: usize,
+) -> Result<([u8; MAX_SERVER_HEADER], usize), FrameError> {
+    if opcode != i64::from(OP_TEXT) && opcode != i64::from(OP_BINARY) {
+        return Err(FrameError::Opcode(opcode));
+    }
+    let (mut head, used) = frame_header(opcode, len)?;
+    if let Some(b0) = head.first_mut() {
+        *b0 |= RSV1;
+    }
     Ok((head, used))
 }
 

@@ -1,8 +1,9 @@
 //! [`Reader`]: client bytes in, complete messages out.
 
+use super::deflate::SYNC_TAIL;
 use super::{
-    apply_mask, check_close_payload, Message, WsError, MAX_CONTROL_PAYLOAD, OP_BINARY, OP_CLOSE,
-    OP_CONTINUATION, OP_PING, OP_PONG, OP_TEXT,
+    apply_mask, check_close_payload, Inflater, Message, WsError, MAX_CONTROL_PAYLOAD, OP_BINARY,
+    OP_CLOSE, OP_CONTINUATION, OP_PING, OP_PONG, OP_TEXT, RSV1,
 };
 
 /// The longest client frame header: 2 bytes, a 64-bit length, the mask.
@@ -16,6 +17,8 @@ const KEEP_CAPACITY: usize = 64 * 1024;
 struct Frame {
     fin: bool,
     opcode: u8,
+    /// `RSV1` on the first frame of a compressed message, else 0.
+    rsv1: u8,
     mask: [u8; 4],
     /// Payload bytes still to come.
     remaining: u64,
@@ -36,10 +39,16 @@ pub struct Reader {
     head_len: usize,
     /// The frame whose payload is being read.
     frame: Option<Frame>,
-    /// The opcode of the fragmented message in progress (5.4).
+    /// The opcode of the fragmented message in progress (5.4), with `RSV1`
+    /// added when it is compressed.
     message: Option<u8>,
-    /// The unmasked payload of the data message in progress.
+    /// The unmasked payload of the data message in progress (compressed, for
+    /// a compressed message: the size limit applies to it too).
     data: Vec<u8>,
+    /// permessage-deflate, when negotiated; `None`: RSV1 is a protocol error.
+    inflater: Option<Box<Inflater>>,
+    /// The inflated payload of the last compressed message.
+    inflated: Vec<u8>,
     /// How much of `data` is known to be valid UTF-8 (text messages).
     utf8_valid: usize,
     /// The unmasked payload of the control frame in progress.
@@ -59,10 +68,24 @@ impl Reader {
             frame: None,
             message: None,
             data: Vec::new(),
+            inflater: None,
+            inflated: Vec::new(),
             utf8_valid: 0,
             control: Vec::new(),
             closed: false,
             poison: None,
+        }
+    }
+
+    /// A reader of a connection with permessage-deflate (RFC 7692):
+    /// messages whose first frame has RSV1 are inflated, and `max_message`
+    /// bounds both their compressed and their inflated size.
+    /// `no_context_takeover`: the client resets its compressor after each
+    /// message (`client_no_context_takeover` was agreed).
+    pub fn with_deflate(max_message: usize, no_context_takeover: bool) -> Self {
+        Reader {
+            inflater: Some(Box::new(Inflater::new(no_context_takeover))),
+            ..Reader::new(max_message)
         }
     }
 
@@ -73,7 +96,7 @@ impl Reader {
 
     /// Bytes held: a partial header, a partial control frame, a partial message.
     pub fn buffered(&self) -> usize {
-        self.head_len + self.data.len() + self.control.len()
+        self.head_len + self.data.len() + self.control.len() + self.inflated.len()
     }
 
     /// Whether a close frame has been read.
@@ -101,6 +124,7 @@ impl Reader {
         self.frame = None;
         self.message = None;
         self.data = Vec::new();
+        self.inflated = Vec::new();
         self.control = Vec::new();
     }
 
@@ -150,7 +174,7 @@ impl Reader {
         let room = self.room();
         if self.head_len == 0 {
             // The common case: the whole header is in this input.
-            return match parse_header(input, in_message, room)? {
+            return match parse_header(input, in_message, room, self.inflater.is_some())? {
                 Some((frame, used)) => {
                     *input = input.get(used..).unwrap_or_default();
                     Ok(Some(self.start(frame)))
@@ -167,7 +191,7 @@ impl Reader {
         let (part, rest) = input.split_at_checked(take).unwrap_or((input, &[]));
         self.keep_head(part);
         let head = self.head.get(..self.head_len).unwrap_or_default();
-        match parse_header(head, in_message, room)? {
+        match parse_header(head, in_message, room, self.inflater.is_some())? {
             Some((frame, used)) => {
                 self.head_len = 0;
                 *input = input.get(used - old..).unwrap_or_default();
@@ -191,7 +215,7 @@ impl Reader {
     /// Notes the message a new data frame starts.
     fn start(&mut self, frame: Frame) -> Frame {
         if frame.opcode == OP_TEXT || frame.opcode == OP_BINARY {
-            self.message = Some(frame.opcode);
+            self.message = Some(frame.opcode | frame.rsv1);
         }
         frame
     }
@@ -249,7 +273,8 @@ impl Reader {
                     std::str::from_utf8_unchecked(&self.data)
                 }));
             }
-            _ => emit(Message::Binary(&self.data)),
+            Some(OP_BINARY) | None => emit(Message::Binary(&self.data)),
+            Some(compressed) => self.finish_compressed(compressed & !RSV1, emit)?,
         }
         self.utf8_valid = 0;
         if self.data.capacity() > KEEP_CAPACITY {
@@ -261,24 +286,56 @@ impl Reader {
     }
 }
 
+impl Reader {
+    /// Emits a compressed message: inflated within the size limit (RFC 7692
+    /// 7.2.2), then checked as its opcode asks.
+    fn finish_compressed(
+        &mut self,
+        opcode: u8,
+        emit: &mut impl FnMut(Message<'_>),
+    ) -> Result<(), WsError> {
+        let Some(inflater) = self.inflater.as_mut() else {
+            return Err(WsError::ReservedBits);
+        };
+        self.data.extend_from_slice(&SYNC_TAIL);
+        inflater.inflate(&self.data, self.max_message, &mut self.inflated)?;
+        if opcode == OP_TEXT {
+            let text = std::str::from_utf8(&self.inflated).map_err(|_| WsError::InvalidUtf8)?;
+            emit(Message::Text(text));
+        } else {
+            emit(Message::Binary(&self.inflated));
+        }
+        if self.inflated.capacity() > KEEP_CAPACITY {
+            self.inflated = Vec::new();
+        } else {
+            self.inflated.clear();
+        }
+        Ok(())
+    }
+}
+
 /// Parses and checks a frame header at the start of `buf` (5.2): the frame
 /// and the header's length, or `None` when `buf` ends first. Fails as soon as
 /// the bytes present break a rule: a data frame longer than `room` is refused
 /// from its length, before its payload is buffered. `in_message`: a
-/// fragmented message is in progress.
+/// fragmented message is in progress. `deflate`: permessage-deflate was
+/// negotiated, so RSV1 may mark the first frame of a data message.
 fn parse_header(
     buf: &[u8],
     in_message: bool,
     room: u64,
+    deflate: bool,
 ) -> Result<Option<(Frame, usize)>, WsError> {
     let Some(&b0) = buf.first() else {
         return Ok(None);
     };
     let fin = b0 & 0x80 != 0;
-    if b0 & 0x70 != 0 {
-        return Err(WsError::ReservedBits);
-    }
     let opcode = b0 & 0x0F;
+    let rsv1 = match b0 & 0x70 {
+        0 => 0,
+        RSV1 if deflate && (opcode == OP_TEXT || opcode == OP_BINARY) => RSV1,
+        _ => return Err(WsError::ReservedBits),
+    };
     match opcode {
         OP_CONTINUATION if !in_message => return Err(WsError::UnexpectedContinuation),
         OP_TEXT | OP_BINARY if in_message => return Err(WsError::InterleavedMessage),
@@ -324,6 +381,7 @@ fn parse_header(
     let frame = Frame {
         fin,
         opcode,
+        rsv1,
         mask,
         remaining: len,
         phase: 0,

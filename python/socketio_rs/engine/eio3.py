@@ -198,8 +198,8 @@ class _V3Writer:
         self._writer = writer
         self._message = message
 
-    def write_now(self, payload: str | bytes) -> bool:
-        return bool(self._writer.write_now(self._message(payload)))
+    def write_now(self, payload: str | bytes, compress: bool = True) -> bool:
+        return bool(self._writer.write_now(self._message(payload), compress))
 
     async def send(self, payload: str | bytes) -> None:
         await self._writer.send(self._message(payload))
@@ -227,6 +227,7 @@ class EngineSocketV3(EngineSocket):
     """One Engine.IO v3 session: its payloads, its binary messages and its heartbeat."""
 
     protocol = 3
+    own_framing = True
 
     def __init__(self, server: EngineHost, sid: str, b64: bool) -> None:
         super().__init__(server, sid)

@@ -510,32 +510,35 @@ class EngineServer(engineio.AsyncServer):
         socket: Any = self.sockets.get(sid)
         return None if socket is None else socket.session
 
-    def enqueue(self, sid: str, pkt: eio_packet.Packet) -> bool:
+    def enqueue(self, sid: str, pkt: eio_packet.Packet, compress: bool = True) -> bool:
         """Queue an already built Engine.IO packet for ``sid`` without awaiting.
 
         Returns ``False`` when the session is gone or closed. The outgoing
         queue is unbounded, so this never blocks; it lets a broadcast hand the
         same encoded packet to every recipient without a task per recipient.
+        ``compress=False`` sends it uncompressed on a WebSocket of ``serve()`` that
+        negotiated ``permessage-deflate`` (elsewhere it is a hint without effect).
         """
         socket: Any = self.sockets.get(sid)
         if socket is None or socket.closed or socket.closing:
             return False
-        socket.send_nowait(pkt)
+        socket.send_nowait(pkt, compress)
         return True
 
-    def send_messages(self, sid: str, messages: list[str | bytes]) -> None:
+    def send_messages(self, sid: str, messages: list[str | bytes], compress: bool = True) -> None:
         """Send Engine.IO MESSAGE packets of ``messages`` (an encoded Socket.IO packet) to
         ``sid`` without awaiting, as :meth:`enqueue` does: framed in one step for a direct
-        Engine.IO v4 WebSocket, else as packets. Nothing happens when the session is gone."""
+        Engine.IO v4 WebSocket without compression, else as packets. Nothing happens when
+        the session is gone."""
         socket: Any = self.sockets.get(sid)
         if socket is None or socket.closed or socket.closing:
             return
         write = socket.direct_frames
-        if write is not None and socket.protocol == 4:
+        if write is not None and not socket.own_framing:
             write(_ws_messages(messages))
             return
         for message in messages:
-            socket.send_nowait(eio_packet.Packet(eio_packet.MESSAGE, message))
+            socket.send_nowait(eio_packet.Packet(eio_packet.MESSAGE, message), compress)
 
     def writable(self, sid: str) -> bool:
         """Whether a packet sent to ``sid`` now leaves at once (``EngineSocket.writable``)."""
@@ -543,16 +546,22 @@ class EngineServer(engineio.AsyncServer):
         return socket is not None and bool(socket.writable)
 
     def broadcast(
-        self, sids: Iterable[str], pkts: list[eio_packet.Packet], volatile: bool = False
+        self,
+        sids: Iterable[str],
+        pkts: list[eio_packet.Packet],
+        volatile: bool = False,
+        compress: bool = True,
     ) -> None:
         """Queue the same packets for every session in ``sids`` without awaiting.
 
         Sessions on a direct WebSocket (``socketio_rs.serve``) get the packets
-        framed once for all of them, written to each socket in turn. ``volatile``
-        packets skip the sessions whose transport is not ready to write.
+        framed once for all of them, written to each socket in turn (compressed once
+        for those that negotiated ``permessage-deflate``, unless ``compress`` is false).
+        ``volatile`` packets skip the sessions whose transport is not ready to write.
         """
         sockets = self.sockets
         framed: bytes | None = None
+        shared: dict[Any, bytes] | None = None
         for sid in sids:
             socket: Any = sockets.get(sid)
             if socket is None or socket.closed or socket.closing:
@@ -561,8 +570,10 @@ class EngineServer(engineio.AsyncServer):
                 continue
             write = socket.direct_frames
             if write is not None:
-                if socket.protocol != 4:  # binary messages differ in v3: framed for it alone
-                    write(ws_frames(pkts, socket.ws_message))
+                if socket.own_framing:  # v3, or compressed: see EngineSocket.broadcast_frames
+                    if shared is None:
+                        shared = {}
+                    write(socket.broadcast_frames(pkts, compress, shared))
                     continue
                 if framed is None:
                     framed = ws_frames(pkts)

@@ -40,12 +40,13 @@ from engineio import async_socket
 from engineio import exceptions as eio_exceptions
 from engineio import packet as eio_packet
 
+from .. import _core
 from .._eager import start_listener
 from ..wsserver import WebSocketProtocol, direct_writer
 from .direct import DirectReader
 from .observer import EngineObserver
 from .outgoing import OutgoingQueue
-from .websocket import ws_payload
+from .websocket import ws_frames, ws_payload
 
 _NOOP = eio_packet.NOOP
 #: ``asyncio.timeout`` (3.11+): a deadline without the task ``wait_for`` starts before 3.12.
@@ -54,6 +55,7 @@ _TIMEOUT: Any = getattr(asyncio, "timeout", None)
 #: (seconds): the reference server's check interval. The client pauses polling after the probe,
 #: and sends its UPGRADE packet once the pending GET returns.
 _UPGRADE_CHECK_INTERVAL = 0.1
+_ws_frame = _core.ws_frame
 #: Bytes queued for a WebSocket writer above which the session counts as not writable: the
 #: high-water mark of asyncio's transports.
 _QUEUE_HIGH_WATER = 64 * 1024
@@ -93,10 +95,17 @@ class EngineSocket(async_socket.AsyncSocket):
     #: The Engine.IO protocol revision, chosen at the handshake (``EngineSocketV3`` is 3).
     protocol = 4
 
-    #: Set while the session is upgraded on a WebSocketProtocol: sends one message now.
-    direct: Callable[[str | bytes], bool] | None = None
+    #: Set while the session is upgraded on a WebSocketProtocol: sends one message now
+    #: (``direct(message, compress)``).
+    direct: Callable[[str | bytes, bool], bool] | None = None
     #: Likewise, for messages already framed (a broadcast frames once for everyone).
     direct_frames: Callable[[bytes], bool] | None = None
+    #: Whether a broadcast frames its packets for this session with
+    #: :meth:`broadcast_frames` rather than with the frames shared by plain v4 sessions:
+    #: an Engine.IO v3 session, or one whose WebSocket negotiated ``permessage-deflate``.
+    own_framing = False
+    #: The compressor of a direct WebSocket that negotiated ``permessage-deflate``.
+    _deflater: Any = None
     _protocol: WebSocketProtocol | None = None
     _ws_ended = False
 
@@ -246,13 +255,35 @@ class EngineSocket(async_socket.AsyncSocket):
             reason = self.server.reason.PING_TIMEOUT
             start_listener(self.server.logger, self.close, False, False, reason)
 
-    def send_nowait(self, pkt: eio_packet.Packet) -> None:
-        """Send one packet without awaiting: written now on a direct WebSocket, else queued."""
+    def send_nowait(self, pkt: eio_packet.Packet, compress: bool = True) -> None:
+        """Send one packet without awaiting: written now on a direct WebSocket, else queued.
+        ``compress=False``: not compressed, on a WebSocket that negotiated
+        ``permessage-deflate`` (elsewhere, a hint without effect)."""
         direct = self.direct
         if direct is None:
             self.queue.put_nowait(pkt)
         else:
-            direct(ws_payload(pkt))
+            direct(ws_payload(pkt), compress)
+
+    def ws_message(self, pkt: eio_packet.Packet) -> str | bytes:
+        """The WebSocket message of one packet (a broadcast frames them with this)."""
+        return ws_payload(pkt)
+
+    def broadcast_frames(
+        self, pkts: list[eio_packet.Packet], compress: bool, shared: dict[Any, bytes]
+    ) -> bytes:
+        """A broadcast's packets framed for this session (:attr:`own_framing`), compressed
+        when its WebSocket negotiated ``permessage-deflate`` and ``compress`` is true.
+        v4 sessions share the frames through ``shared``: the compressor keeps no context
+        between messages, so its output is the same for every recipient."""
+        deflater = self._deflater if compress else None
+        frame = _ws_frame if deflater is None else deflater.frame
+        if self.protocol != 4:
+            return ws_frames(pkts, self.ws_message, frame)
+        framed = shared.get(deflater)
+        if framed is None:
+            framed = shared[deflater] = ws_frames(pkts, ws_payload, frame)
+        return framed
 
     @property
     def writable(self) -> bool:
@@ -298,7 +329,7 @@ class EngineSocket(async_socket.AsyncSocket):
         if direct is None:
             await super().send(pkt)
         elif await self.check_ping_timeout():
-            direct(ws_payload(pkt))
+            direct(ws_payload(pkt), True)
 
     async def handle_get_request(self, environ: dict[str, Any]) -> Any:
         """Answer a polling GET, or take over a WebSocket upgrade request.
@@ -468,6 +499,9 @@ class EngineSocket(async_socket.AsyncSocket):
             return
         self._protocol = protocol
         protocol.limit_writes(self.server.max_write_buffer_size)
+        if protocol.deflater is not None:
+            self._deflater = protocol.deflater
+            self.own_framing = True
         self.direct = protocol.write_now
         self.direct_frames = protocol.write_frames
 

@@ -27,14 +27,16 @@ def ws_payload(pkt: eio_packet.Packet) -> str | bytes:
 def ws_frames(
     pkts: list[eio_packet.Packet],
     message: Callable[[eio_packet.Packet], str | bytes] = ws_payload,
+    frame: Callable[[int, str | bytes], bytes] = _ws_frame,
 ) -> bytes:
     """Engine.IO packets framed as WebSocket messages, ready for ``write_frames``;
-    ``message`` makes each packet's message (``ws_payload``, Engine.IO v4's)."""
+    ``message`` makes each packet's message (``ws_payload``, Engine.IO v4's), ``frame``
+    frames it (``ws_frame``, or a ``WsDeflater``'s ``frame`` to compress it)."""
     if len(pkts) == 1:
         payload = message(pkts[0])
-        return _ws_frame(1 if payload.__class__ is str else 2, payload)
+        return frame(1 if payload.__class__ is str else 2, payload)
     parts = []
     for pkt in pkts:
         payload = message(pkt)
-        parts.append(_ws_frame(1 if payload.__class__ is str else 2, payload))
+        parts.append(frame(1 if payload.__class__ is str else 2, payload))
     return b"".join(parts)

@@ -34,12 +34,14 @@ class Targets:
     """Who a Node-style broadcast reaches in one namespace: the members of
     ``rooms`` (every socket when there are none) minus the members of
     ``except_rooms``; ``local`` keeps it to this process; ``volatile`` skips
-    the clients whose transport is not ready to write."""
+    the clients whose transport is not ready to write; ``compress=False`` sends
+    uncompressed."""
 
     rooms: frozenset[Hashable] = frozenset()
     except_rooms: frozenset[Hashable] = frozenset()
     local: bool = False
     volatile: bool = False
+    compress: bool = True
 
 
 class ManagedServer(Protocol):
@@ -53,7 +55,9 @@ class ManagedServer(Protocol):
 
     def encode_event(self, namespace: str, payload: list[Any], ack_id: int | None) -> list[Any]: ...
 
-    def send_event(self, eio_sid: str, namespace: str, payload: list[Any]) -> None: ...
+    def send_event(
+        self, eio_sid: str, namespace: str, payload: list[Any], compress: bool = True
+    ) -> None: ...
 
     async def disconnect(
         self, sid: str, namespace: str | None = None, ignore_queue: bool = False
@@ -433,7 +437,8 @@ class AsyncManager:
         its own ack id. ``except_rooms`` (a list, from the broadcast
         operators) also excludes the members of those rooms and the sockets
         still joining. With connection state recovery, an emit without a
-        callback carries an offset and is kept for replay.
+        callback carries an offset and is kept for replay. ``compress=False``
+        sends it uncompressed on the WebSockets that compress.
         """
         args = event_args(data)
         offset = None
@@ -451,6 +456,7 @@ class AsyncManager:
             except_rooms=kwargs.get("except_rooms"),
             offset=offset,
             volatile=volatile,
+            compress=kwargs.get("compress", True),
         )
 
     async def broadcast(
@@ -458,6 +464,8 @@ class AsyncManager:
     ) -> None:
         """A Node-style broadcast (``nsp.to(room).emit(...)``): through :meth:`emit`,
         so that a manager overriding it sees every emit."""
+        # The flag only when set, so that a manager written for python-socketio never sees it.
+        extra: dict[str, Any] = {} if targets.compress else {"compress": False}
         await self.emit(
             event,
             args,
@@ -466,6 +474,7 @@ class AsyncManager:
             except_rooms=list(targets.except_rooms),
             ignore_queue=targets.local,
             volatile=targets.volatile,
+            **extra,
         )
 
     # -- connection state recovery ------------------------------------------
@@ -517,11 +526,13 @@ class AsyncManager:
         except_rooms: list[Any] | None = None,
         offset: str | None = None,
         volatile: bool = False,
+        compress: bool = True,
     ) -> int:
         """Deliver to the local recipients now; returns how many there were.
         A packet with an ``offset`` (its last argument) is kept for recovery,
         whether or not anyone here receives it now. A volatile message skips
-        the clients whose transport is not ready to write (and is never kept)."""
+        the clients whose transport is not ready to write (and is never kept).
+        ``compress=False``: sent uncompressed on the WebSockets that compress."""
         server = self.server
         assert server is not None
         payload = [event, *args]
@@ -544,13 +555,13 @@ class AsyncManager:
         if callback is None:
             if frames is None:
                 if len(targets) == 1 and not volatile:  # to=sid: no packets shared to build
-                    server.send_event(next(iter(targets.values())), namespace, payload)
+                    server.send_event(next(iter(targets.values())), namespace, payload, compress)
                     if self.observer is not None:
                         self.observer.event_sent(namespace, targets, payload)
                     return 1
                 frames = server.encode_event(namespace, payload, None)
-            if volatile:
-                server.eio.broadcast(targets.values(), frames, volatile=True)
+            if volatile or not compress:
+                server.eio.broadcast(targets.values(), frames, volatile, compress)
             else:
                 server.eio.broadcast(targets.values(), frames)
         else:
@@ -559,7 +570,7 @@ class AsyncManager:
                     continue
                 ack_id = self.generate_ack_id(sid, callback)
                 for frame in server.encode_event(namespace, payload, ack_id):
-                    server.eio.enqueue(eio_sid, frame)
+                    server.eio.enqueue(eio_sid, frame, compress)
         if self.observer is not None:
             self.observer.event_sent(namespace, targets, payload)
         return len(targets)

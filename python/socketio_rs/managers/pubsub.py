@@ -191,6 +191,7 @@ class AsyncPubSubManager(AsyncManager):
                 callback=callback,
                 except_rooms=except_rooms,
                 volatile=kwargs.get("volatile", False),
+                compress=kwargs.get("compress", True),
             )
             return
         remote_callback = None
@@ -222,6 +223,7 @@ class AsyncPubSubManager(AsyncManager):
                 except_rooms,
                 offset,
                 volatile=kwargs.get("volatile", False),
+                compress=kwargs.get("compress", True),
             )
         message: dict[str, Any] = {
             "method": "emit",

@@ -486,6 +486,7 @@ class AsyncRedisStreamsManager(AsyncManager):
                 callback=callback,
                 except_rooms=kwargs.get("except_rooms"),
                 volatile=volatile,
+                compress=kwargs.get("compress", True),
             )
             return
         rooms = (
@@ -500,7 +501,16 @@ class AsyncRedisStreamsManager(AsyncManager):
         args = event_args(data)
         if callback is not None:
             # python-socketio's emit with a callback: every client's ack calls it.
-            self.emit_local(event, args, namespace, room, skip_sid, callback, except_rooms)
+            self.emit_local(
+                event,
+                args,
+                namespace,
+                room,
+                skip_sid,
+                callback,
+                except_rooms,
+                compress=kwargs.get("compress", True),
+            )
             await self._ask_acks(namespace, opts, event, args, callback)
             return
         packet = {"type": _EVENT, "data": [event, *args], "nsp": namespace}
@@ -512,7 +522,16 @@ class AsyncRedisStreamsManager(AsyncManager):
             offset = entry_id
             args = [*args, offset]
         self.emit_local(
-            event, args, namespace, room, skip_sid, None, except_rooms, offset, volatile=volatile
+            event,
+            args,
+            namespace,
+            room,
+            skip_sid,
+            None,
+            except_rooms,
+            offset,
+            volatile=volatile,
+            compress=kwargs.get("compress", True),
         )
 
     async def request_acks(

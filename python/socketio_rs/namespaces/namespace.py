@@ -203,6 +203,10 @@ class Namespace:
         """The namespace's sockets, skipping those not ready to write (Node's ``volatile``)."""
         return self._operator().volatile
 
+    def compress(self, compress: bool) -> BroadcastOperator:
+        """The namespace's sockets; ``False`` sends uncompressed (Node's ``compress``)."""
+        return self._operator().compress(compress)
+
     async def emit(self, event: str, *args: Any) -> None:
         """Send ``event`` with ``args`` to every socket of the namespace."""
         await self._operator().emit(event, *args)

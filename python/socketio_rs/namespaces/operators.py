@@ -26,7 +26,9 @@ class Reached(Protocol):
 
     def _notify_outgoing(self, event: str, args: tuple[Any, ...]) -> None: ...
 
-    def _send_with_ack(self, event: str, args: tuple[Any, ...]) -> asyncio.Future[Any]: ...
+    def _send_with_ack(
+        self, event: str, args: tuple[Any, ...], compress: bool = True
+    ) -> asyncio.Future[Any]: ...
 
     def _drop_ack(self, future: asyncio.Future[Any]) -> None: ...
 
@@ -72,6 +74,8 @@ class BroadcastOperator:
     local_only: bool = False
     #: Dropped for the clients whose transport is not ready to write (:attr:`volatile`).
     is_volatile: bool = False
+    #: ``False``: sent uncompressed (:meth:`compress`).
+    compressed: bool = True
 
     def to(self, room: Any) -> BroadcastOperator:
         """Also target ``room`` (or several)."""
@@ -99,10 +103,18 @@ class BroadcastOperator:
         having it buffered: for data that is stale by the time it would arrive."""
         return replace(self, is_volatile=True)
 
+    def compress(self, compress: bool) -> BroadcastOperator:
+        """The same targets; ``False`` sends the emit uncompressed on the ``serve()``
+        WebSockets that negotiated ``permessage-deflate`` (Node's ``compress``; elsewhere a
+        hint without effect, docs/limits.md)."""
+        return replace(self, compressed=bool(compress))
+
     @property
     def targets(self) -> Targets:
         """What the client manager is handed."""
-        return Targets(self.rooms, self.except_rooms, self.local_only, self.is_volatile)
+        return Targets(
+            self.rooms, self.except_rooms, self.local_only, self.is_volatile, self.compressed
+        )
 
     # -- actions ----------------------------------------------------------
 
@@ -135,7 +147,10 @@ class BroadcastOperator:
         process must answer within the manager's ``request_timeout``).
         """
         check_reserved(event)
-        sent = [(socket, socket._send_with_ack(event, args)) for socket in self.local_sockets()]
+        sent = [
+            (socket, socket._send_with_ack(event, args, self.compressed))
+            for socket in self.local_sockets()
+        ]
         remote = []
         if not self.local_only:
             targets = self.targets

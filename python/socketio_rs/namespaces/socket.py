@@ -20,6 +20,8 @@ from .middleware import CLOSED, Waiter, run_chain
 from .operators import BroadcastOperator, Scope
 
 logger = logging.getLogger("socketio_rs.socket")
+#: The manager flag of an uncompressed emit (passed only when set, as ``volatile``).
+_UNCOMPRESSED: dict[str, Any] = {"compress": False}
 
 
 class Connection(Protocol):
@@ -39,8 +41,8 @@ class Connection(Protocol):
     def writable(self) -> bool:
         """Whether a packet sent now leaves at once (for volatile emits)."""
 
-    def send(self, pkt: Packet) -> None:
-        """Queue one packet for the client, now."""
+    def send(self, pkt: Packet, compress: bool = True) -> None:
+        """Queue one packet for the client, now; ``compress=False``: uncompressed."""
 
     async def disconnect_socket(self, socket: Socket, close: bool) -> None:
         """``socket.disconnect(close)``: DISCONNECT, then the handlers."""
@@ -159,8 +161,10 @@ class Socket:
 
     # -- emitting ---------------------------------------------------------
 
-    async def emit(self, event: str, *args: Any) -> None:
-        """Send ``event`` with ``args`` to this client (bytes anywhere are binary)."""
+    async def emit(self, event: str, *args: Any, compress: bool = True) -> None:
+        """Send ``event`` with ``args`` to this client (bytes anywhere are binary).
+        ``compress=False`` (or :meth:`compress`): sent uncompressed on a ``serve()``
+        WebSocket with ``permessage-deflate``; elsewhere a hint (docs/limits.md)."""
         check_reserved(event)
         if self.closing or self.client.closing:
             return
@@ -168,23 +172,32 @@ class Socket:
         if self._manager.recovery is not None:
             # Through the manager, to the socket's own room: the packet gets an
             # offset and is kept for replay, as any broadcast (the reference's way).
-            await self._manager.emit(event, args, self.nsp.name, room=self.id, ignore_queue=True)
+            await self._manager.emit(
+                event,
+                args,
+                self.nsp.name,
+                room=self.id,
+                ignore_queue=True,
+                **({} if compress else _UNCOMPRESSED),
+            )
             return
-        self.client.send(Packet(PacketType.EVENT, self.nsp.name, [event, *args]))
+        self.client.send(Packet(PacketType.EVENT, self.nsp.name, [event, *args]), compress)
 
     async def send(self, *args: Any) -> None:
         """``emit("message", *args)``."""
         await self.emit("message", *args)
 
-    async def emit_with_ack(self, event: str, *args: Any, timeout: float | None = None) -> Any:
+    async def emit_with_ack(
+        self, event: str, *args: Any, timeout: float | None = None, compress: bool = True
+    ) -> Any:
         """Emit and wait for the client's ack: ``None`` for an ack without
         arguments, the argument for one, a tuple for several.
 
         Raises :class:`~socketio_rs.exceptions.TimeoutError` after ``timeout``
         seconds, :class:`~socketio_rs.exceptions.DisconnectedError` if the
-        socket disconnects first.
+        socket disconnects first. ``compress``: as for :meth:`emit`.
         """
-        future = self._send_with_ack(event, args)
+        future = self._send_with_ack(event, args, compress)
         try:
             if timeout is None:
                 return await future
@@ -197,13 +210,21 @@ class Socket:
         """``await socket.timeout(5).emit_with_ack(...)``."""
         return _TimedSocket(self, seconds)
 
+    def compress(self, compress: bool) -> _CompressedSocket:
+        """``await socket.compress(False).emit(...)``: Node's ``socket.compress``. ``False``
+        sends the emit uncompressed on a ``serve()`` WebSocket that negotiated
+        ``permessage-deflate``; elsewhere it is a hint without effect (docs/limits.md)."""
+        return _CompressedSocket(self, bool(compress))
+
     @property
     def volatile(self) -> _VolatileSocket:
         """``await socket.volatile.emit(...)``: dropped, not buffered, when the client's
         transport is not ready to write (Node's ``socket.volatile``)."""
         return _VolatileSocket(self)
 
-    def _send_with_ack(self, event: str, args: tuple[Any, ...]) -> asyncio.Future[Any]:
+    def _send_with_ack(
+        self, event: str, args: tuple[Any, ...], compress: bool = True
+    ) -> asyncio.Future[Any]:
         check_reserved(event)
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         if self.closing or self.client.closing:
@@ -218,7 +239,7 @@ class Socket:
         self._acks[ack_id] = future
         future.add_done_callback(lambda _: self._acks.pop(ack_id, None))
         self._notify_outgoing(event, args)
-        self.client.send(Packet(PacketType.EVENT, self.nsp.name, [event, *args], ack_id))
+        self.client.send(Packet(PacketType.EVENT, self.nsp.name, [event, *args], ack_id), compress)
         return future
 
     def _drop_ack(self, future: asyncio.Future[Any]) -> None:
@@ -464,6 +485,30 @@ class _TimedSocket:
     async def emit_with_ack(self, event: str, *args: Any) -> Any:
         """See :meth:`Socket.emit_with_ack`."""
         return await self._socket.emit_with_ack(event, *args, timeout=self._seconds)
+
+
+class _CompressedSocket:
+    """``socket.compress(flag)``."""
+
+    __slots__ = ("_compress", "_socket")
+
+    def __init__(self, socket: Socket, compress: bool) -> None:
+        self._socket = socket
+        self._compress = compress
+
+    async def emit(self, event: str, *args: Any) -> None:
+        """See :meth:`Socket.emit`."""
+        await self._socket.emit(event, *args, compress=self._compress)
+
+    async def send(self, *args: Any) -> None:
+        """``emit("message", *args)``."""
+        await self.emit("message", *args)
+
+    async def emit_with_ack(self, event: str, *args: Any, timeout: float | None = None) -> Any:
+        """See :meth:`Socket.emit_with_ack`."""
+        return await self._socket.emit_with_ack(
+            event, *args, timeout=timeout, compress=self._compress
+        )
 
 
 class _VolatileSocket:

@@ -25,7 +25,7 @@ def _js_truthy(value: Any) -> bool:
 class ClientHost(Protocol):
     """The server's side of a connection (the connect flow meets it)."""
 
-    def send(self, eio_sid: str, pkt: Packet) -> None: ...
+    def send(self, eio_sid: str, pkt: Packet, compress: bool = True) -> None: ...
 
     def transport(self, eio_sid: str) -> str: ...
 
@@ -55,8 +55,8 @@ class Client:
         self.protocol = protocol
         self.decoder = decoder
         self._host = host
-        #: ``send(pkt)``: queue one packet for the client, now.
-        self.send: Callable[[Packet], None] = functools.partial(host.send, eio_sid)
+        #: ``send(pkt, compress=True)``: queue one packet for the client, now.
+        self.send: Callable[..., None] = functools.partial(host.send, eio_sid)
         #: namespace -> socket (joining or connected).
         self.sockets: dict[str, Socket] = {}
         #: The namespaces whose CONNECT is being resolved.

@@ -84,9 +84,10 @@ class ConnectFlow:
 
     # -- ClientHost: what a client's sockets call ---------------------------
 
-    def send(self, eio_sid: str, pkt: Packet) -> None:
-        """Queue one packet for one connection, now."""
-        self._eio.send_messages(eio_sid, self._encode(pkt))
+    def send(self, eio_sid: str, pkt: Packet, compress: bool = True) -> None:
+        """Queue one packet for one connection, now (``compress=False``: see
+        ``EngineServer.enqueue``)."""
+        self._eio.send_messages(eio_sid, self._encode(pkt), compress)
 
     def writable(self, eio_sid: str) -> bool:
         """Whether a packet sent to the connection now leaves at once."""

@@ -206,9 +206,11 @@ class AsyncServer:
         """The Engine.IO packets of one EVENT (several when it carries binary)."""
         return self._frames(Packet(_EVENT, namespace, payload, ack_id))
 
-    def send_event(self, eio_sid: str, namespace: str, payload: list[Any]) -> None:
+    def send_event(
+        self, eio_sid: str, namespace: str, payload: list[Any], compress: bool = True
+    ) -> None:
         """Send one EVENT without an ack id to one connection, now."""
-        self._connects.send(eio_sid, Packet(_EVENT, namespace, payload))
+        self._connects.send(eio_sid, Packet(_EVENT, namespace, payload), compress)
 
     async def apply_sockets_op(self, namespace: str, targets: Targets, op: str, arg: Any) -> None:
         """Another process's ``sockets_join``/``sockets_leave``/``disconnect_sockets``,
@@ -345,6 +347,10 @@ class AsyncServer:
         """``sio.of("/").volatile``: Node's ``io.volatile.emit(...)``."""
         return self.sockets.volatile
 
+    def compress(self, compress: bool) -> BroadcastOperator:
+        """``sio.of("/").compress(flag)``: Node's ``io.compress(false).emit(...)``."""
+        return self.sockets.compress(compress)
+
     async def fetch_sockets(self) -> list[Any]:
         """The sockets of the default namespace."""
         return await self.sockets.fetch_sockets()
@@ -398,6 +404,7 @@ class AsyncServer:
         callback: Callable[..., Any] | None = None,
         ignore_queue: bool = False,
         volatile: bool = False,
+        compress: bool = True,
     ) -> None:
         """Emit ``event`` to one client (``to=sid``), a room, a list of rooms,
         or everyone in the namespace.
@@ -407,12 +414,16 @@ class AsyncServer:
         list) excludes clients; ``callback`` receives the client's ack.
         ``volatile=True`` skips the clients whose transport is not ready to
         write, instead of buffering the event for them (Node's ``volatile``).
+        ``compress=False`` sends it uncompressed on the ``serve()`` WebSockets that
+        negotiated ``permessage-deflate``; elsewhere it is a hint (docs/limits.md).
         """
         ns = namespace or "/"
         target = to or room
         self.logger.info('emitting event "%s" to %s [%s]', event, target or "all", ns)
-        # The flag only when set, so that a manager written for python-socketio never sees it.
-        extra = {"volatile": True} if volatile else {}
+        # The flags only when set, so that a manager written for python-socketio never sees them.
+        extra: dict[str, bool] = {"volatile": True} if volatile else {}
+        if not compress:
+            extra["compress"] = False
         await self.manager.emit(
             event,
             data,

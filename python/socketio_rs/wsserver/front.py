@@ -47,6 +47,8 @@ class FrontProtocol(asyncio.Protocol):
     http_class: type[asyncio.Protocol]
     #: Seconds a new connection has to send its first request head: set by :func:`front_for`.
     header_timeout: float = DEFAULT_HEADER_TIMEOUT
+    #: The WebSocket protocol class (``serve``'s, with its settings): set by :func:`front_for`.
+    ws_class: type[WebSocketProtocol] = WebSocketProtocol
 
     def __init__(
         self,
@@ -80,7 +82,7 @@ class FrontProtocol(asyncio.Protocol):
         elif not head.startswith(b"GET "):
             self._hand_over(self._http(), head)
         elif _is_websocket_upgrade(head[:end]):
-            self._hand_over(WebSocketProtocol(**self._args, _loop=self._loop), head)
+            self._hand_over(self.ws_class(**self._args, _loop=self._loop), head)
         else:
             self._hand_over(self._http(), head)
 
@@ -131,9 +133,14 @@ def _is_websocket_upgrade(head: bytes) -> bool:
     return False
 
 
-def front_for(http: Any, header_timeout: float = DEFAULT_HEADER_TIMEOUT) -> type[FrontProtocol]:
-    """A :class:`FrontProtocol` handing HTTP to uvicorn's ``http`` protocol (name or class),
-    closing a connection whose first request head takes longer than ``header_timeout``."""
+def front_for(
+    http: Any,
+    header_timeout: float = DEFAULT_HEADER_TIMEOUT,
+    ws: type[WebSocketProtocol] = WebSocketProtocol,
+) -> type[FrontProtocol]:
+    """A :class:`FrontProtocol` handing HTTP to uvicorn's ``http`` protocol (name or class)
+    and WebSocket upgrades to ``ws``, closing a connection whose first request head takes
+    longer than ``header_timeout``."""
     if isinstance(header_timeout, bool) or not isinstance(header_timeout, (int, float)):
         raise TypeError(f"header_timeout={header_timeout!r}: a number of seconds")
     if not header_timeout > 0:
@@ -143,5 +150,5 @@ def front_for(http: Any, header_timeout: float = DEFAULT_HEADER_TIMEOUT) -> type
         from uvicorn.importer import import_from_string
 
         http = import_from_string(HTTP_PROTOCOLS.get(http, http))
-    attributes = {"http_class": http, "header_timeout": float(header_timeout)}
+    attributes = {"http_class": http, "header_timeout": float(header_timeout), "ws_class": ws}
     return type("FrontProtocol", (FrontProtocol,), attributes)

@@ -10,8 +10,9 @@ plain message reader, :meth:`WebSocketProtocol.read_message`: a Socket.IO
 broadcast then writes one already framed message to each recipient's socket,
 with no task, queue or ``await`` per recipient.
 
-No extension is negotiated (the reference server's default is no
-``permessage-deflate`` either). WebSocket-level pings are not sent: Engine.IO's
+``permessage-deflate`` (RFC 7692) is negotiated only when ``serve()`` turns it on
+(:func:`protocol_for`; off by default, as in the reference server): see
+``wsserver/deflate.py``. WebSocket-level pings are not sent: Engine.IO's
 heartbeat keeps the connection alive and detects dead peers, as it does for
 the reference server.
 """
@@ -30,6 +31,7 @@ from http import HTTPStatus
 from typing import Any, Callable, cast
 
 from .. import _core
+from .deflate import DeflateOptions, negotiate
 
 _OPEN, _CLOSING, _CLOSED = 1, 2, 3
 #: Queued incoming messages above which reading from the socket pauses.
@@ -60,6 +62,10 @@ class _Disconnect:
 class WebSocketProtocol(asyncio.Protocol):
     """A uvicorn WebSocket protocol (``uvicorn.Config(ws=WebSocketProtocol)``)."""
 
+    #: The server's compressor when ``permessage-deflate`` is on (set on the subclass
+    #: :func:`protocol_for` makes); ``None``: the extension is not negotiated.
+    server_deflater: _core.WsDeflater | None = None
+
     def __init__(
         self,
         config: Any,
@@ -79,6 +85,8 @@ class WebSocketProtocol(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.scope: dict[str, Any] = {}
         self._reader = _core.WsReader(config.ws_max_size)
+        #: The compressor, once this connection has negotiated ``permessage-deflate``.
+        self.deflater: _core.WsDeflater | None = None
         self._key = b""
         self._accepted = False
         self._state = 0  # 0 until the handshake is answered, then _OPEN, _CLOSING, _CLOSED
@@ -251,11 +259,28 @@ class WebSocketProtocol(asyncio.Protocol):
             self._respond(status, extra, reason.encode())
             return
         self._key = values[b"sec-websocket-key"]
+        if self.server_deflater is not None:
+            self._negotiate_deflate(headers)
         if rest:
             self.data_received(rest)
         task = self.loop.create_task(self._run_asgi())
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
+
+    def _negotiate_deflate(self, headers: list[tuple[bytes, bytes]]) -> None:
+        """Accept the client's first acceptable ``permessage-deflate`` offer, if any: its
+        reader inflates, its messages may be compressed, the 101 answer says so."""
+        offers = [value for name, value in headers if name == b"sec-websocket-extensions"]
+        agreement = negotiate(offers) if offers else None
+        if agreement is None:
+            return
+        self._reader = _core.WsReader(
+            self.config.ws_max_size,
+            deflate=True,
+            no_context_takeover=agreement.client_no_context_takeover,
+        )
+        self.deflater = self.server_deflater
+        self._accept_headers.append((b"sec-websocket-extensions", agreement.response))
 
     async def _run_asgi(self) -> None:
         try:
@@ -359,11 +384,12 @@ class WebSocketProtocol(asyncio.Protocol):
         if kind == "websocket.send":
             if self._drained is not None:
                 await self._drained
+            frame = _ws_frame if self.deflater is None else self.deflater.frame
             data = message.get("bytes")
             if data is not None:
-                self._send_frame(_ws_frame(_BINARY, data))
+                self._send_frame(frame(_BINARY, data))
             elif message.get("text") is not None:
-                self._send_frame(_ws_frame(_TEXT, message["text"]))
+                self._send_frame(frame(_TEXT, message["text"]))
         elif kind == "websocket.close":
             self.close(int(message.get("code") or 1000), message.get("reason") or "")
         else:
@@ -399,11 +425,18 @@ class WebSocketProtocol(asyncio.Protocol):
         """Cut the connection off once more than ``limit`` bytes wait for the peer."""
         self._write_limit = limit
 
-    def write_now(self, data: str | bytes) -> bool:
-        """Send one message (text for ``str``) without awaiting; ``False`` once closing."""
+    def write_now(self, data: str | bytes, compress: bool = True) -> bool:
+        """Send one message (text for ``str``) without awaiting; ``False`` once closing.
+        With ``permessage-deflate`` negotiated, the message is compressed when it reaches
+        the threshold, unless ``compress`` is false."""
         if self._state != _OPEN:
             return False
-        self._send_frame(_ws_frame(_TEXT if data.__class__ is str else _BINARY, data))
+        opcode = _TEXT if data.__class__ is str else _BINARY
+        deflater = self.deflater
+        if deflater is None or not compress:
+            self._send_frame(_ws_frame(opcode, data))
+        else:
+            self._send_frame(deflater.frame(opcode, data))
         return True
 
     def write_frames(self, frames: bytes) -> bool:
@@ -624,6 +657,15 @@ def _tokens(value: bytes) -> list[bytes]:
 def _client(scope: dict[str, Any]) -> str:
     client = scope.get("client")
     return f"{client[0]}:{client[1]}" if client else ""
+
+
+def protocol_for(deflate: DeflateOptions | None) -> type[WebSocketProtocol]:
+    """The protocol class for ``serve(per_message_deflate=...)``: with settings, a subclass
+    that negotiates ``permessage-deflate`` and compresses with one shared compressor."""
+    if deflate is None:
+        return WebSocketProtocol
+    deflater = _core.WsDeflater(level=deflate.level, threshold=deflate.threshold)
+    return type("WebSocketProtocol", (WebSocketProtocol,), {"server_deflater": deflater})
 
 
 def direct_writer(ws: Any) -> WebSocketProtocol | None:
