@@ -22,13 +22,22 @@ import asyncio
 import inspect
 from asyncio import tasks as _tasks
 from collections.abc import Awaitable
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable, Protocol
 
-if TYPE_CHECKING:
-    from ..wsserver import WebSocketProtocol
-    from .socket import EngineSocket
+from ..wsserver import WebSocketProtocol
 
 Nowait = Callable[[str, "str | bytes"], "Awaitable[None] | None"]
+
+
+class Session(Protocol):
+    """The Engine.IO session, as its reader uses it (``EngineSocket`` meets it)."""
+
+    sid: str
+    server: Any
+    closed: bool
+
+    async def receive_encoded(self, data: str) -> bool: ...
+
 
 #: What :meth:`DirectReader._step` returns when the session is to stop reading.
 _STOP: Any = object()
@@ -41,7 +50,7 @@ TAKES_NOW = _enter_task is not None and _leave_task is not None
 class DirectReader:
     """The reader of one session on a direct WebSocket."""
 
-    def __init__(self, session: EngineSocket, protocol: WebSocketProtocol, nowait: Nowait) -> None:
+    def __init__(self, session: Session, protocol: WebSocketProtocol, nowait: Nowait) -> None:
         self._session = session
         self._protocol = protocol
         self._nowait = nowait
