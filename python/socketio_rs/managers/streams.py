@@ -476,6 +476,7 @@ class AsyncRedisStreamsManager(AsyncManager):
         namespace = namespace or "/"
         room = to or room
         volatile = bool(kwargs.get("volatile", False))
+        compress = bool(kwargs.get("compress", True))
         if kwargs.get("ignore_queue"):
             await super().emit(
                 event,
@@ -486,7 +487,7 @@ class AsyncRedisStreamsManager(AsyncManager):
                 callback=callback,
                 except_rooms=kwargs.get("except_rooms"),
                 volatile=volatile,
-                compress=kwargs.get("compress", True),
+                compress=compress,
             )
             return
         rooms = (
@@ -509,7 +510,8 @@ class AsyncRedisStreamsManager(AsyncManager):
                 skip_sid,
                 callback,
                 except_rooms,
-                compress=kwargs.get("compress", True),
+                volatile=volatile,
+                compress=compress,
             )
             await self._ask_acks(namespace, opts, event, args, callback)
             return
@@ -531,7 +533,7 @@ class AsyncRedisStreamsManager(AsyncManager):
             except_rooms,
             offset,
             volatile=volatile,
-            compress=kwargs.get("compress", True),
+            compress=compress,
         )
 
     async def request_acks(
