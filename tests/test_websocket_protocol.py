@@ -326,6 +326,39 @@ async def test_serve_runs_an_app_until_interrupted(tmp_path: Any, loop: str) -> 
         assert proc.wait(WAIT) == 0
 
 
+async def test_serve_runs_workers(tmp_path: Any) -> None:
+    """``workers=2`` (and ``reload=True``) make uvicorn pickle its config, serve()'s protocol
+    classes with their settings included, into the processes it spawns."""
+    (tmp_path / "workers_app.py").write_text(
+        "import socketio_rs\n"
+        "sio = socketio_rs.AsyncServer(async_mode='asgi')\n"
+        "@sio.event\n"
+        "async def echo(sid, data):\n"
+        "    return data\n"
+        "app = socketio_rs.ASGIApp(sio)\n"
+    )
+    port = free_port()
+    code = (
+        f"import socketio_rs; socketio_rs.serve('workers_app:app', port={port}, workers=2,"
+        " log_level='warning', header_timeout=5, per_message_deflate=True)"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=tmp_path)
+    try:
+        for _ in range(2):  # two connections, likely on both workers
+            c = client()
+            for _ in range(300):
+                with contextlib.suppress(Exception):
+                    await c.connect(f"http://{HOST}:{port}", transports=["websocket"])
+                    break
+                await asyncio.sleep(0.05)
+            assert c.connected
+            assert await c.call("echo", "hi", timeout=WAIT) == "hi"
+            await close_client(c)
+    finally:
+        proc.send_signal(2)
+        assert proc.wait(WAIT) == 0
+
+
 async def test_front_takes_a_request_head_split_in_pieces() -> None:
     """The first request may arrive a few bytes at a time (FrontProtocol buffers it)."""
     async with served(echo_app) as address:

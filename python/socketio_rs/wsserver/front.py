@@ -26,6 +26,7 @@ import asyncio
 import logging
 from typing import Any, cast
 
+from .configured import configured
 from .protocol import WebSocketProtocol
 
 logger = logging.getLogger("uvicorn.error")
@@ -151,4 +152,4 @@ def front_for(
 
         http = import_from_string(HTTP_PROTOCOLS.get(http, http))
     attributes = {"http_class": http, "header_timeout": float(header_timeout), "ws_class": ws}
-    return type("FrontProtocol", (FrontProtocol,), attributes)
+    return configured(FrontProtocol, attributes, front_for, http, header_timeout, ws)

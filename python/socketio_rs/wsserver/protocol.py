@@ -31,6 +31,7 @@ from http import HTTPStatus
 from typing import Any, Callable, cast
 
 from .. import _core
+from .configured import configured
 from .deflate import DeflateOptions, negotiate
 
 _OPEN, _CLOSING, _CLOSED = 1, 2, 3
@@ -665,7 +666,7 @@ def protocol_for(deflate: DeflateOptions | None) -> type[WebSocketProtocol]:
     if deflate is None:
         return WebSocketProtocol
     deflater = _core.WsDeflater(level=deflate.level, threshold=deflate.threshold)
-    return type("WebSocketProtocol", (WebSocketProtocol,), {"server_deflater": deflater})
+    return configured(WebSocketProtocol, {"server_deflater": deflater}, protocol_for, deflate)
 
 
 def direct_writer(ws: Any) -> WebSocketProtocol | None:
