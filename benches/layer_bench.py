@@ -42,7 +42,7 @@ async def _drive(op: str, count: int) -> float:
     sio = socketio_rs.AsyncServer(async_mode="asgi")
     frames = []
     sio.eio.enqueue = lambda sid, pkt: frames.append(pkt) or True
-    sio.eio.send_messages = lambda sid, messages: frames.extend(messages)
+    sio.eio.send_messages = lambda sid, messages, compress=True: frames.extend(messages)
     sio.eio.transport = lambda sid: "websocket"
 
     @sio.on("echo")

@@ -8,6 +8,7 @@ import functools
 import inspect
 import logging
 from collections.abc import Coroutine
+from types import CoroutineType
 from typing import Any, Callable, Protocol
 
 from .. import _eager
@@ -173,7 +174,7 @@ class Dispatcher:
             if ack_id is None
             else functools.partial(self._ack, client, pkt.nsp, ack_id)
         )
-        if inspect.iscoroutine(result):
+        if isinstance(result, CoroutineType):
             _eager.start(result, done, self._handler_failed)
         elif inspect.isawaitable(result):
             _eager.start(_eager.await_(result), done, self._handler_failed)

@@ -42,7 +42,10 @@ class HandlerTable:
     def resolve(self, event: Any, namespace: str, args: tuple[Any, ...]) -> Any:
         """Call the handler of ``event``; its result, possibly a coroutine, or
         :attr:`not_handled`."""
-        handler, args = self.event_handler(event, namespace, args)
+        ns_handlers = self.handlers.get(namespace)
+        handler = None if ns_handlers is None else ns_handlers.get(event)
+        if handler is None:  # not the event's own handler: python-socketio's whole lookup
+            handler, args = self.event_handler(event, namespace, args)
         if handler is not None:
             return handler(*args)
         ns_handler, args = self.namespace_handler(namespace, args)
