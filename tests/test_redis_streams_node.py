@@ -183,7 +183,12 @@ async def test_a_client_is_recovered_across_node_and_socketio_rs(
         seen.setdefault(kind, []).append(details)
     assert "error" not in seen, transcript
     [[first_id, _]] = seen["first"]
-    check_ticks(seen, count)
+    # Recovered by Node, a client may get a few ticks twice when ticks are still being
+    # published: the adapter's restoreSession (0.3.1) replays the stream up to its end while
+    # its reading loop, which has not reached that end yet, delivers the same entries to the
+    # rooms the socket has just joined again. Node's behaviour, not ours: on socketio-rs the
+    # replay and the live broadcasts are deduplicated, and every tick arrives once.
+    check_ticks(seen, count, replays=direction == "rs-to-node")
     assert all(again == [first_id, True] for again in seen["again"])
     [[state]] = seen["state"]
     assert state["id"] == first_id and state["recovered"] is True
