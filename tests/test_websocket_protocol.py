@@ -293,18 +293,39 @@ def test_serve_refuses_the_options_it_sets() -> None:
         socketio_rs.serve(object(), ws_ping_interval=5)
 
 
+#: An app with an ``echo`` event, as a script's first lines.
+ECHO_SCRIPT = (
+    "import socketio_rs\n"
+    "sio = socketio_rs.AsyncServer(async_mode='asgi')\n"
+    "@sio.event\n"
+    "async def echo(sid, data):\n"
+    "    return data\n"
+    "app = socketio_rs.ASGIApp(sio)\n"
+)
+
+
+async def echo_when_up(port: int, data: Any, tries: int) -> Any:
+    """Connect to a server that is starting (``tries`` of 50 ms), call ``echo`` once."""
+    c = client()
+    for _ in range(tries):
+        with contextlib.suppress(Exception):
+            await c.connect(f"http://{HOST}:{port}", transports=["websocket"])
+            break
+        await asyncio.sleep(0.05)
+    assert c.connected
+    try:
+        return await c.call("echo", data, timeout=WAIT)
+    finally:
+        await close_client(c)
+
+
 @pytest.mark.parametrize("loop", ["asyncio", "uvloop"])
 async def test_serve_runs_an_app_until_interrupted(tmp_path: Any, loop: str) -> None:
     """On asyncio's loop and on uvloop (uvicorn's choice when installed), whose transports are
     not ``asyncio.Transport`` subclasses."""
     script = tmp_path / "app.py"
     script.write_text(
-        "import socketio_rs\n"
-        "sio = socketio_rs.AsyncServer(async_mode='asgi')\n"
-        "@sio.event\n"
-        "async def echo(sid, data):\n"
-        "    return data\n"
-        "socketio_rs.serve(socketio_rs.ASGIApp(sio), port=int(__import__('sys').argv[1]),"
+        ECHO_SCRIPT + "socketio_rs.serve(app, port=int(__import__('sys').argv[1]),"
         f" log_level='warning', loop={loop!r})\n"
     )
     port = free_port()
@@ -312,15 +333,7 @@ async def test_serve_runs_an_app_until_interrupted(tmp_path: Any, loop: str) -> 
         [sys.executable, str(script), str(port)], env={**os.environ, "PYTHONWARNINGS": "error"}
     )
     try:
-        c = client()
-        for _ in range(200):
-            with contextlib.suppress(Exception):
-                await c.connect(f"http://{HOST}:{port}", transports=["websocket"])
-                break
-            await asyncio.sleep(0.05)
-        assert c.connected
-        assert await c.call("echo", [1, "two"], timeout=WAIT) == [1, "two"]
-        await close_client(c)
+        assert await echo_when_up(port, [1, "two"], 200) == [1, "two"]
     finally:
         proc.send_signal(2)  # Ctrl-C: uvicorn shuts down cleanly
         assert proc.wait(WAIT) == 0
@@ -329,14 +342,7 @@ async def test_serve_runs_an_app_until_interrupted(tmp_path: Any, loop: str) -> 
 async def test_serve_runs_workers(tmp_path: Any) -> None:
     """``workers=2`` (and ``reload=True``) make uvicorn pickle its config, serve()'s protocol
     classes with their settings included, into the processes it spawns."""
-    (tmp_path / "workers_app.py").write_text(
-        "import socketio_rs\n"
-        "sio = socketio_rs.AsyncServer(async_mode='asgi')\n"
-        "@sio.event\n"
-        "async def echo(sid, data):\n"
-        "    return data\n"
-        "app = socketio_rs.ASGIApp(sio)\n"
-    )
+    (tmp_path / "workers_app.py").write_text(ECHO_SCRIPT)
     port = free_port()
     code = (
         f"import socketio_rs; socketio_rs.serve('workers_app:app', port={port}, workers=2,"
@@ -345,15 +351,7 @@ async def test_serve_runs_workers(tmp_path: Any) -> None:
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=tmp_path)
     try:
         for _ in range(2):  # two connections, likely on both workers
-            c = client()
-            for _ in range(300):
-                with contextlib.suppress(Exception):
-                    await c.connect(f"http://{HOST}:{port}", transports=["websocket"])
-                    break
-                await asyncio.sleep(0.05)
-            assert c.connected
-            assert await c.call("echo", "hi", timeout=WAIT) == "hi"
-            await close_client(c)
+            assert await echo_when_up(port, "hi", 300) == "hi"
     finally:
         proc.send_signal(2)
         assert proc.wait(WAIT) == 0
