@@ -500,8 +500,9 @@ class AsyncRedisStreamsManager(AsyncManager):
         flags = {"volatile": True} if volatile else {}  # Node's BroadcastFlags
         opts = {"rooms": rooms, "except": skipped + list(except_rooms or ()), "flags": flags}
         args = event_args(data)
-        if callback is not None:
-            # python-socketio's emit with a callback: every client's ack calls it.
+
+        def deliver(args: list[Any], callback: Any, offset: str | None = None) -> None:
+            """To this process's clients."""
             self.emit_local(
                 event,
                 args,
@@ -510,9 +511,14 @@ class AsyncRedisStreamsManager(AsyncManager):
                 skip_sid,
                 callback,
                 except_rooms,
+                offset,
                 volatile=volatile,
                 compress=compress,
             )
+
+        if callback is not None:
+            # python-socketio's emit with a callback: every client's ack calls it.
+            deliver(args, callback)
             await self._ask_acks(namespace, opts, event, args, callback)
             return
         packet = {"type": _EVENT, "data": [event, *args], "nsp": namespace}
@@ -523,18 +529,7 @@ class AsyncRedisStreamsManager(AsyncManager):
         if self.recovery is not None and not volatile:  # a volatile packet is never replayed
             offset = entry_id
             args = [*args, offset]
-        self.emit_local(
-            event,
-            args,
-            namespace,
-            room,
-            skip_sid,
-            None,
-            except_rooms,
-            offset,
-            volatile=volatile,
-            compress=compress,
-        )
+        deliver(args, None, offset)
 
     async def request_acks(
         self, namespace: str, targets: Targets, event: str, args: tuple[Any, ...]
