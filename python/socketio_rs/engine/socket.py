@@ -126,6 +126,9 @@ class EngineSocket(async_socket.AsyncSocket):
         self._ping_timer: asyncio.TimerHandle | None = None
         #: python-engineio's writer task, while a WebSocket without a direct write serves us.
         self._writer: asyncio.Future[None] | None = None
+        # On the instance, though it is the class's default: a broadcast reads it once per
+        # recipient, and Python 3.11 only speeds up the reading of instance attributes.
+        self.own_framing = type(self).own_framing
 
     # The WebSocket transport flips ``upgrading`` where the upgrade starts and where it ends;
     # a property lets its end release the pending polling GET.

@@ -21,8 +21,10 @@ class Configured(type):
 
 
 def configured(base: T, attributes: dict[str, Any], make: Callable[..., Any], *args: Any) -> T:
-    """A subclass of ``base`` with ``attributes``, pickled as ``make(*args)``."""
-    cls = Configured(base.__name__, (base,), {**attributes, "__module__": base.__module__})
+    """A subclass of ``base`` with ``attributes``, pickled as ``make(*args)``; it adds no
+    instance attributes, so it keeps ``base``'s slots without an instance dict."""
+    namespace = {**attributes, "__module__": base.__module__, "__slots__": ()}
+    cls = Configured(base.__name__, (base,), namespace)
     cls.__recipe__ = (make, args)
     return cls  # type: ignore[return-value]
 
