@@ -1,0 +1,120 @@
+"""serve()'s cost per broadcast delivery, in CPU instructions, over real sockets.
+
+Usage: ``python benches/delivery_bench.py [--baseline DIR] [--requests N]``
+(``make bench-delivery``).
+
+The end-to-end benchmark's application (``benches/e2e/app.py``) runs on ``serve()`` under
+valgrind's ``callgrind``; ``benches/e2e/fixed_bcast.mjs`` connects 200 official JS clients
+and asks for a fixed number of broadcasts of ``tick`` to all of them (10 per request), then
+waits until every client got every one. A delivery's count is the difference between a run
+with ``N`` requests and a run with none, divided by the deliveries: the whole path of a
+broadcast in the server process (the handler, the manager, framing, the per-connection
+write path, the event loop, uvloop) without the kernel. Under valgrind the server is slow
+and the clients keep up, so writes carry fewer messages each than at full speed; the count
+is for comparing trees, which see the same conditions, and it repeats to well under 1%
+where ``make bench-e2e``'s bcast200 row swings by 10%.
+
+``--baseline DIR`` runs the same against another ``python/`` tree (a ``git worktree`` of an
+earlier commit with this one's compiled module copied in, or built with ``maturin``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+E2E = HERE / "e2e"
+CLIENTS = 200
+BURST = 10  # broadcasts per request, as fixed_bcast.mjs asks
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_listening(port: int, server: subprocess.Popen[bytes], timeout: float = 240) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit("the server ended before listening")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.5)
+    raise SystemExit("the server did not listen in time")
+
+
+def instructions(tree: str, requests: int) -> int:
+    """The server process's instruction count for a run of ``requests`` requests."""
+    port = _free_port()
+    env = dict(os.environ, PYTHONHASHSEED="0", PYTHONPATH=tree)
+    with tempfile.TemporaryDirectory() as tmp:
+        log = os.path.join(tmp, "log")
+        cmd = [
+            "valgrind",
+            "--tool=callgrind",
+            f"--callgrind-out-file={tmp}/out",
+            f"--log-file={log}",
+            sys.executable,
+            str(E2E / "app.py"),
+            "--impl",
+            "socketio_rs",
+            "--stack",
+            "serve",
+            "--port",
+            str(port),
+        ]
+        server = subprocess.Popen(cmd, env=env, cwd=E2E, stdout=subprocess.DEVNULL)
+        try:
+            _wait_listening(port, server)
+            url = f"http://127.0.0.1:{port}"
+            load = ["node", str(E2E / "fixed_bcast.mjs"), url, str(CLIENTS), str(requests)]
+            out = subprocess.run(load, cwd=E2E, check=True, capture_output=True, text=True)
+            expected = CLIENTS * BURST * requests
+            if f"received {expected} of {expected}" not in out.stdout:
+                raise SystemExit(f"deliveries missing: {out.stdout.strip()}")
+        finally:
+            server.send_signal(2)  # SIGINT: uvicorn stops, callgrind writes its counts
+            server.wait(120)
+        with open(log) as f:
+            match = re.search(r"Collected : (\d+)", f.read())
+    if match is None:
+        raise SystemExit("callgrind reported no instruction count")
+    return int(match.group(1))
+
+
+def per_delivery(tree: str, requests: int) -> float:
+    deliveries = CLIENTS * BURST * requests
+    return (instructions(tree, requests) - instructions(tree, 0)) / deliveries
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--baseline", help="another python/ tree to compare with")
+    parser.add_argument("--requests", type=int, default=100, help="requests of 10 broadcasts")
+    args = parser.parse_args()
+    if shutil.which("valgrind") is None:
+        raise SystemExit("valgrind is needed (tools/ensure-valgrind.sh)")
+    current = per_delivery(str(HERE.parent / "python"), args.requests)
+    line = f"serve() broadcast: {current:.0f} instructions per delivery ({CLIENTS} clients)"
+    if args.baseline:
+        base = per_delivery(os.path.abspath(args.baseline), args.requests)
+        line += f"; baseline {base:.0f}, ratio {current / base:.3f}"
+    print(line)
+
+
+if __name__ == "__main__":
+    main()
