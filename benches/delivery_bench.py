@@ -1,18 +1,23 @@
-"""serve()'s cost per broadcast delivery, in CPU instructions, over real sockets.
+"""serve()'s cost per message, in CPU instructions, over real sockets.
 
 Usage: ``python benches/delivery_bench.py [--baseline DIR] [--requests N]``
 (``make bench-delivery``).
 
 The end-to-end benchmark's application (``benches/e2e/app.py``) runs on ``serve()`` under
-valgrind's ``callgrind``; ``benches/e2e/fixed_bcast.mjs`` connects 200 official JS clients
-and asks for a fixed number of broadcasts of ``tick`` to all of them (10 per request), then
-waits until every client got every one. A delivery's count is the difference between a run
-with ``N`` requests and a run with none, divided by the deliveries: the whole path of a
-broadcast in the server process (the handler, the manager, framing, the per-connection
-write path, the event loop, uvloop) without the kernel. Under valgrind the server is slow
-and the clients keep up, so writes carry fewer messages each than at full speed; the count
-is for comparing trees, which see the same conditions, and it repeats to well under 1%
-where ``make bench-e2e``'s bcast200 row swings by 10%.
+valgrind's ``callgrind``, and ``benches/e2e/fixed_load.mjs`` gives it a fixed amount of work
+from official JS clients:
+
+- ``bcast``: 200 clients, and a fixed number of broadcasts of ``tick`` to all of them (10 per
+  request); the count is per delivery;
+- ``echo``: 50 clients, each sending a fixed number of acked ``echo`` events with 8 in
+  flight (bench-e2e's echo50); the count is per event and its ack.
+
+A count is the difference between a run with ``N`` requests and a run with none, divided by
+the messages: the whole path in the server process (reading, decoding, dispatch, the
+handler, the manager, framing, the write path, the event loop, uvloop) without the kernel.
+Under valgrind the server is slow and the clients keep up, so reads and writes carry fewer
+messages each than at full speed; the count is for comparing trees, which see the same
+conditions, and it repeats to well under 1% where ``make bench-e2e``'s rows swing by 10%.
 
 ``--baseline DIR`` runs the same against another ``python/`` tree (a ``git worktree`` of an
 earlier commit with this one's compiled module copied in, or built with ``maturin``).
@@ -33,8 +38,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 E2E = HERE / "e2e"
-CLIENTS = 200
-BURST = 10  # broadcasts per request, as fixed_bcast.mjs asks
+#: op: (clients, messages per request), as fixed_load.mjs does it
+OPS = {"bcast": (200, 10 * 200), "echo": (50, 50)}
 
 
 def _free_port() -> int:
@@ -55,8 +60,8 @@ def _wait_listening(port: int, server: subprocess.Popen[bytes], timeout: float =
     raise SystemExit("the server did not listen in time")
 
 
-def instructions(tree: str, requests: int) -> int:
-    """The server process's instruction count for a run of ``requests`` requests."""
+def instructions(tree: str, op: str, requests: int) -> int:
+    """The server process's instruction count for a run of ``requests`` requests of ``op``."""
     port = _free_port()
     env = dict(os.environ, PYTHONHASHSEED="0", PYTHONPATH=tree)
     with tempfile.TemporaryDirectory() as tmp:
@@ -79,9 +84,10 @@ def instructions(tree: str, requests: int) -> int:
         try:
             _wait_listening(port, server)
             url = f"http://127.0.0.1:{port}"
-            load = ["node", str(E2E / "fixed_bcast.mjs"), url, str(CLIENTS), str(requests)]
+            clients, per_request = OPS[op]
+            load = ["node", str(E2E / "fixed_load.mjs"), url, op, str(clients), str(requests)]
             out = subprocess.run(load, cwd=E2E, check=True, capture_output=True, text=True)
-            expected = CLIENTS * BURST * requests
+            expected = per_request * requests
             if f"received {expected} of {expected}" not in out.stdout:
                 raise SystemExit(f"deliveries missing: {out.stdout.strip()}")
         finally:
@@ -94,9 +100,9 @@ def instructions(tree: str, requests: int) -> int:
     return int(match.group(1))
 
 
-def per_delivery(tree: str, requests: int) -> float:
-    deliveries = CLIENTS * BURST * requests
-    return (instructions(tree, requests) - instructions(tree, 0)) / deliveries
+def per_message(tree: str, op: str, requests: int) -> float:
+    messages = OPS[op][1] * requests
+    return (instructions(tree, op, requests) - instructions(tree, op, 0)) / messages
 
 
 def main() -> None:
@@ -104,16 +110,20 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--baseline", help="another python/ tree to compare with")
-    parser.add_argument("--requests", type=int, default=100, help="requests of 10 broadcasts")
+    parser.add_argument("--requests", type=int, default=100, help="bcast: 10 broadcasts each")
+    parser.add_argument("--ops", default="bcast,echo", help="comma-separated: bcast, echo")
     args = parser.parse_args()
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind is needed (tools/ensure-valgrind.sh)")
-    current = per_delivery(str(HERE.parent / "python"), args.requests)
-    line = f"serve() broadcast: {current:.0f} instructions per delivery ({CLIENTS} clients)"
-    if args.baseline:
-        base = per_delivery(os.path.abspath(args.baseline), args.requests)
-        line += f"; baseline {base:.0f}, ratio {current / base:.3f}"
-    print(line)
+    print("serve(), instructions per message (callgrind; the server process, not the kernel)")
+    for op in args.ops.split(","):
+        current = per_message(str(HERE.parent / "python"), op, args.requests)
+        what = "delivery, 200 clients" if op == "bcast" else "event and ack, 50 clients"
+        line = f"  {op:6s} {current:9.0f}  per {what}"
+        if args.baseline:
+            base = per_message(os.path.abspath(args.baseline), op, args.requests)
+            line += f"; baseline {base:.0f}, ratio {current / base:.3f}"
+        print(line, flush=True)
 
 
 if __name__ == "__main__":

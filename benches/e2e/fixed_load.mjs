@@ -1,16 +1,22 @@
-// A fixed amount of broadcast work, for benches/delivery_bench.py: `clients` official
-// socket.io-client connections on `/` over WebSocket, and one on `/ctl` that asks `requests`
-// times, one after another, for 10 broadcasts of `tick` to all of them (app.py's `bcast`).
-// It waits until every client got every tick (or 10 minutes), prints
-// "received <got> of <expected>" and exits.
+// A fixed amount of work, for benches/delivery_bench.py, from official socket.io-client
+// connections on `/` over WebSocket:
 //
-//   node fixed_bcast.mjs <url> <clients> <requests>
+//   node fixed_load.mjs <url> bcast <clients> <requests>
+//     one more client on `/ctl` asks `requests` times, one after another, for 10 broadcasts
+//     of `tick` to all of them (app.py's `bcast`); done when every client got every tick;
+//   node fixed_load.mjs <url> echo <clients> <requests>
+//     each client sends `requests` acked `echo` events, 8 in flight (bench-e2e's echo50);
+//     done when every ack came back.
+//
+// It prints "received <got> of <expected>" (ticks or acks) and exits; it gives up after
+// 10 minutes.
 import { io } from "socket.io-client";
 
-const [url, clientsArg, requestsArg] = process.argv.slice(2);
+const [url, kind, clientsArg, requestsArg] = process.argv.slice(2);
 const clients = Number(clientsArg);
 const requests = Number(requestsArg);
 const BURST = 10;
+const INFLIGHT = 8;
 const options = { transports: ["websocket"], forceNew: true };
 
 let received = 0;
@@ -25,17 +31,38 @@ for (let i = 0; i < clients; i++) {
   connects.push(new Promise((resolve) => socket.on("connect", resolve)));
 }
 await Promise.all(connects);
-const ctl = io(url + "/ctl", options);
-await new Promise((resolve) => ctl.on("connect", resolve));
-for (let i = 0; i < requests; i++) {
-  await new Promise((resolve) => ctl.emit("bcast", BURST, "hello, everyone", resolve));
+
+let expected;
+if (kind === "bcast") {
+  const ctl = io(url + "/ctl", options);
+  await new Promise((resolve) => ctl.on("connect", resolve));
+  for (let i = 0; i < requests; i++) {
+    await new Promise((resolve) => ctl.emit("bcast", BURST, "hello, everyone", resolve));
+  }
+  ctl.close();
+  expected = requests * BURST * clients;
+} else if (kind === "echo") {
+  expected = requests * clients;
+  for (const socket of sockets) {
+    let sent = 0;
+    const send = () => {
+      if (sent >= requests) return;
+      sent++;
+      socket.emit("echo", { n: sent, text: "hello" }, () => {
+        received++;
+        send();
+      });
+    };
+    for (let i = 0; i < INFLIGHT; i++) send();
+  }
+} else {
+  console.error(`unknown kind ${kind}`);
+  process.exit(2);
 }
-const expected = requests * BURST * clients;
 const deadline = Date.now() + 600_000;
 while (received < expected && Date.now() < deadline) {
   await new Promise((resolve) => setTimeout(resolve, 50));
 }
 console.log(`received ${received} of ${expected}`);
 for (const socket of sockets) socket.close();
-ctl.close();
 process.exit(0);
