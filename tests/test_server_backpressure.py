@@ -51,6 +51,9 @@ def flood_app(seen: Inbox, **options: Any) -> Any:
                 await asyncio.sleep(0)  # as any real loop would, between batches
         seen.put("flood-done", sid)
 
+    class_based = socketio_rs.AsyncNamespace("/class")
+    sio.register_namespace(class_based)
+
     @sio.event
     async def vflood(sid: str, count: int, style: str) -> None:
         socket = sio.of("/").sockets.get(sid)
@@ -59,6 +62,10 @@ def flood_app(seen: Inbox, **options: Any) -> Any:
                 break
             if style == "python":
                 await sio.emit("blob", BLOB, to=sid, volatile=True)
+            elif style == "send":  # a "message" event
+                await sio.send(BLOB, to=sid, volatile=True)
+            elif style == "class":
+                await class_based.emit("blob", BLOB, to=sid, namespace="/", volatile=True)
             elif style == "operator":
                 await sio.volatile.to(sid).emit("blob", BLOB)
             else:
@@ -273,7 +280,10 @@ def test_the_cap_is_checked() -> None:
     assert socketio_rs.AsyncServer().eio.max_write_buffer_size == CAP
 
 
-@pytest.mark.parametrize("style", ["python", "operator", "socket"])
+VOLATILE_STYLES = ["python", "send", "class", "operator", "socket"]
+
+
+@pytest.mark.parametrize("style", VOLATILE_STYLES)
 async def test_volatile_emits_to_a_client_that_does_not_read_are_dropped(style: str) -> None:
     # 400 MB of volatile emits: once the client's transport is full they are dropped, so the
     # cap is never reached and the client stays connected.
@@ -306,12 +316,12 @@ async def test_a_volatile_emit_reaches_a_polling_client_only_while_it_polls() ->
         assert got == '42["v",1]\x1e42["n",1]'
 
 
-@pytest.mark.parametrize("style", ["python", "operator", "socket"])
+@pytest.mark.parametrize("style", VOLATILE_STYLES)
 async def test_volatile_emits_reach_a_client_that_reads(style: str) -> None:
     seen = Inbox()
     async with serve(flood_app(seen)) as url, connected(url, ["websocket"]) as c:
         got: list[str] = []
-        c.on("blob", got.append)
+        c.on("message" if style == "send" else "blob", got.append)
         await c.emit("vflood", (20, style))  # 20 KB: under any transport's high-water mark
         await seen.first("flood-done")
         deadline = time.monotonic() + WAIT

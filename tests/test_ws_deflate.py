@@ -200,11 +200,17 @@ async def test_compressed_both_ways_compress_false_and_shared_broadcast_frames()
         await socket.compress(False).emit("plain", BIG)
         await socket.emit("small", "s")
 
+    class_based = socketio_rs.AsyncNamespace("/class")
+    sio.register_namespace(class_based)
+
     @sio.event
     async def shout(sid: str, text: str) -> None:
         await sio.emit("all", text)
         await sio.compress(False).emit("all", text)
         await sio.emit("all", text, compress=False)
+        await class_based.emit("all", text, namespace="/", compress=False)
+        await class_based.send(text, namespace="/", compress=False)
+        await sio.send(text, compress=False)
 
     async with served(socketio_rs.ASGIApp(sio)) as address:
         a, b = await RawClient.open(address), await RawClient.open(address)
@@ -220,8 +226,10 @@ async def test_compressed_both_ways_compress_false_and_shared_broadcast_frames()
         for raw in (a, b):
             first = frames[raw] = await raw.frame()
             assert first[0] == 0xC1  # FIN, RSV1, text
-            for _ in range(2):
+            for _ in range(3):
                 assert await raw.message() == (False, event("all", BIG))
+            for _ in range(2):
+                assert await raw.message() == (False, event("message", BIG))
         # No context takeover: one compressed frame, the same for every recipient.
         assert frames[a] == frames[b]
         a.close()

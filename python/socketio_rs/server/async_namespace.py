@@ -21,6 +21,8 @@ class NamespaceServer(Protocol):
         namespace: str | None = None,
         callback: Callable[..., Any] | None = None,
         ignore_queue: bool = False,
+        volatile: bool = False,
+        compress: bool = True,
     ) -> None: ...
 
     async def send(
@@ -32,6 +34,8 @@ class NamespaceServer(Protocol):
         namespace: str | None = None,
         callback: Callable[..., Any] | None = None,
         ignore_queue: bool = False,
+        volatile: bool = False,
+        compress: bool = True,
     ) -> None: ...
 
     async def call(
@@ -110,8 +114,10 @@ class AsyncNamespace:
         namespace: str | None = None,
         callback: Callable[..., Any] | None = None,
         ignore_queue: bool = False,
+        volatile: bool = False,
+        compress: bool = True,
     ) -> None:
-        """``AsyncServer.emit`` in this namespace."""
+        """``AsyncServer.emit`` in this namespace (``volatile`` and ``compress`` as there)."""
         await self._server.emit(
             event,
             data=data,
@@ -121,6 +127,8 @@ class AsyncNamespace:
             namespace=namespace or self.namespace,
             callback=callback,
             ignore_queue=ignore_queue,
+            volatile=volatile,
+            compress=compress,
         )
 
     async def send(
@@ -132,6 +140,8 @@ class AsyncNamespace:
         namespace: str | None = None,
         callback: Callable[..., Any] | None = None,
         ignore_queue: bool = False,
+        volatile: bool = False,
+        compress: bool = True,
     ) -> None:
         """``AsyncServer.send`` in this namespace."""
         await self._server.send(
@@ -142,6 +152,8 @@ class AsyncNamespace:
             namespace=namespace or self.namespace,
             callback=callback,
             ignore_queue=ignore_queue,
+            volatile=volatile,
+            compress=compress,
         )
 
     async def call(

@@ -444,8 +444,10 @@ class AsyncServer:
         namespace: str | None = None,
         callback: Callable[..., Any] | None = None,
         ignore_queue: bool = False,
+        volatile: bool = False,
+        compress: bool = True,
     ) -> None:
-        """Emit a ``message`` event."""
+        """Emit a ``message`` event (``volatile`` and ``compress`` as :meth:`emit`'s)."""
         await self.emit(
             "message",
             data=data,
@@ -455,6 +457,8 @@ class AsyncServer:
             namespace=namespace,
             callback=callback,
             ignore_queue=ignore_queue,
+            volatile=volatile,
+            compress=compress,
         )
 
     async def call(
