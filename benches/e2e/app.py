@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import resource
 from typing import Any
 
@@ -89,6 +90,8 @@ def main() -> None:
     # (uvloop, installed by the bench extra, for all of them).
     options = {"host": args.host, "port": args.port, "log_level": "warning", "access_log": False}
     if args.stack == "serve":
+        if os.environ.get("E2E_SERVER_DEFLATE"):  # run.py --deflate
+            options["per_message_deflate"] = True
         socketio.serve(app, **options)
     else:
         import uvicorn

@@ -120,7 +120,11 @@ def run_one(name: str, scenario_name: str, args: argparse.Namespace, logs: Path)
     argv = [a.replace("{port}", str(port)) for a in SERVERS[name].argv]
     result: dict[str, Any] = {"scenario": scenario_name, "server": name, "errors": 0}
     started = time.monotonic()
-    server = Child(argv, logs / f"{scenario_name}.{name}.server.log", cwd=HERE)
+    # With --deflate the servers that can compress do: serve()'s per_message_deflate=True and
+    # Node's perMessageDeflate, both at a 1024-byte threshold (uvicorn's own WebSocket, under
+    # the ASGI columns, negotiates it whenever a client offers).
+    env = {**os.environ, "E2E_SERVER_DEFLATE": "1"} if args.deflate else None
+    server = Child(argv, logs / f"{scenario_name}.{name}.server.log", cwd=HERE, env=env)
     load: Child | None = None
     try:
         wait_listening(server, port)
@@ -250,7 +254,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=3.0, help="measurement window")
     parser.add_argument("--warmup", type=float, default=1.0, help="load before the window")
     parser.add_argument(
-        "--deflate", action="store_true", help="clients offer permessage-deflate (default: off)"
+        "--deflate",
+        action="store_true",
+        help="clients offer permessage-deflate, and serve() and Node accept it (default: off)",
     )
     parser.add_argument("--json", type=Path, default=HERE / "results" / "last.json")
     args = parser.parse_args()

@@ -8,7 +8,9 @@ const port = Number(process.argv[2]);
 const host = process.argv[3] || "127.0.0.1";
 
 const httpServer = createServer();
-const io = new Server(httpServer);
+// run.py --deflate: compress as serve() does then (messages of 1024 bytes or more).
+const deflate = process.env.E2E_SERVER_DEFLATE ? { threshold: 1024 } : false;
+const io = new Server(httpServer, { perMessageDeflate: deflate });
 
 io.on("connection", (socket) => {
   socket.on("echo", (data, ack) => ack(data));
