@@ -186,9 +186,16 @@ async def test_a_client_is_recovered_across_node_and_socketio_rs(
     # Recovered by Node, a client may get a few ticks twice when ticks are still being
     # published: the adapter's restoreSession (0.3.1) replays the stream up to its end while
     # its reading loop, which has not reached that end yet, delivers the same entries to the
-    # rooms the socket has just joined again. Node's behaviour, not ours: on socketio-rs the
-    # replay and the live broadcasts are deduplicated, and every tick arrives once.
-    check_ticks(seen, count, replays=direction == "rs-to-node")
+    # rooms the socket has just joined again. The same race loses a tick now and then on a
+    # busy machine: one published after the replay's last read and delivered by the reading
+    # loop before the socket has joined its rooms goes nowhere (seen: one tick, right after
+    # the reconnection, in 2 runs of 6 beside a benchmark). Node's behaviour, not ours: on
+    # socketio-rs the replay and the live broadcasts are deduplicated, and every tick arrives
+    # once (the node-to-rs direction, checked strictly).
+    node_recovers = direction == "rs-to-node"
+    check_ticks(
+        seen, count, replays=node_recovers, racing=(count // 5, 3) if node_recovers else (0, 0)
+    )
     assert all(again == [first_id, True] for again in seen["again"])
     [[state]] = seen["state"]
     assert state["id"] == first_id and state["recovered"] is True
