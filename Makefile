@@ -151,6 +151,11 @@ bench-layer: dev ## the Python layer's instructions per event, Node-style event 
 	tools/ensure-valgrind.sh
 	$(PY) benches/layer_bench.py $(if $(BASELINE),--baseline $(BASELINE))
 
+.PHONY: bench-connect
+bench-connect: dev ## the server's instructions per connect through uvicorn (ASGIApp) and serve(), against python-socketio (callgrind; BASELINE=<other python/ tree> for a ratio)
+	tools/ensure-valgrind.sh
+	$(PY) benches/connect_bench.py $(if $(BASELINE),--baseline $(BASELINE))
+
 .PHONY: bench-redis
 bench-redis: dev ## broadcast deliveries/s across two processes through Redis, against python-socketio
 	tools/ensure-redis.sh
