@@ -42,6 +42,7 @@ test-suite, reference section 6.3, which python-engineio alone fails):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import json
 import sys
@@ -73,13 +74,10 @@ _SECOND_WEBSOCKET = "Session already has a WebSocket"
 _UNSUPPORTED_VERSION = "Unsupported protocol version"
 
 
-def _handshake_protocol(environ: dict[str, Any]) -> int:
+def _handshake_protocol(query: dict[str, list[str]]) -> int:
     """The Engine.IO protocol a handshake asks for: 4, or 3 for any other ``EIO`` (as the
-    reference server counts it); 0 for a request within a session."""
-    query_string = environ.get("QUERY_STRING", "")
-    if "&sid=" in query_string or query_string.startswith("sid="):
-        return 0  # most requests: no parsing for them
-    query = urllib.parse.parse_qs(query_string)
+    reference server counts it); 0 for a request within a session. ``query``: the request's
+    parsed query string."""
     if "sid" in query:
         return 0
     return 4 if query.get("EIO") == ["4"] else 3
@@ -186,27 +184,82 @@ class EngineServer(engineio.AsyncServer):
             if inspect.isawaitable(environ):
                 environ = await environ
         if environ:  # the ASGI driver returns {} for a request that ended before it began
-            error = await self._check_request(environ)
+            # Parsed once here for every check and the handshake (python-engineio parses it in
+            # its handle_request, which a handshake no longer goes through).
+            query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
+            error = await self._check_request(environ, query)
             if error == _SECOND_WEBSOCKET:
                 return await self._accept_and_close(environ)
             hooks = self.hooks
             if hooks.allow_request is not None or hooks.listening("connection_error"):
-                refusal = await self._verify(environ, error is not None)
+                refusal = await self._verify(environ, query, error is not None)
                 if refusal is not None:
                     return await self._make_response(refusal, environ)
             if error is not None:
                 self._log_error_once(error, "spec-" + error)
                 return await self._make_response(self._bad_request(error), environ)
-            if environ.get("REQUEST_METHOD") == "POST" and not await self._read_post(environ):
+            method = environ.get("REQUEST_METHOD")
+            if method == "POST" and not await self._read_post(environ, query):
                 if hooks.listening("connection_error"):
                     context = {"name": "PAYLOAD_TOO_LARGE", "limit": self.max_http_buffer_size}
                     await hooks.refused(environ, engine_hooks.BAD_REQUEST, context)
                 return await self._make_response(TOO_LARGE, environ)
-            if _handshake_protocol(environ) == 3:
-                return await self._handshake_v3(environ)
+            protocol = _handshake_protocol(query)
+            if protocol == 3:
+                return await self._handshake_v3(environ, query)
+            if protocol == 4 and method == "GET":
+                return await self._handshake_v4(environ, query)
         return await super().handle_request(environ)
 
-    async def _handshake_v3(self, environ: dict[str, Any]) -> Any:
+    async def _handshake_v4(self, environ: dict[str, Any], query: dict[str, list[str]]) -> Any:
+        """An Engine.IO v4 handshake (a GET without ``sid`` asking for ``EIO=4``), answered
+        as python-engineio's ``handle_request`` answers it, step for step, from the query
+        parsed once: the transport and the version were checked on the way here."""
+        refused = await self._refuse_origin(environ)
+        if refused is not None:
+            return refused
+        jsonp_index = None
+        if "j" in query:
+            with contextlib.suppress(ValueError, KeyError, IndexError):
+                jsonp_index = int(query["j"][0])
+        transport = query.get("transport", ["polling"])[0]
+        upgrade = environ.get("HTTP_UPGRADE")
+        if "j" in query and jsonp_index is None:
+            self._log_error_once("Invalid JSONP index number", "bad-jsonp-index")
+            response = self._bad_request("Invalid JSONP index number")
+        elif transport == "polling" or (
+            transport == "websocket" and upgrade is not None and upgrade.lower() == "websocket"
+        ):
+            response = await self._handle_connect(environ, transport, jsonp_index, query=query)
+        else:
+            self._log_error_once("Invalid websocket upgrade", "bad-upgrade")
+            response = self._bad_request("Invalid websocket upgrade")
+        if not isinstance(response, dict):
+            return response
+        if self.http_compression and len(response["response"]) >= self.compression_threshold:
+            encodings = [
+                e.split(";")[0].strip() for e in environ.get("HTTP_ACCEPT_ENCODING", "").split(",")
+            ]
+            for encoding in encodings:
+                if encoding in self.compression_methods:
+                    response["response"] = getattr(self, "_" + encoding)(response["response"])
+                    response["headers"] += [("Content-Encoding", encoding)]
+                    break
+        return await self._make_response(response, environ)
+
+    async def _refuse_origin(self, environ: dict[str, Any]) -> Any:
+        """python-engineio's answer to a request whose ``Origin`` ``cors_allowed_origins``
+        refuses, or ``None``."""
+        origin = environ.get("HTTP_ORIGIN")
+        if origin and self.cors_allowed_origins != []:
+            allowed = self._cors_allowed_origins(environ)
+            if allowed is not None and origin not in allowed:
+                self._log_error_once(origin + " is not an accepted origin.", "bad-origin")
+                message = origin + " is not an accepted origin."
+                return await self._make_response(self._bad_request(message), environ)
+        return None
+
+    async def _handshake_v3(self, environ: dict[str, Any], query: dict[str, list[str]]) -> Any:
         """A handshake that is not Engine.IO v4 (the reference server takes a missing or
         other ``EIO`` as 3): refused with the reference server's answer unless
         ``allow_eio3``, else opened as a v3 session."""
@@ -215,14 +268,9 @@ class EngineServer(engineio.AsyncServer):
             if _is_upgrade_request(environ) and "asgi.send" in environ:
                 return await _refuse_upgrade(environ, _UNSUPPORTED_VERSION)
             return await self._make_response(_unsupported_version(), environ)
-        origin = environ.get("HTTP_ORIGIN")
-        if origin and self.cors_allowed_origins != []:
-            allowed = self._cors_allowed_origins(environ)
-            if allowed is not None and origin not in allowed:
-                self._log_error_once(origin + " is not an accepted origin.", "bad-origin")
-                message = origin + " is not an accepted origin."
-                return await self._make_response(self._bad_request(message), environ)
-        query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
+        refused = await self._refuse_origin(environ)
+        if refused is not None:
+            return refused
         if environ.get("REQUEST_METHOD") != "GET":
             return await self._make_response(self._bad_request("Bad handshake method"), environ)
         if "j" in query:
@@ -234,7 +282,7 @@ class EngineServer(engineio.AsyncServer):
             return await self._make_response(
                 self._bad_request("Invalid websocket upgrade"), environ
             )
-        response = await self._handle_connect(environ, transport)
+        response = await self._handle_connect(environ, transport, query=query)
         if isinstance(response, dict):
             return await self._make_response(response, environ)
         return response
@@ -268,7 +316,9 @@ class EngineServer(engineio.AsyncServer):
 
         return set_handler if handler is None else set_handler(handler)
 
-    async def _verify(self, environ: dict[str, Any], refused: bool) -> dict[str, Any] | None:
+    async def _verify(
+        self, environ: dict[str, Any], query: dict[str, list[str]], refused: bool
+    ) -> dict[str, Any] | None:
         """Tell the ``connection_error`` listeners why a request is refused, with the
         reference server's code, message and context (``refusals.py``), and ask
         ``allow_request`` about a handshake nothing else refuses. Returns the answer to
@@ -276,7 +326,6 @@ class EngineServer(engineio.AsyncServer):
         are answered by the caller or python-engineio. ``refused``: whether
         ``_check_request`` already refused the request."""
         hooks = self.hooks
-        query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
         refusal = refusals.verify(
             environ,
             query,
@@ -298,7 +347,7 @@ class EngineServer(engineio.AsyncServer):
                     "response": body.encode(),
                 }
             else:
-                protocol = _handshake_protocol(environ)
+                protocol = _handshake_protocol(query)
                 refusal = refusals.handshake(query, protocol, self.allow_eio3)
         if refusal is not None:
             await hooks.refused(environ, refusal.code, refusal.context)
@@ -349,10 +398,9 @@ class EngineServer(engineio.AsyncServer):
                     response_dict = {**response_dict, "headers": response_dict["headers"] + added}
         return await super()._make_response(response_dict, environ)
 
-    async def _read_post(self, environ: dict[str, Any]) -> bool:
+    async def _read_post(self, environ: dict[str, Any], query: dict[str, list[str]]) -> bool:
         """Read a polling POST's body within ``max_http_buffer_size`` for python-engineio;
         ``False`` (and the session closed, without waiting for the client) when it is over."""
-        query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
         sid = query.get("sid", [None])[0]
         socket = self.sockets.get(sid) if sid is not None else None
         if socket is None or not socket.connected or socket.upgraded:
@@ -367,12 +415,13 @@ class EngineServer(engineio.AsyncServer):
         environ["CONTENT_LENGTH"] = str(len(body))
         return True
 
-    async def _check_request(self, environ: dict[str, Any]) -> str | None:
+    async def _check_request(
+        self, environ: dict[str, Any], query: dict[str, list[str]]
+    ) -> str | None:
         """Why to refuse a request that python-engineio would wrongly accept, or ``None``."""
         method = environ.get("REQUEST_METHOD", "GET")
         if method == "OPTIONS":
             return None  # a CORS preflight carries no Engine.IO request; python-engineio answers
-        query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
         transport = query.get("transport", [None])[0]
         if transport not in self.transports:
             return "Invalid transport"
@@ -409,18 +458,25 @@ class EngineServer(engineio.AsyncServer):
         return await websocket_class(_close_websocket, self)(environ)
 
     async def _handle_connect(
-        self, environ: dict[str, Any], transport: str, jsonp_index: int | None = None
+        self,
+        environ: dict[str, Any],
+        transport: str,
+        jsonp_index: int | None = None,
+        *,
+        query: dict[str, list[str]] | None = None,
     ) -> Any:
-        """Open a session: python-engineio's handshake with our socket class and OPEN values."""
+        """Open a session: python-engineio's handshake with our socket class and OPEN values.
+        ``query``: the request's parsed query string, when the caller has it."""
+        if query is None:
+            query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
         if self.start_service_task:
             # The monitoring task also drops closed sessions from ``sockets``.
             self.start_service_task = False
             self.service_task_handle = self.start_background_task(self._service_task)
         sid: str = self.generate_id()
         socket: EngineSocket
-        if _handshake_protocol(environ) == 3:
-            b64 = "b64" in urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
-            socket = EngineSocketV3(self, sid, b64)
+        if _handshake_protocol(query) == 3:
+            socket = EngineSocketV3(self, sid, "b64" in query)
         else:
             socket = EngineSocket(self, sid)
         self.sockets[sid] = socket
