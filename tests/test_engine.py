@@ -621,3 +621,39 @@ async def test_websocket_environ_is_python_engineio_s() -> None:
         return {"type": "websocket.disconnect"}
 
     assert await websocket_environ(scope, disconnected, send) == {}
+
+
+async def test_session_fields_are_python_engineio_s() -> None:
+    """``EngineSocket`` sets python-engineio's session fields itself (without the
+    ``asyncio.Queue`` python-engineio makes and it replaces): every field python-engineio's
+    ``AsyncSocket`` has must be there, with the same starting value."""
+    from engineio.async_socket import AsyncSocket
+
+    from socketio_rs.engine import EngineSocket
+
+    eio = EngineServer(async_mode="asgi")
+    ours, theirs = EngineSocket(eio, "a"), AsyncSocket(eio, "a")
+    for name, value in vars(theirs).items():
+        if name == "queue":
+            assert isinstance(ours.queue, asyncio.Queue)
+        elif name == "last_ping":
+            assert ours.last_ping == pytest.approx(value, abs=5)
+        else:
+            assert getattr(ours, name) == value, name
+
+
+async def test_session_ids_are_python_engineio_s() -> None:
+    """``EngineServer.generate_id`` makes python-engineio's ids: 20 URL-safe base64
+    characters whose last four count up (its sequence number)."""
+    from engineio.base_server import BaseServer
+
+    eio = EngineServer(async_mode="asgi")
+    eio.sequence_number = 0xFFFFFE
+    ours = [eio.generate_id() for _ in range(3)]
+    theirs = BaseServer.generate_id(eio)
+    assert [sid[-4:] for sid in ours] == ["___-", "____", "AAAA"]
+    assert theirs[-4:] == "AAAB"  # the same counter, and the same encoding
+    for sid in [*ours, theirs]:
+        assert len(sid) == 20 and set(sid) <= set(
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+        )

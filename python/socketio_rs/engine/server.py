@@ -42,9 +42,12 @@ test-suite, reference section 6.3, which python-engineio alone fails):
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import functools
 import inspect
 import json
+import os
 import sys
 import urllib.parse
 from collections.abc import Awaitable, Iterable
@@ -81,6 +84,17 @@ def _handshake_protocol(query: dict[str, list[str]]) -> int:
     if "sid" in query:
         return 0
     return 4 if query.get("EIO") == ["4"] else 3
+
+
+def _is_coroutine_function(handler: Callable[..., Any]) -> bool:
+    """``inspect.iscoroutinefunction``, remembered for the few handlers a server has."""
+    try:
+        return _remembered_coroutine_function(handler)
+    except TypeError:  # an unhashable callable
+        return inspect.iscoroutinefunction(handler)
+
+
+_remembered_coroutine_function = functools.lru_cache(maxsize=64)(inspect.iscoroutinefunction)
 
 
 def _unsupported_version() -> dict[str, Any]:
@@ -140,6 +154,7 @@ class EngineServer(engineio.AsyncServer):
 
     # Attributes python-engineio sets without annotations, typed for mypy.
     start_service_task: bool
+    sequence_number: int
     _async: dict[str, Any]
 
     def __init__(self, *args: Any, allow_eio3: bool = False, **kwargs: Any) -> None:
@@ -511,6 +526,33 @@ class EngineServer(engineio.AsyncServer):
         if self.observer is not None:
             self.observer.sent(len(response["response"]))
         return response
+
+    def generate_id(self) -> str:
+        """A new session id, python-engineio's (12 random bytes and a 3-byte sequence number
+        in URL-safe base64) in one encoding step, where it encodes and replaces twice."""
+        sid = base64.urlsafe_b64encode(os.urandom(12) + self.sequence_number.to_bytes(3, "big"))
+        self.sequence_number = (self.sequence_number + 1) & 0xFFFFFF
+        return sid.decode()
+
+    async def _trigger_event(self, event: str, *args: Any, **kwargs: Any) -> Any:
+        """python-engineio's, for a coroutine handler awaited in place (a session's
+        ``disconnect``), without the two closures and the coroutine it adds per call."""
+        handler = self.handlers.get(event)
+        if handler is None or kwargs.get("run_async") or not _is_coroutine_function(handler):
+            return await super()._trigger_event(event, *args, **kwargs)
+        try:
+            try:
+                return await handler(*args)
+            except TypeError:
+                if event == "disconnect" and len(args) == 2:
+                    # a disconnect handler without the reason argument (python-engineio's rule)
+                    return await handler(args[0])
+                raise
+        except asyncio.CancelledError:
+            return None
+        except BaseException:  # python-engineio's bare except
+            self.logger.exception(event + " async handler error")
+            return False if event == "connect" else None
 
     async def _connect_event(self, sid: str, environ: dict[str, Any]) -> Any:
         """The ``connect`` handler's verdict, as python-engineio's ``_trigger_event`` gives it

@@ -119,9 +119,18 @@ class EngineSocket(async_socket.AsyncSocket):
     _upgrade_check: asyncio.TimerHandle | None = None
 
     def __init__(self, server: EngineHost, sid: str) -> None:
-        self._upgrading = False
-        super().__init__(server, sid)
+        # python-engineio's BaseSocket.__init__, field for field, without the asyncio.Queue it
+        # makes for the session: this session's queue is an OutgoingQueue.
+        self.server = server
+        self.sid = sid
         self.queue = OutgoingQueue(server.max_write_buffer_size, self._overflowed)
+        self.last_ping = time.time()
+        self.connected = False
+        self._upgrading = False
+        self.upgraded = False
+        self.closing = False
+        self.closed = False
+        self.session: dict[str, Any] = {}
         self._loop = asyncio.get_running_loop()
         self._ping_timer: asyncio.TimerHandle | None = None
         #: python-engineio's writer task, while a WebSocket without a direct write serves us.
