@@ -657,3 +657,26 @@ async def test_session_ids_are_python_engineio_s() -> None:
         assert len(sid) == 20 and set(sid) <= set(
             "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
         )
+
+
+@pytest.mark.parametrize(
+    "handshake",
+    [
+        {"sid": "a-b_c", "upgrades": [], "pingInterval": 25000, "pingTimeout": 20000},
+        {"sid": "x", "upgrades": ["websocket"], "pingInterval": 1, "pingTimeout": 2},
+        {"sid": 'é"\\\n', "upgrades": ["a", "b"], "pingInterval": 0, "pingTimeout": -1},
+        {"sid": "x", "upgrades": [], "pingInterval": 1.5, "pingTimeout": 2},
+        {"sid": "x", "upgrades": [], "pingInterval": True, "pingTimeout": 2},
+    ],
+)
+async def test_open_packet_payload_is_python_engineio_s(handshake: dict[str, Any]) -> None:
+    """The OPEN packet's payload, formatted by socketio-rs for the usual types, is what
+    python-engineio's ``Packet.encode`` writes (``json.dumps`` with compact separators)."""
+    from engineio import packet as eio_packet
+
+    from socketio_rs.engine.socket import _open_json
+
+    for max_payload in (1_000_000, 10**30, 1e6):
+        full = {**handshake, "maxPayload": max_payload}
+        expected = eio_packet.Packet(eio_packet.OPEN, full).encode()
+        assert eio_packet.Packet(eio_packet.OPEN, _open_json(full)).encode() == expected

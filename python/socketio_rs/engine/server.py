@@ -495,7 +495,7 @@ class EngineServer(engineio.AsyncServer):
         else:
             socket = EngineSocket(self, sid)
         self.sockets[sid] = socket
-        await socket.send(eio_packet.Packet(eio_packet.OPEN, self._handshake(sid, transport)))
+        socket.send_open(self._handshake(sid, transport))
         if self.observer is not None:
             self.observer.eio_connected(sid)
         accepted = await self._connect_event(sid, environ)
