@@ -96,9 +96,14 @@ class Dispatcher:
             return None
         if self._server.async_handlers:
             for index, pkt in enumerate(packets):
-                if pkt.type != _EVENT:
+                ptype = pkt.type
+                if ptype == _EVENT:
+                    self._handle_event_eagerly(client, pkt)
+                elif ptype == _CONNECT:
+                    # Never waits either: the join runs as its own (eager) task.
+                    flow.connect(client, pkt.nsp, pkt.data)
+                else:
                     return self._take(client, packets, index)
-                self._handle_event_eagerly(client, pkt)
                 if client.closing:
                     return None
             return None
