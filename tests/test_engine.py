@@ -600,6 +600,7 @@ async def test_websocket_environ_is_python_engineio_s() -> None:
             (b"content-length", b"0"),
             (b"x-forwarded-proto", b"https"),
             (b"x-bad", b"\xff"),
+            (b"x-\xff", b"bad name"),
         ],
     }
 
@@ -680,3 +681,19 @@ async def test_open_packet_payload_is_python_engineio_s(handshake: dict[str, Any
         full = {**handshake, "maxPayload": max_payload}
         expected = eio_packet.Packet(eio_packet.OPEN, full).encode()
         assert eio_packet.Packet(eio_packet.OPEN, _open_json(full)).encode() == expected
+
+
+async def test_query_parsing_is_parse_qs_s() -> None:
+    """The engine's query parsing (direct when nothing is escaped) is ``parse_qs``'s."""
+    import random
+    import urllib.parse
+
+    from socketio_rs.engine.server import parse_query
+
+    cases = ["", "EIO=4&transport=websocket", "EIO=4&transport=polling&t=Nx&sid=a-b_c"]
+    cases += ["a=1&a=2&b=&c", "&&=x&y=", "a==b&=&x=%41+%2B", "b64=1;c=2"]
+    rng = random.Random(11)
+    alphabet = "ab=&;%2+ é"
+    cases += ["".join(rng.choice(alphabet) for _ in range(rng.randrange(14))) for _ in range(5000)]
+    for query in cases:
+        assert parse_query(query) == urllib.parse.parse_qs(query), query
