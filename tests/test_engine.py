@@ -697,3 +697,100 @@ async def test_query_parsing_is_parse_qs_s() -> None:
     cases += ["".join(rng.choice(alphabet) for _ in range(rng.randrange(14))) for _ in range(5000)]
     for query in cases:
         assert parse_query(query) == urllib.parse.parse_qs(query), query
+
+
+@pytest.mark.parametrize(
+    ("query", "headers", "options"),
+    [
+        ("EIO=4&transport=polling&j=0", [], {}),
+        ("EIO=4&transport=polling&j=x", [], {}),
+        ("EIO=4&transport=websocket", [], {}),  # a WebSocket handshake without the upgrade
+        (
+            "EIO=4&transport=polling",
+            [(b"accept-encoding", b"gzip")],
+            {"http_compression": True, "compression_threshold": 0},
+        ),
+        (
+            "EIO=4&transport=polling",
+            [(b"origin", b"http://a")],
+            {"cors_allowed_origins": "http://b"},
+        ),
+        (
+            "EIO=4&transport=polling&t=x",
+            [(b"origin", b"http://a")],
+            {"cors_allowed_origins": "http://a", "cookie": "io"},
+        ),
+    ],
+)
+async def test_v4_handshake_answers_as_python_engineio(
+    query: str, headers: list[tuple[bytes, bytes]], options: dict[str, Any]
+) -> None:
+    """EngineServer answers a v4 handshake itself (``_handshake_v4``), from the query it
+    parsed once; the answer is python-engineio's: status, headers, body (JSONP, compression,
+    origin refusal, cookie), the session id aside."""
+    import gzip
+    import re
+
+    async def answer(server: Any) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        sent: list[dict[str, Any]] = []
+        scope = {
+            "type": "http",
+            "method": "GET",
+            "path": "/socket.io/",
+            "query_string": query.encode(),
+            "headers": [(b"host", b"127.0.0.1:9"), *headers],
+        }
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        await server.handle_request(scope, receive, send)
+        for socket in list(server.sockets.values()):
+            await socket.close(wait=False, abort=True)
+        start, body = sent[0], b"".join(m.get("body", b"") for m in sent[1:])
+        fields = list(start["headers"])
+        if (b"Content-Encoding", b"gzip") in fields:
+            body = gzip.decompress(body)
+        sid = re.compile(rb"[A-Za-z0-9_-]{20}")
+        fields = [(name, sid.sub(b"SID", value)) for name, value in fields]
+        fields = [f for f in fields if f[0].lower() != b"content-length"]  # gzip's size varies
+        # The OPEN's keys come in the reference server's order, pingInterval first.
+        body = re.sub(rb'(\\?"pingTimeout\\?":\d+),(\\?"pingInterval\\?":\d+)', rb"\2,\1", body)
+        return start["status"], sorted(fields), sid.sub(b"SID", body)
+
+    common = {"async_mode": "asgi", "monitor_clients": False, **options}
+    ours = await answer(EngineServer(**common))
+    theirs = await answer(engineio.AsyncServer(**common))
+    assert ours == theirs
+
+
+@pytest.mark.parametrize("eio", ["3", "4"])
+async def test_refused_origin_opens_no_session(eio: str) -> None:
+    """A handshake whose ``Origin`` is refused gets python-engineio's 400 and nothing else:
+    no session, no OPEN packet after the refusal."""
+    sent: list[dict[str, Any]] = []
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/socket.io/",
+        "query_string": f"EIO={eio}&transport=polling".encode(),
+        "headers": [(b"host", b"127.0.0.1:9"), (b"origin", b"http://a")],
+    }
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    eio_server = EngineServer(
+        async_mode="asgi", monitor_clients=False, allow_eio3=True, cors_allowed_origins="http://b"
+    )
+    await eio_server.handle_request(scope, receive, send)
+    assert sent[0]["status"] == 400
+    body = b"".join(m.get("body", b"") for m in sent[1:])
+    assert body == b'"http://a is not an accepted origin."'
+    assert not eio_server.sockets

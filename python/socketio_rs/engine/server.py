@@ -248,9 +248,8 @@ class EngineServer(engineio.AsyncServer):
         """An Engine.IO v4 handshake (a GET without ``sid`` asking for ``EIO=4``), answered
         as python-engineio's ``handle_request`` answers it, step for step, from the query
         parsed once: the transport and the version were checked on the way here."""
-        refused = await self._refuse_origin(environ)
-        if refused is not None:
-            return refused
+        if self._origin_refused(environ):
+            return await self._refuse_origin(environ)
         jsonp_index = None
         if "j" in query:
             with contextlib.suppress(ValueError, KeyError, IndexError):
@@ -282,15 +281,10 @@ class EngineServer(engineio.AsyncServer):
 
     async def _refuse_origin(self, environ: dict[str, Any]) -> Any:
         """python-engineio's answer to a request whose ``Origin`` ``cors_allowed_origins``
-        refuses, or ``None``."""
-        origin = environ.get("HTTP_ORIGIN")
-        if origin and self.cors_allowed_origins != []:
-            allowed = self._cors_allowed_origins(environ)
-            if allowed is not None and origin not in allowed:
-                self._log_error_once(origin + " is not an accepted origin.", "bad-origin")
-                message = origin + " is not an accepted origin."
-                return await self._make_response(self._bad_request(message), environ)
-        return None
+        refuses (:meth:`_origin_refused`)."""
+        message = environ["HTTP_ORIGIN"] + " is not an accepted origin."
+        self._log_error_once(message, "bad-origin")
+        return await self._make_response(self._bad_request(message), environ)
 
     async def _handshake_v3(self, environ: dict[str, Any], query: dict[str, list[str]]) -> Any:
         """A handshake that is not Engine.IO v4 (the reference server takes a missing or
@@ -301,9 +295,8 @@ class EngineServer(engineio.AsyncServer):
             if _is_upgrade_request(environ) and "asgi.send" in environ:
                 return await _refuse_upgrade(environ, _UNSUPPORTED_VERSION)
             return await self._make_response(_unsupported_version(), environ)
-        refused = await self._refuse_origin(environ)
-        if refused is not None:
-            return refused
+        if self._origin_refused(environ):
+            return await self._refuse_origin(environ)
         if environ.get("REQUEST_METHOD") != "GET":
             return await self._make_response(self._bad_request("Bad handshake method"), environ)
         if "j" in query:
