@@ -574,7 +574,7 @@ class EngineServer(engineio.AsyncServer):
             return None
         try:
             verdict = handler(sid, environ)
-            if inspect.isawaitable(verdict):
+            if verdict is not None and inspect.isawaitable(verdict):
                 verdict = await verdict
         except asyncio.CancelledError:
             return None

@@ -177,7 +177,11 @@ class ConnectFlow:
             manager = server.manager
             recovery = manager.recovery
             # A protocol v4 client (2.x) has no recovery: its CONNECT carries a query, not auth.
-            restored = await _restore(manager, name, auth) if client.protocol == 5 else None
+            restored = (
+                await _restore(manager, name, auth)
+                if client.protocol == 5 and recovery is not None
+                else None
+            )
             own_id = client.socket_id(name) if restored is None else restored.session.sid
             sid = await manager.pre_connect(eio_sid, name, sid=own_id)
             if sid is None:

@@ -63,7 +63,9 @@ class Dispatcher:
 
     # -- Engine.IO events -------------------------------------------------
 
-    async def eio_connect(self, eio_sid: str, environ: dict[str, Any]) -> None:
+    def eio_connect(self, eio_sid: str, environ: dict[str, Any]) -> None:
+        """A new Engine.IO connection (a plain function: it never waits, and the engine
+        calls it without a coroutine)."""
         server = self._server
         if not self._manager_initialized:
             self._manager_initialized = True
