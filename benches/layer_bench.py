@@ -54,7 +54,16 @@ async def _drive(op: str, count: int) -> float:
         return data
 
     handlers = sio.eio.handlers
-    connect, message, disconnect = handlers["connect"], handlers["message"], handlers["disconnect"]
+    connect_handler, message = handlers["connect"], handlers["message"]
+    disconnect = handlers["disconnect"]
+
+    async def connect(sid: str, environ: dict[str, object]) -> None:
+        # The engine's connect handler is a plain function (a coroutine one in older trees,
+        # which --baseline may point at).
+        pending = connect_handler(sid, environ)
+        if pending is not None:
+            await pending
+
     await connect("e1", {})
     await message("e1", "0")
     await message("e1", "0/chat,")

@@ -600,6 +600,7 @@ async def test_websocket_environ_is_python_engineio_s() -> None:
             (b"content-length", b"0"),
             (b"x-forwarded-proto", b"https"),
             (b"x-bad", b"\xff"),
+            (b"x-\xff", b"bad name"),
         ],
     }
 
@@ -621,3 +622,175 @@ async def test_websocket_environ_is_python_engineio_s() -> None:
         return {"type": "websocket.disconnect"}
 
     assert await websocket_environ(scope, disconnected, send) == {}
+
+
+async def test_session_fields_are_python_engineio_s() -> None:
+    """``EngineSocket`` sets python-engineio's session fields itself (without the
+    ``asyncio.Queue`` python-engineio makes and it replaces): every field python-engineio's
+    ``AsyncSocket`` has must be there, with the same starting value."""
+    from engineio.async_socket import AsyncSocket
+
+    from socketio_rs.engine import EngineSocket
+
+    eio = EngineServer(async_mode="asgi")
+    ours, theirs = EngineSocket(eio, "a"), AsyncSocket(eio, "a")
+    for name, value in vars(theirs).items():
+        if name == "queue":
+            assert isinstance(ours.queue, asyncio.Queue)
+        elif name == "last_ping":
+            assert ours.last_ping == pytest.approx(value, abs=5)
+        else:
+            assert getattr(ours, name) == value, name
+
+
+async def test_session_ids_are_python_engineio_s() -> None:
+    """``EngineServer.generate_id`` makes python-engineio's ids: 20 URL-safe base64
+    characters whose last four count up (its sequence number)."""
+    from engineio.base_server import BaseServer
+
+    eio = EngineServer(async_mode="asgi")
+    eio.sequence_number = 0xFFFFFE
+    ours = [eio.generate_id() for _ in range(3)]
+    theirs = BaseServer.generate_id(eio)
+    assert [sid[-4:] for sid in ours] == ["___-", "____", "AAAA"]
+    assert theirs[-4:] == "AAAB"  # the same counter, and the same encoding
+    for sid in [*ours, theirs]:
+        assert len(sid) == 20 and set(sid) <= set(
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+        )
+
+
+@pytest.mark.parametrize(
+    "handshake",
+    [
+        {"sid": "a-b_c", "upgrades": [], "pingInterval": 25000, "pingTimeout": 20000},
+        {"sid": "x", "upgrades": ["websocket"], "pingInterval": 1, "pingTimeout": 2},
+        {"sid": 'é"\\\n', "upgrades": ["a", "b"], "pingInterval": 0, "pingTimeout": -1},
+        {"sid": "x", "upgrades": [], "pingInterval": 1.5, "pingTimeout": 2},
+        {"sid": "x", "upgrades": [], "pingInterval": True, "pingTimeout": 2},
+    ],
+)
+async def test_open_packet_payload_is_python_engineio_s(handshake: dict[str, Any]) -> None:
+    """The OPEN packet's payload, formatted by socketio-rs for the usual types, is what
+    python-engineio's ``Packet.encode`` writes (``json.dumps`` with compact separators)."""
+    from engineio import packet as eio_packet
+
+    from socketio_rs.engine.socket import _open_json
+
+    for max_payload in (1_000_000, 10**30, 1e6):
+        full = {**handshake, "maxPayload": max_payload}
+        expected = eio_packet.Packet(eio_packet.OPEN, full).encode()
+        assert eio_packet.Packet(eio_packet.OPEN, _open_json(full)).encode() == expected
+
+
+async def test_query_parsing_is_parse_qs_s() -> None:
+    """The engine's query parsing (direct when nothing is escaped) is ``parse_qs``'s."""
+    import random
+    import urllib.parse
+
+    from socketio_rs.engine.server import parse_query
+
+    cases = ["", "EIO=4&transport=websocket", "EIO=4&transport=polling&t=Nx&sid=a-b_c"]
+    cases += ["a=1&a=2&b=&c", "&&=x&y=", "a==b&=&x=%41+%2B", "b64=1;c=2"]
+    rng = random.Random(11)
+    alphabet = "ab=&;%2+ é"
+    cases += ["".join(rng.choice(alphabet) for _ in range(rng.randrange(14))) for _ in range(5000)]
+    for query in cases:
+        assert parse_query(query) == urllib.parse.parse_qs(query), query
+
+
+@pytest.mark.parametrize(
+    ("query", "headers", "options"),
+    [
+        ("EIO=4&transport=polling&j=0", [], {}),
+        ("EIO=4&transport=polling&j=x", [], {}),
+        ("EIO=4&transport=websocket", [], {}),  # a WebSocket handshake without the upgrade
+        (
+            "EIO=4&transport=polling",
+            [(b"accept-encoding", b"gzip")],
+            {"http_compression": True, "compression_threshold": 0},
+        ),
+        (
+            "EIO=4&transport=polling",
+            [(b"origin", b"http://a")],
+            {"cors_allowed_origins": "http://b"},
+        ),
+        (
+            "EIO=4&transport=polling&t=x",
+            [(b"origin", b"http://a")],
+            {"cors_allowed_origins": "http://a", "cookie": "io"},
+        ),
+    ],
+)
+async def test_v4_handshake_answers_as_python_engineio(
+    query: str, headers: list[tuple[bytes, bytes]], options: dict[str, Any]
+) -> None:
+    """EngineServer answers a v4 handshake itself (``_handshake_v4``), from the query it
+    parsed once; the answer is python-engineio's: status, headers, body (JSONP, compression,
+    origin refusal, cookie), the session id aside."""
+    import gzip
+    import re
+
+    async def answer(server: Any) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        sent: list[dict[str, Any]] = []
+        scope = {
+            "type": "http",
+            "method": "GET",
+            "path": "/socket.io/",
+            "query_string": query.encode(),
+            "headers": [(b"host", b"127.0.0.1:9"), *headers],
+        }
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        await server.handle_request(scope, receive, send)
+        for socket in list(server.sockets.values()):
+            await socket.close(wait=False, abort=True)
+        start, body = sent[0], b"".join(m.get("body", b"") for m in sent[1:])
+        fields = list(start["headers"])
+        if (b"Content-Encoding", b"gzip") in fields:
+            body = gzip.decompress(body)
+        sid = re.compile(rb"[A-Za-z0-9_-]{20}")
+        fields = [(name, sid.sub(b"SID", value)) for name, value in fields]
+        fields = [f for f in fields if f[0].lower() != b"content-length"]  # gzip's size varies
+        # The OPEN's keys come in the reference server's order, pingInterval first.
+        body = re.sub(rb'(\\?"pingTimeout\\?":\d+),(\\?"pingInterval\\?":\d+)', rb"\2,\1", body)
+        return start["status"], sorted(fields), sid.sub(b"SID", body)
+
+    common = {"async_mode": "asgi", "monitor_clients": False, **options}
+    ours = await answer(EngineServer(**common))
+    theirs = await answer(engineio.AsyncServer(**common))
+    assert ours == theirs
+
+
+@pytest.mark.parametrize("eio", ["3", "4"])
+async def test_refused_origin_opens_no_session(eio: str) -> None:
+    """A handshake whose ``Origin`` is refused gets python-engineio's 400 and nothing else:
+    no session, no OPEN packet after the refusal."""
+    sent: list[dict[str, Any]] = []
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/socket.io/",
+        "query_string": f"EIO={eio}&transport=polling".encode(),
+        "headers": [(b"host", b"127.0.0.1:9"), (b"origin", b"http://a")],
+    }
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    eio_server = EngineServer(
+        async_mode="asgi", monitor_clients=False, allow_eio3=True, cors_allowed_origins="http://b"
+    )
+    await eio_server.handle_request(scope, receive, send)
+    assert sent[0]["status"] == 400
+    body = b"".join(m.get("body", b"") for m in sent[1:])
+    assert body == b'"http://a is not an accepted origin."'
+    assert not eio_server.sockets

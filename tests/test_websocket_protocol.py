@@ -179,6 +179,31 @@ async def test_invalid_opening_handshake(overrides: dict[str, str | None], statu
         assert b"sec-websocket-version: 13" in response.lower()
 
 
+def test_key_check_is_base64_s() -> None:
+    """The opening handshake's key check (one regular expression) accepts exactly the keys
+    ``len(base64.b64decode(key, validate=True)) == 16`` accepts (RFC 6455 4.2.1)."""
+    import binascii
+    import random
+
+    from socketio_rs.wsserver.protocol import _check_upgrade
+
+    def by_base64(key: bytes) -> bool:
+        try:
+            return len(base64.b64decode(key, validate=True)) == 16
+        except (binascii.Error, ValueError):
+            return False
+
+    valid = {b"sec-websocket-version": b"13", b"upgrade": b"websocket", b"connection": b"Upgrade"}
+    alphabet = b"AZaz09+/=-_ .\n"
+    rng = random.Random(7)
+    keys = [base64.b64encode(rng.randbytes(n)) for n in (15, 16, 17, 18) for _ in range(50)]
+    keys += [k[:i] + bytes([rng.choice(alphabet)]) + k[i + 1 :] for k in keys for i in (0, 21, 22)]
+    keys += [bytes(rng.choice(alphabet) for _ in range(n)) for n in (0, 22, 23, 24, 25)]
+    for key in keys:
+        accepted = _check_upgrade(b"GET", {**valid, b"sec-websocket-key": key}) is None
+        assert accepted == by_base64(key), key
+
+
 async def test_ping_is_answered_with_pong() -> None:
     async with served(echo_app) as address, connect(f"ws://{address}/") as ws:
         latency = await asyncio.wait_for(await ws.ping(b"abc"), WAIT)  # 5.5.2 / 5.5.3

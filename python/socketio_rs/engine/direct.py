@@ -6,7 +6,7 @@ nothing is queued, the WebSocket protocol hands the messages of each read to
 the server's synchronous first step (``EngineServer.message_nowait``), so an
 event whose handler does not wait costs no task switch, future or loop
 iteration. The first message that has to wait (an ACK whose callback is
-awaited, a CONNECT, a non-MESSAGE packet) is handed back to the reader task
+awaited, a DISCONNECT, a non-MESSAGE packet) is handed back to the reader task
 with the rest of the read, and the protocol queues what follows for it until
 the reader is idle again: the client's packets are always taken in order.
 

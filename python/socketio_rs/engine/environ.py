@@ -100,18 +100,42 @@ def _environ(scope: dict[str, Any], receive: Any, send: Any, body: Any) -> dict[
         "asgi.send": send,
         "asgi.scope": scope,
     }
+    keys = _KEYS
     for raw_name, raw_value in scope["headers"]:
+        key = keys.get(raw_name)
         try:
-            name = raw_name.upper().decode("utf-8")
+            if key is None:
+                key = _key(raw_name)
             value = raw_value.decode("utf-8")
         except UnicodeDecodeError:
             continue  # as python-engineio: a header that does not decode is skipped
-        if name == "CONTENT-TYPE":
-            environ["CONTENT_TYPE"] = value
-        elif name == "CONTENT-LENGTH":
-            environ["CONTENT_LENGTH"] = value
+        if key in _CONTENT_KEYS:
+            environ[key] = value
         else:
-            key = "HTTP_" + name.replace("-", "_")
             environ[key] = f"{environ[key]},{value}" if key in environ else value
     environ["wsgi.url_scheme"] = environ.get("HTTP_X_FORWARDED_PROTO", "http")
     return environ
+
+
+#: Header name (as received) -> environ key, for the names seen so far: the same few
+#: names come with every request.
+_KEYS: dict[bytes, str] = {}
+_MAX_KEYS = 1024
+#: The two headers python-engineio's environ keeps without ``HTTP_``; a repeated one is
+#: replaced, not joined.
+_CONTENT_KEYS = frozenset({"CONTENT_TYPE", "CONTENT_LENGTH"})
+
+
+def _key(raw_name: bytes) -> str:
+    """The environ key of header ``raw_name`` (python-engineio's), remembered; raises
+    ``UnicodeDecodeError`` for a name that is not UTF-8."""
+    name = raw_name.upper().decode("utf-8")
+    if name == "CONTENT-TYPE":
+        key = "CONTENT_TYPE"
+    elif name == "CONTENT-LENGTH":
+        key = "CONTENT_LENGTH"
+    else:
+        key = "HTTP_" + name.replace("-", "_")
+    if len(_KEYS) < _MAX_KEYS:
+        _KEYS[raw_name] = key
+    return key

@@ -42,8 +42,12 @@ test-suite, reference section 6.3, which python-engineio alone fails):
 from __future__ import annotations
 
 import asyncio
+import base64
+import contextlib
+import functools
 import inspect
 import json
+import os
 import sys
 import urllib.parse
 from collections.abc import Awaitable, Iterable
@@ -73,16 +77,42 @@ _SECOND_WEBSOCKET = "Session already has a WebSocket"
 _UNSUPPORTED_VERSION = "Unsupported protocol version"
 
 
-def _handshake_protocol(environ: dict[str, Any]) -> int:
+def parse_query(query_string: str) -> dict[str, list[str]]:
+    """``urllib.parse.parse_qs(query_string)``, taken apart directly when nothing in it is
+    escaped (no ``%`` or ``+``), as in every Engine.IO client's request: ``parse_qs``
+    unquotes each name and value through several Python calls."""
+    if "%" in query_string or "+" in query_string:
+        return urllib.parse.parse_qs(query_string)
+    query: dict[str, list[str]] = {}
+    for field in query_string.split("&"):
+        name, _, value = field.partition("=")
+        if value:  # parse_qs drops a field without "=" or with an empty value
+            values = query.get(name)
+            if values is None:
+                query[name] = [value]
+            else:
+                values.append(value)
+    return query
+
+
+def _handshake_protocol(query: dict[str, list[str]]) -> int:
     """The Engine.IO protocol a handshake asks for: 4, or 3 for any other ``EIO`` (as the
-    reference server counts it); 0 for a request within a session."""
-    query_string = environ.get("QUERY_STRING", "")
-    if "&sid=" in query_string or query_string.startswith("sid="):
-        return 0  # most requests: no parsing for them
-    query = urllib.parse.parse_qs(query_string)
+    reference server counts it); 0 for a request within a session. ``query``: the request's
+    parsed query string."""
     if "sid" in query:
         return 0
     return 4 if query.get("EIO") == ["4"] else 3
+
+
+def _is_coroutine_function(handler: Callable[..., Any]) -> bool:
+    """``inspect.iscoroutinefunction``, remembered for the few handlers a server has."""
+    try:
+        return _remembered_coroutine_function(handler)
+    except TypeError:  # an unhashable callable
+        return inspect.iscoroutinefunction(handler)
+
+
+_remembered_coroutine_function = functools.lru_cache(maxsize=64)(inspect.iscoroutinefunction)
 
 
 def _unsupported_version() -> dict[str, Any]:
@@ -142,6 +172,7 @@ class EngineServer(engineio.AsyncServer):
 
     # Attributes python-engineio sets without annotations, typed for mypy.
     start_service_task: bool
+    sequence_number: int
     _async: dict[str, Any]
 
     def __init__(self, *args: Any, allow_eio3: bool = False, **kwargs: Any) -> None:
@@ -186,27 +217,76 @@ class EngineServer(engineio.AsyncServer):
             if inspect.isawaitable(environ):
                 environ = await environ
         if environ:  # the ASGI driver returns {} for a request that ended before it began
-            error = await self._check_request(environ)
+            # Parsed once here for every check and the handshake (python-engineio parses it in
+            # its handle_request, which a handshake no longer goes through).
+            query = parse_query(environ.get("QUERY_STRING", ""))
+            error = await self._check_request(environ, query)
             if error == _SECOND_WEBSOCKET:
                 return await self._accept_and_close(environ)
             hooks = self.hooks
             if hooks.allow_request is not None or hooks.listening("connection_error"):
-                refusal = await self._verify(environ, error is not None)
+                refusal = await self._verify(environ, query, error is not None)
                 if refusal is not None:
                     return await self._make_response(refusal, environ)
             if error is not None:
                 self._log_error_once(error, "spec-" + error)
                 return await self._make_response(self._bad_request(error), environ)
-            if environ.get("REQUEST_METHOD") == "POST" and not await self._read_post(environ):
+            method = environ.get("REQUEST_METHOD")
+            if method == "POST" and not await self._read_post(environ, query):
                 if hooks.listening("connection_error"):
                     context = {"name": "PAYLOAD_TOO_LARGE", "limit": self.max_http_buffer_size}
                     await hooks.refused(environ, engine_hooks.BAD_REQUEST, context)
                 return await self._make_response(TOO_LARGE, environ)
-            if _handshake_protocol(environ) == 3:
-                return await self._handshake_v3(environ)
+            protocol = _handshake_protocol(query)
+            if protocol == 3:
+                return await self._handshake_v3(environ, query)
+            if protocol == 4 and method == "GET":
+                return await self._handshake_v4(environ, query)
         return await super().handle_request(environ)
 
-    async def _handshake_v3(self, environ: dict[str, Any]) -> Any:
+    async def _handshake_v4(self, environ: dict[str, Any], query: dict[str, list[str]]) -> Any:
+        """An Engine.IO v4 handshake (a GET without ``sid`` asking for ``EIO=4``), answered
+        as python-engineio's ``handle_request`` answers it, step for step, from the query
+        parsed once: the transport and the version were checked on the way here."""
+        if self._origin_refused(environ):
+            return await self._refuse_origin(environ)
+        jsonp_index = None
+        if "j" in query:
+            with contextlib.suppress(ValueError, KeyError, IndexError):
+                jsonp_index = int(query["j"][0])
+        transport = query.get("transport", ["polling"])[0]
+        upgrade = environ.get("HTTP_UPGRADE")
+        if "j" in query and jsonp_index is None:
+            self._log_error_once("Invalid JSONP index number", "bad-jsonp-index")
+            response = self._bad_request("Invalid JSONP index number")
+        elif transport == "polling" or (
+            transport == "websocket" and upgrade is not None and upgrade.lower() == "websocket"
+        ):
+            response = await self._handle_connect(environ, transport, jsonp_index, query=query)
+        else:
+            self._log_error_once("Invalid websocket upgrade", "bad-upgrade")
+            response = self._bad_request("Invalid websocket upgrade")
+        if not isinstance(response, dict):
+            return response
+        if self.http_compression and len(response["response"]) >= self.compression_threshold:
+            encodings = [
+                e.split(";")[0].strip() for e in environ.get("HTTP_ACCEPT_ENCODING", "").split(",")
+            ]
+            for encoding in encodings:
+                if encoding in self.compression_methods:
+                    response["response"] = getattr(self, "_" + encoding)(response["response"])
+                    response["headers"] += [("Content-Encoding", encoding)]
+                    break
+        return await self._make_response(response, environ)
+
+    async def _refuse_origin(self, environ: dict[str, Any]) -> Any:
+        """python-engineio's answer to a request whose ``Origin`` ``cors_allowed_origins``
+        refuses (:meth:`_origin_refused`)."""
+        message = environ["HTTP_ORIGIN"] + " is not an accepted origin."
+        self._log_error_once(message, "bad-origin")
+        return await self._make_response(self._bad_request(message), environ)
+
+    async def _handshake_v3(self, environ: dict[str, Any], query: dict[str, list[str]]) -> Any:
         """A handshake that is not Engine.IO v4 (the reference server takes a missing or
         other ``EIO`` as 3): refused with the reference server's answer unless
         ``allow_eio3``, else opened as a v3 session."""
@@ -215,14 +295,8 @@ class EngineServer(engineio.AsyncServer):
             if _is_upgrade_request(environ) and "asgi.send" in environ:
                 return await _refuse_upgrade(environ, _UNSUPPORTED_VERSION)
             return await self._make_response(_unsupported_version(), environ)
-        origin = environ.get("HTTP_ORIGIN")
-        if origin and self.cors_allowed_origins != []:
-            allowed = self._cors_allowed_origins(environ)
-            if allowed is not None and origin not in allowed:
-                self._log_error_once(origin + " is not an accepted origin.", "bad-origin")
-                message = origin + " is not an accepted origin."
-                return await self._make_response(self._bad_request(message), environ)
-        query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
+        if self._origin_refused(environ):
+            return await self._refuse_origin(environ)
         if environ.get("REQUEST_METHOD") != "GET":
             return await self._make_response(self._bad_request("Bad handshake method"), environ)
         if "j" in query:
@@ -234,7 +308,7 @@ class EngineServer(engineio.AsyncServer):
             return await self._make_response(
                 self._bad_request("Invalid websocket upgrade"), environ
             )
-        response = await self._handle_connect(environ, transport)
+        response = await self._handle_connect(environ, transport, query=query)
         if isinstance(response, dict):
             return await self._make_response(response, environ)
         return response
@@ -268,7 +342,9 @@ class EngineServer(engineio.AsyncServer):
 
         return set_handler if handler is None else set_handler(handler)
 
-    async def _verify(self, environ: dict[str, Any], refused: bool) -> dict[str, Any] | None:
+    async def _verify(
+        self, environ: dict[str, Any], query: dict[str, list[str]], refused: bool
+    ) -> dict[str, Any] | None:
         """Tell the ``connection_error`` listeners why a request is refused, with the
         reference server's code, message and context (``refusals.py``), and ask
         ``allow_request`` about a handshake nothing else refuses. Returns the answer to
@@ -276,7 +352,6 @@ class EngineServer(engineio.AsyncServer):
         are answered by the caller or python-engineio. ``refused``: whether
         ``_check_request`` already refused the request."""
         hooks = self.hooks
-        query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
         refusal = refusals.verify(
             environ,
             query,
@@ -298,7 +373,7 @@ class EngineServer(engineio.AsyncServer):
                     "response": body.encode(),
                 }
             else:
-                protocol = _handshake_protocol(environ)
+                protocol = _handshake_protocol(query)
                 refusal = refusals.handshake(query, protocol, self.allow_eio3)
         if refusal is not None:
             await hooks.refused(environ, refusal.code, refusal.context)
@@ -349,10 +424,9 @@ class EngineServer(engineio.AsyncServer):
                     response_dict = {**response_dict, "headers": response_dict["headers"] + added}
         return await super()._make_response(response_dict, environ)
 
-    async def _read_post(self, environ: dict[str, Any]) -> bool:
+    async def _read_post(self, environ: dict[str, Any], query: dict[str, list[str]]) -> bool:
         """Read a polling POST's body within ``max_http_buffer_size`` for python-engineio;
         ``False`` (and the session closed, without waiting for the client) when it is over."""
-        query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
         sid = query.get("sid", [None])[0]
         socket = self.sockets.get(sid) if sid is not None else None
         if socket is None or not socket.connected or socket.upgraded:
@@ -367,12 +441,13 @@ class EngineServer(engineio.AsyncServer):
         environ["CONTENT_LENGTH"] = str(len(body))
         return True
 
-    async def _check_request(self, environ: dict[str, Any]) -> str | None:
+    async def _check_request(
+        self, environ: dict[str, Any], query: dict[str, list[str]]
+    ) -> str | None:
         """Why to refuse a request that python-engineio would wrongly accept, or ``None``."""
         method = environ.get("REQUEST_METHOD", "GET")
         if method == "OPTIONS":
             return None  # a CORS preflight carries no Engine.IO request; python-engineio answers
-        query = urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
         transport = query.get("transport", [None])[0]
         if transport not in self.transports:
             return "Invalid transport"
@@ -409,22 +484,29 @@ class EngineServer(engineio.AsyncServer):
         return await websocket_class(_close_websocket, self)(environ)
 
     async def _handle_connect(
-        self, environ: dict[str, Any], transport: str, jsonp_index: int | None = None
+        self,
+        environ: dict[str, Any],
+        transport: str,
+        jsonp_index: int | None = None,
+        *,
+        query: dict[str, list[str]] | None = None,
     ) -> Any:
-        """Open a session: python-engineio's handshake with our socket class and OPEN values."""
+        """Open a session: python-engineio's handshake with our socket class and OPEN values.
+        ``query``: the request's parsed query string, when the caller has it."""
+        if query is None:
+            query = parse_query(environ.get("QUERY_STRING", ""))
         if self.start_service_task:
             # The monitoring task also drops closed sessions from ``sockets``.
             self.start_service_task = False
             self.service_task_handle = self.start_background_task(self._service_task)
         sid: str = self.generate_id()
         socket: EngineSocket
-        if _handshake_protocol(environ) == 3:
-            b64 = "b64" in urllib.parse.parse_qs(environ.get("QUERY_STRING", ""))
-            socket = EngineSocketV3(self, sid, b64)
+        if _handshake_protocol(query) == 3:
+            socket = EngineSocketV3(self, sid, "b64" in query)
         else:
             socket = EngineSocket(self, sid)
         self.sockets[sid] = socket
-        await socket.send(eio_packet.Packet(eio_packet.OPEN, self._handshake(sid, transport)))
+        socket.send_open(self._handshake(sid, transport))
         if self.observer is not None:
             self.observer.eio_connected(sid)
         accepted = await self._connect_event(sid, environ)
@@ -456,6 +538,33 @@ class EngineServer(engineio.AsyncServer):
             self.observer.sent(len(response["response"]))
         return response
 
+    def generate_id(self) -> str:
+        """A new session id, python-engineio's (12 random bytes and a 3-byte sequence number
+        in URL-safe base64) in one encoding step, where it encodes and replaces twice."""
+        sid = base64.urlsafe_b64encode(os.urandom(12) + self.sequence_number.to_bytes(3, "big"))
+        self.sequence_number = (self.sequence_number + 1) & 0xFFFFFF
+        return sid.decode()
+
+    async def _trigger_event(self, event: str, *args: Any, **kwargs: Any) -> Any:
+        """python-engineio's, for a coroutine handler awaited in place (a session's
+        ``disconnect``), without the two closures and the coroutine it adds per call."""
+        handler = self.handlers.get(event)
+        if handler is None or kwargs.get("run_async") or not _is_coroutine_function(handler):
+            return await super()._trigger_event(event, *args, **kwargs)
+        try:
+            try:
+                return await handler(*args)
+            except TypeError:
+                if event == "disconnect" and len(args) == 2:
+                    # a disconnect handler without the reason argument (python-engineio's rule)
+                    return await handler(args[0])
+                raise
+        except asyncio.CancelledError:
+            return None
+        except BaseException:  # python-engineio's bare except
+            self.logger.exception(event + " async handler error")
+            return False if event == "connect" else None
+
     async def _connect_event(self, sid: str, environ: dict[str, Any]) -> Any:
         """The ``connect`` handler's verdict, as python-engineio's ``_trigger_event`` gives it
         (an exception rejects; a cancellation counts as no verdict), without the two closures
@@ -465,7 +574,7 @@ class EngineServer(engineio.AsyncServer):
             return None
         try:
             verdict = handler(sid, environ)
-            if inspect.isawaitable(verdict):
+            if verdict is not None and inspect.isawaitable(verdict):
                 verdict = await verdict
         except asyncio.CancelledError:
             return None

@@ -31,6 +31,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import json.encoder
 import logging
 import time
 from collections.abc import Awaitable
@@ -38,6 +40,7 @@ from typing import Any, Callable, Protocol
 
 from engineio import async_socket
 from engineio import exceptions as eio_exceptions
+from engineio import json as engineio_json
 from engineio import packet as eio_packet
 
 from .. import _core
@@ -56,6 +59,8 @@ _TIMEOUT: Any = getattr(asyncio, "timeout", None)
 #: and sends its UPGRADE packet once the pending GET returns.
 _UPGRADE_CHECK_INTERVAL = 0.1
 _ws_frame = _core.ws_frame
+#: A JSON string literal, as ``json.dumps`` writes it (``ensure_ascii``).
+_json_string: Callable[[str], str] = json.encoder.encode_basestring_ascii
 #: Bytes queued for a WebSocket writer above which the session counts as not writable: the
 #: high-water mark of asyncio's transports.
 _QUEUE_HIGH_WATER = 64 * 1024
@@ -119,9 +124,18 @@ class EngineSocket(async_socket.AsyncSocket):
     _upgrade_check: asyncio.TimerHandle | None = None
 
     def __init__(self, server: EngineHost, sid: str) -> None:
-        self._upgrading = False
-        super().__init__(server, sid)
+        # python-engineio's BaseSocket.__init__, field for field, without the asyncio.Queue it
+        # makes for the session: this session's queue is an OutgoingQueue.
+        self.server = server
+        self.sid = sid
         self.queue = OutgoingQueue(server.max_write_buffer_size, self._overflowed)
+        self.last_ping = time.time()
+        self.connected = False
+        self._upgrading = False
+        self.upgraded = False
+        self.closing = False
+        self.closed = False
+        self.session: dict[str, Any] = {}
         self._loop = asyncio.get_running_loop()
         self._ping_timer: asyncio.TimerHandle | None = None
         #: python-engineio's writer task, while a WebSocket without a direct write serves us.
@@ -257,6 +271,13 @@ class EngineSocket(async_socket.AsyncSocket):
         if self.last_ping == sent and not (self.closing or self.closed):
             reason = self.server.reason.PING_TIMEOUT
             start_listener(self.server.logger, self.close, False, False, reason)
+
+    def send_open(self, handshake: dict[str, Any]) -> None:
+        """Queue the OPEN packet of this new session. python-engineio's awaited ``send``
+        would first check the ping timeout, which a session just made cannot have passed;
+        its log line stays."""
+        self.queue.put_nowait(eio_packet.Packet(eio_packet.OPEN, _open_json(handshake)))
+        self.server.logger.info("%s: Sending packet %s data %s", self.sid, "OPEN", handshake)
 
     def send_nowait(self, pkt: eio_packet.Packet, compress: bool = True) -> None:
         """Send one packet without awaiting: written now on a direct WebSocket, else queued.
@@ -628,6 +649,31 @@ class _ObservedWebSocket:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._ws, name)
+
+
+def _open_json(handshake: dict[str, Any]) -> str:
+    """The OPEN packet's payload as python-engineio's ``Packet.encode`` writes it
+    (``Packet.json.dumps`` with compact separators), formatted directly when it holds the
+    usual types and the JSON module is python-engineio's: a ``json.dumps`` call with
+    separators builds an encoder, and cost as much as the rest of the session's creation."""
+    sid, upgrades = handshake["sid"], handshake["upgrades"]
+    interval, timeout = handshake["pingInterval"], handshake["pingTimeout"]
+    max_payload = handshake["maxPayload"]
+    if (
+        eio_packet.Packet.json is not engineio_json
+        or len(handshake) != 5
+        or sid.__class__ is not str
+        or upgrades.__class__ is not list
+        or any(value.__class__ is not str for value in upgrades)
+        or any(value.__class__ is not int for value in (interval, timeout, max_payload))
+    ):
+        text: str = eio_packet.Packet.json.dumps(handshake, separators=(",", ":"))
+        return text
+    offered = ",".join(map(_json_string, upgrades))
+    return (
+        f'{{"sid":{_json_string(sid)},"upgrades":[{offered}],"pingInterval":{interval},'
+        f'"pingTimeout":{timeout},"maxPayload":{max_payload}}}'
+    )
 
 
 def _is_upgrade_request(environ: dict[str, Any]) -> bool:

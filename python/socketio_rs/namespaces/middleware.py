@@ -68,7 +68,7 @@ async def run_one(fn: Callable[..., Any], arg: Any, waiter: Waiter | None = None
     if not takes_next(fn):
         try:
             ret = fn(arg)
-            if inspect.isawaitable(ret):
+            if ret is not None and inspect.isawaitable(ret):
                 await ret
         except Exception as exc:
             return exc
@@ -84,7 +84,9 @@ async def run_one(fn: Callable[..., Any], arg: Any, waiter: Waiter | None = None
     except Exception as exc:
         next_(exc)
     else:
-        if inspect.iscoroutine(ret):
+        if ret is None:
+            pass  # a plain function: no awaitable to look for
+        elif inspect.iscoroutine(ret):
             _eager.start(ret, _eager.ignore, next_)
         elif inspect.isawaitable(ret):
             _eager.start(_eager.await_(ret), _eager.ignore, next_)

@@ -177,7 +177,11 @@ class ConnectFlow:
             manager = server.manager
             recovery = manager.recovery
             # A protocol v4 client (2.x) has no recovery: its CONNECT carries a query, not auth.
-            restored = await _restore(manager, name, auth) if client.protocol == 5 else None
+            restored = (
+                await _restore(manager, name, auth)
+                if client.protocol == 5 and recovery is not None
+                else None
+            )
             own_id = client.socket_id(name) if restored is None else restored.session.sid
             sid = await manager.pre_connect(eio_sid, name, sid=own_id)
             if sid is None:
@@ -249,7 +253,7 @@ class ConnectFlow:
             await self._accept(socket, restored)
         if self._admin is not None:
             await self._admin.socket_connected(sid, name, eio_sid)
-        fail_reason = exceptions.ConnectionRefusedError().error_args
+        fail_reason: dict[str, Any] | None = None  # python-socketio's default, made on refusal
         try:
             success = await self._call_connect_handler(name, sid, eio_sid, auth)
         except exceptions.ConnectionRefusedError as exc:
@@ -266,6 +270,8 @@ class ConnectFlow:
         if socket.closing:
             return  # the connection went away while the handler ran
         if success is False:
+            if fail_reason is None:
+                fail_reason = exceptions.ConnectionRefusedError().error_args
             if server.always_connect:
                 server.manager.pre_disconnect(sid, name)
                 await self._refuse(socket, nsp, fail_reason, packet_type=_DISCONNECT)

@@ -63,7 +63,9 @@ class Dispatcher:
 
     # -- Engine.IO events -------------------------------------------------
 
-    async def eio_connect(self, eio_sid: str, environ: dict[str, Any]) -> None:
+    def eio_connect(self, eio_sid: str, environ: dict[str, Any]) -> None:
+        """A new Engine.IO connection (a plain function: it never waits, and the engine
+        calls it without a coroutine)."""
         server = self._server
         if not self._manager_initialized:
             self._manager_initialized = True
@@ -96,9 +98,14 @@ class Dispatcher:
             return None
         if self._server.async_handlers:
             for index, pkt in enumerate(packets):
-                if pkt.type != _EVENT:
+                ptype = pkt.type
+                if ptype == _EVENT:
+                    self._handle_event_eagerly(client, pkt)
+                elif ptype == _CONNECT:
+                    # Never waits either: the join runs as its own (eager) task.
+                    flow.connect(client, pkt.nsp, pkt.data)
+                else:
                     return self._take(client, packets, index)
-                self._handle_event_eagerly(client, pkt)
                 if client.closing:
                     return None
             return None

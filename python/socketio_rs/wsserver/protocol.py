@@ -20,9 +20,8 @@ the reference server.
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import logging
+import re
 import sys
 import urllib.parse
 from collections import deque
@@ -50,6 +49,9 @@ _DRAIN_GRACE = 5.0
 OVERFLOW_CODE, OVERFLOW_REASON = 1008, "write buffer full"
 _ws_frame = _core.ws_frame
 _TEXT, _BINARY, _CLOSE, _PING = 1, 2, 8, 9
+#: A valid ``Sec-WebSocket-Key``: 16 bytes in base64 (RFC 6455 4.2.1), the only strings
+#: ``len(base64.b64decode(key, validate=True)) == 16`` accepts.
+_WS_KEY = re.compile(rb"[A-Za-z0-9+/]{22}==")
 
 logger = logging.getLogger("uvicorn.error")
 
@@ -256,21 +258,30 @@ class WebSocketProtocol(asyncio.Protocol):
         method, _, rest_line = lines[0].partition(b" ")
         target = rest_line.rpartition(b" ")[0]
         headers: list[tuple[bytes, bytes]] = []
+        values: dict[bytes, bytes] = {}  # the last value of each header
         for line in lines[1:]:
             name, _, value = line.partition(b":")
-            headers.append((name.strip().lower(), value.strip()))
-        values = {name: value for name, value in headers}
+            field = (name.strip().lower(), value.strip())
+            headers.append(field)
+            values[field[0]] = field[1]
         raw_path, _, query = target.partition(b"?")
-        server = self.transport.get_extra_info("sockname") if self.transport else None
-        client = self.transport.get_extra_info("peername") if self.transport else None
-        secure = self.transport is not None and self.transport.get_extra_info("sslcontext")
+        transport = self.transport
+        server = client = secure = None
+        if transport is not None:
+            server = transport.get_extra_info("sockname")
+            client = transport.get_extra_info("peername")
+            secure = transport.get_extra_info("sslcontext")
         root_path: str = self.config.root_path
-        subprotocols = [
-            token.strip()
-            for name, value in headers
-            if name == b"sec-websocket-protocol"
-            for token in value.decode("latin-1").split(",")
-        ]
+        subprotocols = (
+            [
+                token.strip()
+                for name, value in headers
+                if name == b"sec-websocket-protocol"
+                for token in value.decode("latin-1").split(",")
+            ]
+            if b"sec-websocket-protocol" in values
+            else []
+        )
         self.scope = {
             "type": "websocket",
             "asgi": {"version": self.config.asgi_version, "spec_version": "2.4"},
@@ -396,9 +407,10 @@ class WebSocketProtocol(asyncio.Protocol):
                 self._send_denial_body(message)
             elif kind == "websocket.accept":
                 self._accept(list(message.get("headers") or []), message.get("subprotocol"))
-                logger.info(
-                    '%s - "WebSocket %s" [accepted]', _client(self.scope), self.scope["path"]
-                )
+                if logger.isEnabledFor(logging.INFO):  # its arguments are built only then
+                    logger.info(
+                        '%s - "WebSocket %s" [accepted]', _client(self.scope), self.scope["path"]
+                    )
             elif kind == "websocket.close":
                 self._respond(403, [], b"")
             elif kind == "websocket.http.response.start":
@@ -688,12 +700,7 @@ def _check_upgrade(method: bytes, headers: dict[bytes, bytes]) -> tuple[int, str
         return 400, "Missing or invalid Connection header"
     if headers.get(b"sec-websocket-version") != b"13":
         return 426, "Unsupported WebSocket version"
-    key = headers.get(b"sec-websocket-key", b"")
-    try:
-        valid = len(base64.b64decode(key, validate=True)) == 16
-    except (binascii.Error, ValueError):
-        valid = False
-    if not valid:
+    if _WS_KEY.fullmatch(headers.get(b"sec-websocket-key", b"")) is None:
         return 400, "Missing or invalid Sec-WebSocket-Key header"
     return None
 
