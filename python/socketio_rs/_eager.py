@@ -75,6 +75,17 @@ def ignore(result: Any) -> None:
     """A ``done`` callback for a result nobody needs."""
 
 
+def first_step(coro: Coroutine[Any, Any, Any]) -> Awaitable[Any] | None:
+    """Run ``coro`` now until it first suspends: ``None`` when it finished without
+    suspending (its result is dropped), else an awaitable that goes on with it, for a task
+    to await. An exception it raises in that first step propagates."""
+    try:
+        yielded = coro.send(None)
+    except StopIteration:
+        return None
+    return _Resume(coro, yielded)
+
+
 async def await_(awaitable: Awaitable[Any]) -> Any:
     """A coroutine for an awaitable that is not one (``start`` takes coroutines)."""
     return await awaitable
