@@ -695,8 +695,11 @@ class EngineServer(engineio.AsyncServer):
             if writer is not None:  # another server's WebSocket: each message made once
                 if messages is None:
                     messages = [ws_payload(pkt) for pkt in pkts]
-                for pkt, message in zip(pkts, messages):
-                    writer.write(pkt, message)
+                if len(pkts) == 1:
+                    writer.write(pkts[0], messages[0])
+                else:
+                    for pkt, message in zip(pkts, messages):
+                        writer.write(pkt, message)
             else:
                 queue = socket.queue
                 for pkt in pkts:

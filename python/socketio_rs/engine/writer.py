@@ -15,14 +15,13 @@ while messages wait in it.
 from __future__ import annotations
 
 import asyncio
-import types
 from collections.abc import Awaitable
 from typing import Any, Callable
 
 from engineio import packet as eio_packet
 from engineio.async_drivers import asgi as eio_asgi
 
-from .._eager import await_, first_step
+from .._eager import first_step
 from .outgoing import OutgoingQueue
 
 #: Bytes queued behind a waiting send above which the session counts as not writable: the
@@ -31,7 +30,6 @@ QUEUE_HIGH_WATER = 64 * 1024
 
 Send = Callable[[Any], Awaitable[Any]]
 
-_CoroutineType = types.CoroutineType
 _ASGIWebSocket = eio_asgi.WebSocket
 
 
@@ -120,10 +118,7 @@ class WebSocketWriter:
             queue.put_nowait(pkt)
             return
         try:
-            sending: Any = self._send(self._message(pkt) if message is None else message)
-            if sending.__class__ is not _CoroutineType:
-                sending = await_(sending)
-            rest = first_step(sending)
+            rest = first_step(self._send(self._message(pkt) if message is None else message))
         except Exception:
             # The WebSocket is gone (uvicorn raises ClientDisconnected): as python-engineio's
             # writer, stop writing and close it; the reader sees the end.
@@ -168,10 +163,7 @@ class WebSocketWriter:
         if self._ws_closed:
             return
         self._ws_closed = True
-        closing: Any = self._close()
-        if closing.__class__ is not _CoroutineType:
-            closing = await_(closing)
-        rest = first_step(closing)
+        rest = first_step(self._close())
         if rest is not None:
             self._task = asyncio.ensure_future(self._finish(rest))
 
