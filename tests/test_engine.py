@@ -391,6 +391,31 @@ async def test_websocket_close(serve: Serve) -> None:
     assert await served.disconnected(sid) == "client disconnect"
 
 
+async def test_an_idle_websocket_session_holds_no_task_of_its_own(serve: Serve) -> None:
+    # Packets are written as they are sent: no writer task per session (python-engineio's) and
+    # no heartbeat task; the server's task serving the connection is the only one.
+    served = await serve(ping_interval=10, ping_timeout=5)
+
+    def server_tasks() -> int:
+        """The loop's tasks but the test's WebSocket clients' (websockets' own)."""
+        codes = (task.get_coro().cr_code for task in asyncio.all_tasks())  # type: ignore[union-attr]
+        return sum("websockets/asyncio/" not in code.co_filename for code in codes)
+
+    async with connect(served.ws_url("EIO=4&transport=websocket")) as warm:
+        handshake_values(await recv(warm))  # the server's own tasks start with a first session
+        before = server_tasks()
+        sockets = [await connect(served.ws_url("EIO=4&transport=websocket")) for _ in range(5)]
+        try:
+            for ws in sockets:
+                handshake_values(await recv(ws))
+                await ws.send("4hello")
+                assert await recv(ws) == "4hello"
+            assert server_tasks() - before == len(sockets)
+        finally:
+            for ws in sockets:
+                await ws.close()
+
+
 async def test_server_disconnect_closes_the_websocket(serve: Serve) -> None:
     served = await serve(ping_interval=10, ping_timeout=5)
     async with connect(served.ws_url("EIO=4&transport=websocket")) as ws:

@@ -22,6 +22,8 @@ import sys
 from collections.abc import Awaitable, Coroutine, Generator
 from typing import Any, Callable
 
+#: What ``first_step`` gets from an awaitable that finished without suspending.
+_FINISHED: Any = object()
 #: Tasks of handlers that suspended, kept referenced until they finish.
 _running: set[asyncio.Future[Any]] = set()
 
@@ -75,6 +77,21 @@ def ignore(result: Any) -> None:
     """A ``done`` callback for a result nobody needs."""
 
 
+def first_step(awaitable: Awaitable[Any]) -> Awaitable[Any] | None:
+    """Run ``awaitable`` now until it first suspends: ``None`` when it finished without
+    suspending (its result is dropped), else an awaitable that goes on with it, for a task
+    to await. An exception it raises in that first step propagates.
+
+    ``next()`` with a default, rather than ``send(None)``: a coroutine that returns ``None``
+    then ends without a ``StopIteration`` to create and catch (a third of the cost of a
+    step that does not wait)."""
+    steps = awaitable.__await__()
+    yielded = next(steps, _FINISHED)
+    if yielded is _FINISHED:
+        return None
+    return _Resume(steps, yielded)
+
+
 async def await_(awaitable: Awaitable[Any]) -> Any:
     """A coroutine for an awaitable that is not one (``start`` takes coroutines)."""
     return await awaitable
@@ -93,11 +110,14 @@ def _finish(task: asyncio.Future[Any], done: Done, failed: Failed) -> None:
 
 
 class _Resume(Awaitable[Any]):
-    """Continues a coroutine that already ran its first step and yielded."""
+    """Continues a coroutine (or an awaitable's ``__await__`` iterator) that already ran
+    its first step and yielded."""
 
     __slots__ = ("_coro", "_first")
 
-    def __init__(self, coro: Coroutine[Any, Any, Any], first: Any) -> None:
+    def __init__(
+        self, coro: Coroutine[Any, Any, Any] | Generator[Any, Any, Any], first: Any
+    ) -> None:
         self._coro = coro
         self._first = first
 

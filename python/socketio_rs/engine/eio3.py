@@ -329,8 +329,8 @@ class EngineSocketV3(EngineSocket):
         # The wrapper stands for the protocol: what the session calls, it forwards.
         super()._go_direct(cast(WebSocketProtocol, _V3Writer(protocol, self._v3_message)))
 
-    async def _write(self, ws: Any) -> None:
-        await super()._write(_V3Writer(ws, self._v3_message))
+    def _ws_sender(self, ws: Any) -> Any:
+        return _V3Writer(ws, self._v3_message).send
 
     async def _read(self, read: Callable[[], Any], timeout: float | None) -> None:
         async def read_v3() -> Any:

@@ -37,6 +37,17 @@ class OutgoingQueue(asyncio.Queue):  # type: ignore[type-arg]
         #: Set once over the limit: messages are dropped from then on.
         self.dropping = False
 
+    @property
+    def idle(self) -> bool:
+        """Nothing queued, nothing taken but not done, nobody waiting for a packet: the
+        queue can be let go."""
+        return (
+            not self._queue  # type: ignore[attr-defined]
+            and not self._getters  # type: ignore[attr-defined]
+            and not self._unfinished_tasks  # type: ignore[attr-defined]
+            and not self.dropping
+        )
+
     def _put(self, item: Any) -> None:
         if item is None:  # a writer's stop signal
             self._queue.append(item)  # type: ignore[attr-defined]

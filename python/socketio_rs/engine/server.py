@@ -67,7 +67,7 @@ from .hooks import EngineHooks
 from .observer import EngineObserver
 from .polling import TOO_LARGE, Body, read_within
 from .socket import EngineSocket, _is_upgrade_request
-from .websocket import ws_frames
+from .websocket import ws_frames, ws_payload
 
 _ws_messages = _core.ws_messages
 
@@ -665,12 +665,15 @@ class EngineServer(engineio.AsyncServer):
 
         Sessions on a direct WebSocket (``socketio_rs.serve``) get the packets
         framed once for all of them, written to each socket in turn (compressed once
-        for those that negotiated ``permessage-deflate``, unless ``compress`` is false).
-        ``volatile`` packets skip the sessions whose transport is not ready to write.
+        for those that negotiated ``permessage-deflate``, unless ``compress`` is false);
+        sessions on another server's WebSocket get each WebSocket message made once,
+        handed to their writers. ``volatile`` packets skip the sessions whose transport
+        is not ready to write.
         """
         sockets = self.sockets
         framed: bytes | None = None
         shared: dict[Any, bytes] | None = None
+        messages: list[str | bytes] | None = None
         for sid in sids:
             socket: Any = sockets.get(sid)
             if socket is None or socket.closed or socket.closing:
@@ -687,6 +690,16 @@ class EngineServer(engineio.AsyncServer):
                 if framed is None:
                     framed = ws_frames(pkts)
                 write(framed)
+                continue
+            writer = socket.ws_writer
+            if writer is not None:  # another server's WebSocket: each message made once
+                if messages is None:
+                    messages = [ws_payload(pkt) for pkt in pkts]
+                if len(pkts) == 1:
+                    writer.write(pkts[0], messages[0])
+                else:
+                    for pkt, message in zip(pkts, messages):
+                        writer.write(pkt, message)
             else:
                 queue = socket.queue
                 for pkt in pkts:

@@ -16,8 +16,14 @@ writes each message from a writer task fed by a queue. Here:
 - on :class:`~socketio_rs.wsserver.WebSocketProtocol` (``socketio_rs.serve``)
   there is no writer task at all: once upgraded, packets are written to the
   socket as they are sent (:attr:`EngineSocket.direct`), and a broadcast
-  writes one framed message to every recipient (``EngineServer.broadcast``).
-  Elsewhere python-engineio's writer design stays.
+  writes one framed message to every recipient (``EngineServer.broadcast``);
+- on any other WebSocket (an ASGI server's), a :class:`WebSocketWriter` hands
+  each packet to the WebSocket's send as it is sent, and makes a task only
+  for a send that has to wait (:attr:`EngineSocket.ws_writer`).
+
+Either way an idle WebSocket session holds no writer task and no queue: the
+session's :class:`OutgoingQueue` exists while a polling session waits for its
+GETs, and is let go once the session writes to a WebSocket.
 
 The handshake, the packets and the close are python-engineio's: the probe
 (``2probe``/``3probe``, then ``5``), a ``message`` event per MESSAGE packet,
@@ -50,6 +56,7 @@ from .direct import DirectReader
 from .observer import EngineObserver
 from .outgoing import OutgoingQueue
 from .websocket import ws_frames, ws_payload
+from .writer import QUEUE_HIGH_WATER, Send, WebSocketWriter, message_sender
 
 _NOOP = eio_packet.NOOP
 #: ``asyncio.timeout`` (3.11+): a deadline without the task ``wait_for`` starts before 3.12.
@@ -61,9 +68,6 @@ _UPGRADE_CHECK_INTERVAL = 0.1
 _ws_frame = _core.ws_frame
 #: A JSON string literal, as ``json.dumps`` writes it (``ensure_ascii``).
 _json_string: Callable[[str], str] = json.encoder.encode_basestring_ascii
-#: Bytes queued for a WebSocket writer above which the session counts as not writable: the
-#: high-water mark of asyncio's transports.
-_QUEUE_HIGH_WATER = 64 * 1024
 
 
 class EngineHost(Protocol):
@@ -90,7 +94,6 @@ class EngineSocket(async_socket.AsyncSocket):
     # Attributes python-engineio sets without annotations, typed for mypy.
     server: EngineHost
     sid: str
-    queue: OutgoingQueue
     connected: bool
     upgraded: bool
     closing: bool
@@ -105,6 +108,9 @@ class EngineSocket(async_socket.AsyncSocket):
     direct: Callable[[str | bytes, bool], bool] | None = None
     #: Likewise, for messages already framed (a broadcast frames once for everyone).
     direct_frames: Callable[[bytes], bool] | None = None
+    #: Set once the session is upgraded on another WebSocket (an ASGI server's): writes its
+    #: packets as they are sent.
+    ws_writer: WebSocketWriter | None = None
     #: Whether a broadcast frames its packets for this session with
     #: :meth:`broadcast_frames` rather than with the frames shared by plain v4 sessions:
     #: an Engine.IO v3 session, or one whose WebSocket negotiated ``permessage-deflate``.
@@ -112,7 +118,8 @@ class EngineSocket(async_socket.AsyncSocket):
     #: The compressor of a direct WebSocket that negotiated ``permessage-deflate``.
     _deflater: Any = None
     _protocol: WebSocketProtocol | None = None
-    _ws_ended = False
+    #: The packets waiting for a polling GET, or for the switch to a WebSocket (see ``queue``).
+    _queue: OutgoingQueue | None = None
 
     # Polling state, set on the instance only when a session polls or upgrades: a
     # WebSocket-only connection carries none of it.
@@ -125,10 +132,10 @@ class EngineSocket(async_socket.AsyncSocket):
 
     def __init__(self, server: EngineHost, sid: str) -> None:
         # python-engineio's BaseSocket.__init__, field for field, without the asyncio.Queue it
-        # makes for the session: this session's queue is an OutgoingQueue.
+        # makes for the session: this session's queue is an OutgoingQueue, made when first
+        # needed (the ``queue`` property).
         self.server = server
         self.sid = sid
-        self.queue = OutgoingQueue(server.max_write_buffer_size, self._overflowed)
         self.last_ping = time.time()
         self.connected = False
         self._upgrading = False
@@ -138,11 +145,27 @@ class EngineSocket(async_socket.AsyncSocket):
         self.session: dict[str, Any] = {}
         self._loop = asyncio.get_running_loop()
         self._ping_timer: asyncio.TimerHandle | None = None
-        #: python-engineio's writer task, while a WebSocket without a direct write serves us.
-        self._writer: asyncio.Future[None] | None = None
         # On the instance, though it is the class's default: a broadcast reads it once per
         # recipient, and Python 3.11 only speeds up the reading of instance attributes.
         self.own_framing = type(self).own_framing
+
+    @property
+    def queue(self) -> OutgoingQueue:
+        """The packets waiting for a polling GET, or for the switch to a WebSocket, counted
+        against the write limit. Created when first needed, and let go once the session
+        writes to a WebSocket (``_release_queue``): an ``asyncio.Queue`` holds four deques,
+        a few kilobytes that an idle WebSocket session never uses."""
+        queue = self._queue
+        if queue is None:
+            queue = self._queue = OutgoingQueue(self.server.max_write_buffer_size, self._overflowed)
+        return queue
+
+    def _release_queue(self) -> None:
+        """Let go of the session's queue once nothing is in it or waits on it (the session
+        writes to a WebSocket from now on)."""
+        queue = self._queue
+        if queue is not None and queue.idle:
+            self._queue = None
 
     # The WebSocket transport flips ``upgrading`` where the upgrade starts and where it ends;
     # a property lets its end release the pending polling GET.
@@ -201,12 +224,13 @@ class EngineSocket(async_socket.AsyncSocket):
         path. A packet already queued is taken without waiting at all.
         """
         queue = self.queue
-        try:
+        if queue.qsize():
             first = queue.get_nowait()
-        except asyncio.QueueEmpty:
-            first = await self._wait_for_packet()
-        else:
             queue.task_done()
+        else:
+            # Outside an ``except`` block: a waiting poll would hold the exception, its
+            # traceback and frames for as long as it waits.
+            first = await self._wait_for_packet()
         if first is None:
             return []
         packets = [first]
@@ -218,15 +242,13 @@ class EngineSocket(async_socket.AsyncSocket):
         """Move the queued packets to ``packets``, up to the stop signal (``None``), which is
         taken too; ``True`` when it was there."""
         queue = self.queue
-        while True:
-            try:
-                pkt = queue.get_nowait()
-            except asyncio.QueueEmpty:
-                return False
+        while queue.qsize():
+            pkt = queue.get_nowait()
             queue.task_done()
             if pkt is None:
                 return True
             packets.append(pkt)
+        return False
 
     async def _wait_for_packet(self) -> Any:
         timeout = self.server.ping_interval + self.server.ping_timeout
@@ -284,10 +306,14 @@ class EngineSocket(async_socket.AsyncSocket):
         ``compress=False``: not compressed, on a WebSocket that negotiated
         ``permessage-deflate`` (elsewhere, a hint without effect)."""
         direct = self.direct
-        if direct is None:
-            self.queue.put_nowait(pkt)
-        else:
+        if direct is not None:
             direct(ws_payload(pkt), compress)
+            return
+        writer = self.ws_writer
+        if writer is not None:
+            writer.write(pkt)
+        else:
+            self.queue.put_nowait(pkt)
 
     def ws_message(self, pkt: eio_packet.Packet) -> str | bytes:
         """The WebSocket message of one packet (a broadcast frames them with this)."""
@@ -321,8 +347,12 @@ class EngineSocket(async_socket.AsyncSocket):
         protocol = self._protocol
         if protocol is not None:
             return protocol.writable
+        writer = self.ws_writer
+        if writer is not None:
+            return writer.writable
         if self.upgraded:
-            return self.queue.size < _QUEUE_HIGH_WATER
+            queue = self._queue
+            return queue is None or queue.size < QUEUE_HIGH_WATER
         return self._waiting_get is not None and not self._get_released
 
     def _overflowed(self) -> None:
@@ -334,8 +364,8 @@ class EngineSocket(async_socket.AsyncSocket):
             self.server.max_write_buffer_size,
             self.server.reason.BUFFER_FULL,
         )
-        if self._writer is not None:
-            self._writer.cancel()
+        if self.ws_writer is not None:
+            self.ws_writer.cancel()
         start_listener(self.server.logger, self.close, False, False, self.server.reason.BUFFER_FULL)
 
     async def check_ping_timeout(self) -> bool:
@@ -348,12 +378,17 @@ class EngineSocket(async_socket.AsyncSocket):
         return result
 
     async def send(self, pkt: eio_packet.Packet) -> None:
-        """Send one packet: written at once on a direct WebSocket, else queued."""
+        """Send one packet: written at once on a WebSocket, else queued."""
         direct = self.direct
-        if direct is None:
+        if direct is not None:
+            if await self.check_ping_timeout():
+                direct(ws_payload(pkt), True)
+            return
+        writer = self.ws_writer
+        if writer is None:
             await super().send(pkt)
         elif await self.check_ping_timeout():
-            direct(ws_payload(pkt), True)
+            writer.write(pkt)
 
     async def handle_get_request(self, environ: dict[str, Any]) -> Any:
         """Answer a polling GET, or take over a WebSocket upgrade request.
@@ -396,6 +431,8 @@ class EngineSocket(async_socket.AsyncSocket):
                 self._get_released = False
             if self._waiting_get is task:
                 self._waiting_get = None
+            if self.upgraded:
+                self._release_queue()  # a GET left over from the upgrade was the last user
 
     async def handle_post_request(self, environ: dict[str, Any]) -> None:
         """Take the packets of a polling POST."""
@@ -433,20 +470,20 @@ class EngineSocket(async_socket.AsyncSocket):
         if self._ping_timer is not None:
             self._ping_timer.cancel()
             self._ping_timer = None
+        writer = self.ws_writer
         if self._end_direct():
             pass  # the WebSocket is closed, which ends its reader
-        elif self.upgraded:
-            # Ends python-engineio's WebSocket writer, which then closes the WebSocket; without
-            # it the WebSocket stays open until the writer's poll times out.
-            self.queue.put_nowait(None)
-        elif abort:
+        elif writer is not None:
+            writer.close()  # once what it holds went out; the WebSocket's end ends its reader
+        elif abort and not self.upgraded:
             # No CLOSE packet was queued (the client closed): answer a pending GET with a NOOP,
             # as the reference server does (conformance #12).
             self.queue.put_nowait(eio_packet.Packet(_NOOP))
-        if wait:
+        queue = self._queue if writer is None else writer.queue
+        if wait and queue is not None:
             cycle = self.server.ping_interval + self.server.ping_timeout
             with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self.queue.join(), cycle)
+                await asyncio.wait_for(queue.join(), cycle)
 
     # -- the WebSocket transport -----------------------------------------
 
@@ -471,13 +508,9 @@ class EngineSocket(async_socket.AsyncSocket):
             if protocol.overflowed:
                 reason = self.server.reason.BUFFER_FULL
         else:
-            self._ws_ended = False
-            writer = self._writer = asyncio.ensure_future(self._write(ws))
+            writer = self._start_writer(ws)
             await self._read(ws.wait, self._read_timeout())
-            self._ws_ended = True  # the writer drops what it holds instead of writing to nothing
-            await self.queue.put(None)  # ends the writer
-            await asyncio.wait([writer])  # cancelled when over the write limit: not an error here
-            self._writer = None
+            await writer.end()
         await self.close(wait=False, abort=True, reason=reason)
 
     async def _probe(self, ws: Any) -> bool:
@@ -516,6 +549,7 @@ class EngineSocket(async_socket.AsyncSocket):
         """Write what is queued, then send every later packet as it comes."""
         queued: list[eio_packet.Packet] = []
         stopped = self.take_queued(queued)
+        self._release_queue()
         for pkt in queued:
             protocol.write_now(ws_payload(pkt))
         if stopped:  # the session closed meanwhile
@@ -592,27 +626,27 @@ class EngineSocket(async_socket.AsyncSocket):
         except Exception:
             self.server.logger.exception("message async handler error")
 
-    async def _write(self, ws: Any) -> None:
-        """python-engineio's writer task, for WebSockets that only have an async send."""
-        while True:
-            try:
-                packets = await self.poll()
-            except eio_exceptions.QueueEmpty:
-                break
-            if not packets:
-                break
-            try:
-                for pkt in packets:
-                    if self._ws_ended:
-                        break
-                    await ws.send(ws_payload(pkt))
-            except Exception:
-                break
-            except asyncio.CancelledError:
-                # Over the write limit, stuck behind a peer that does not read: what the ASGI
-                # server buffered is its own, but the session lets go of the WebSocket now.
-                break
-        await ws.close()
+    def _start_writer(self, ws: Any) -> WebSocketWriter:
+        """Write what is queued to ``ws``, then every later packet as it is sent."""
+        writer = self.ws_writer = WebSocketWriter(
+            self._ws_sender(ws),
+            ws.close,
+            ws_payload,
+            self.server.max_write_buffer_size,
+            self._overflowed,
+        )
+        queued: list[eio_packet.Packet] = []
+        stopped = self.take_queued(queued)
+        self._release_queue()
+        for pkt in queued:
+            writer.write(pkt)
+        if stopped:  # the session closed meanwhile
+            writer.close()
+        return writer
+
+    def _ws_sender(self, ws: Any) -> Send:
+        """What sends one WebSocket message on ``ws`` (an Engine.IO v4 message)."""
+        return message_sender(ws)
 
     def _read_timeout(self) -> float | None:
         """python-engineio's per-read timeout, kept only when no heartbeat closes quiet sessions."""
