@@ -20,6 +20,7 @@ import inspect
 import logging
 import sys
 from collections.abc import Awaitable, Coroutine, Generator
+from types import CoroutineType
 from typing import Any, Callable
 
 #: What ``first_step`` gets from an awaitable that finished without suspending.
@@ -85,6 +86,11 @@ def first_step(awaitable: Awaitable[Any]) -> Awaitable[Any] | None:
     ``next()`` with a default, rather than ``send(None)``: a coroutine that returns ``None``
     then ends without a ``StopIteration`` to create and catch (a third of the cost of a
     step that does not wait)."""
+    if awaitable.__class__ is not CoroutineType:
+        # An awaitable's ``__await__`` may give a plain iterator, without the ``send`` and
+        # ``throw`` that resuming it needs (granian's ASGI send returns such a native
+        # future): a coroutine awaiting it drives any awaitable.
+        awaitable = await_(awaitable)
     steps = awaitable.__await__()
     yielded = next(steps, _FINISHED)
     if yielded is _FINISHED:
