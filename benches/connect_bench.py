@@ -26,14 +26,14 @@ from __future__ import annotations
 import argparse
 import base64
 import os
-import re
 import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
+
+import callgrind
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 APP = os.path.join(HERE, "e2e", "app.py")
@@ -48,13 +48,6 @@ SERVERS = {
 WARMUP = 20
 CONNECT = b'40/mw,{"token":"bench"}'
 DISCONNECT = b"41/mw,"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def _masked(opcode: int, payload: bytes) -> bytes:
@@ -134,29 +127,16 @@ def connect_once(port: int) -> None:
         reader.until_closed()
 
 
-def _wait_listening(port: int, proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"connect_bench: the server exited with {proc.returncode}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit("connect_bench: the server did not start")
-
-
 def run_server(server: str, tree: str, count: int, python: list[str]) -> None:
     """Start ``server`` with ``python`` (the interpreter's command line, under valgrind or
     cProfile), do the warm-up and ``count`` connects, stop it."""
     impl, stack = SERVERS[server]
-    port = _free_port()
+    port = callgrind.free_port()
     env = dict(os.environ, PYTHONHASHSEED="0", PYTHONPATH=tree)
     cmd = [*python, APP, "--impl", impl, "--stack", stack, "--port", str(port)]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL)
     try:
-        _wait_listening(port, proc)
+        callgrind.wait_listening(port, proc, "connect_bench", 120)
         for _ in range(WARMUP + count):
             connect_once(port)
         time.sleep(0.5)  # what the last disconnect started settles before the end
@@ -168,21 +148,7 @@ def run_server(server: str, tree: str, count: int, python: list[str]) -> None:
 
 def instructions(server: str, tree: str, count: int) -> float:
     """The server's instructions in one run (callgrind's total)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        log = os.path.join(tmp, "log")
-        wrapper = [
-            "valgrind",
-            "--tool=callgrind",
-            f"--callgrind-out-file={tmp}/out",
-            f"--log-file={log}",
-            sys.executable,
-        ]
-        run_server(server, tree, count, wrapper)
-        with open(log) as f:
-            match = re.search(r"Collected : (\d+)", f.read())
-    if match is None:
-        raise SystemExit("callgrind reported no instruction count")
-    return float(match.group(1))
+    return float(callgrind.instructions(lambda python: run_server(server, tree, count, python)))
 
 
 def per_connect(server: str, tree: str, count: int) -> float:

@@ -27,14 +27,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import shutil
-import socket
 import subprocess
-import sys
-import tempfile
-import time
 from pathlib import Path
+
+import callgrind
 
 HERE = Path(__file__).resolve().parent
 E2E = HERE / "e2e"
@@ -42,62 +39,30 @@ E2E = HERE / "e2e"
 OPS = {"bcast": (200, 10 * 200), "echo": (50, 50)}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_listening(port: int, server: subprocess.Popen[bytes], timeout: float = 240) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit("the server ended before listening")
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.5)
-    raise SystemExit("the server did not listen in time")
-
-
 def instructions(tree: str, op: str, requests: int) -> int:
     """The server process's instruction count for a run of ``requests`` requests of ``op``."""
-    port = _free_port()
-    env = dict(os.environ, PYTHONHASHSEED="0", PYTHONPATH=tree)
-    with tempfile.TemporaryDirectory() as tmp:
-        log = os.path.join(tmp, "log")
-        cmd = [
-            "valgrind",
-            "--tool=callgrind",
-            f"--callgrind-out-file={tmp}/out",
-            f"--log-file={log}",
-            sys.executable,
-            str(E2E / "app.py"),
-            "--impl",
-            "socketio_rs",
-            "--stack",
-            "serve",
-            "--port",
-            str(port),
-        ]
-        server = subprocess.Popen(cmd, env=env, cwd=E2E, stdout=subprocess.DEVNULL)
+
+    def run(python: list[str]) -> None:
+        port = callgrind.free_port()
+        env = dict(os.environ, PYTHONHASHSEED="0", PYTHONPATH=tree)
+        cmd = [*python, str(E2E / "app.py"), "--impl", "socketio_rs", "--stack", "serve"]
+        server = subprocess.Popen(
+            [*cmd, "--port", str(port)], env=env, cwd=E2E, stdout=subprocess.DEVNULL
+        )
         try:
-            _wait_listening(port, server)
-            url = f"http://127.0.0.1:{port}"
+            callgrind.wait_listening(port, server, "delivery_bench", 240)
             clients, per_request = OPS[op]
+            url = f"http://127.0.0.1:{port}"
             load = ["node", str(E2E / "fixed_load.mjs"), url, op, str(clients), str(requests)]
             out = subprocess.run(load, cwd=E2E, check=True, capture_output=True, text=True)
             expected = per_request * requests
             if f"received {expected} of {expected}" not in out.stdout:
-                raise SystemExit(f"deliveries missing: {out.stdout.strip()}")
+                raise SystemExit(f"messages missing: {out.stdout.strip()}")
         finally:
             server.send_signal(2)  # SIGINT: uvicorn stops, callgrind writes its counts
             server.wait(120)
-        with open(log) as f:
-            match = re.search(r"Collected : (\d+)", f.read())
-    if match is None:
-        raise SystemExit("callgrind reported no instruction count")
-    return int(match.group(1))
+
+    return callgrind.instructions(run)
 
 
 def per_message(tree: str, op: str, requests: int) -> float:
