@@ -479,3 +479,47 @@ def test_ws_messages_frames_engineio_v4_messages() -> None:
     assert ws_messages([]) == b""
     with pytest.raises(TypeError):
         ws_messages([1])  # type: ignore[list-item]
+
+
+@given(messages, st.data())
+def test_read_splits_what_feed_gives_into_messages_and_control_frames(
+    items: list[tuple[int, str | bytes]], data: st.DataObject
+) -> None:
+    """``read`` gives ``feed``'s items of the same input: the messages' payloads in order,
+    and the control frames in order (``None`` when there are none)."""
+    sender = client()
+    stream = bytearray()
+    for opcode, payload in items:
+        stream += sender.send_data(payload, fin=True)
+        if data.draw(st.booleans()):
+            stream += sender.ping(data.draw(st.binary(max_size=125)))
+    points = data.draw(st.lists(st.integers(0, len(stream)), max_size=6))
+    feeding, reading = WsReader(1 << 20), WsReader(1 << 20)
+    for chunk in cut(bytes(stream), points):
+        fed = feeding.feed(chunk)
+        messages, controls = reading.read(chunk)
+        assert messages == [payload for opcode, payload in fed if opcode in (1, 2)]
+        control = [item for item in fed if item[0] not in (1, 2)]
+        assert controls == (control or None)
+
+
+def test_read_gives_the_messages_before_a_violation_as_its_items() -> None:
+    sender = client()
+    good = bytes(sender.send_data("one", fin=True) + sender.ping(b"p"))
+    reader = WsReader(100)
+    with pytest.raises(WsError) as caught:
+        reader.read(good + masked(0x83, b"x"))  # opcode 3 is reserved (5.2)
+    assert caught.value.code == 1002
+    assert caught.value.items == ["one"]
+    with pytest.raises(WsError):
+        reader.read(b"")  # poisoned, as with feed
+
+
+def test_read_after_a_close_frame_ignores_the_rest() -> None:
+    sender = client()
+    data = bytes(
+        sender.send_data(b"\x01", fin=True)
+        + sender.close(CloseReason.NORMAL_CLOSURE, "")
+        + sender.send_data("late", fin=True)
+    )
+    assert WsReader(100).read(data) == ([b"\x01"], [(8, struct.pack("!H", 1000))])

@@ -26,6 +26,7 @@ __all__ = [
     "ws_close_frame",
     "ws_frame",
     "ws_messages",
+    "ws_packet",
 ]
 
 PACKET_TYPES: list[tuple[str, int]]
@@ -112,10 +113,10 @@ class Router:
 
 class WsError(ValueError):
     """A client broke RFC 6455; ``code`` is the close code to answer with, ``items`` what
-    ``feed`` completed before the violation in the same call."""
+    the call completed before the violation: ``feed``'s items, or ``read``'s messages."""
 
     code: int
-    items: Sequence[tuple[int, str | bytes]]
+    items: Sequence[Any]
 
 @final
 class WsReader:
@@ -126,6 +127,9 @@ class WsReader:
         cls, max_message: int, *, deflate: bool = False, no_context_takeover: bool = False
     ) -> WsReader: ...
     def feed(self, data: bytes | bytearray | memoryview, /) -> list[tuple[int, str | bytes]]: ...
+    def read(
+        self, data: bytes | bytearray | memoryview, /
+    ) -> tuple[list[str | bytes], list[tuple[int, str | bytes]] | None]: ...
     @property
     def buffered(self) -> int: ...
 
@@ -142,5 +146,6 @@ class WsDeflater:
 
 def ws_frame(opcode: int, payload: str | bytes | bytearray | memoryview) -> bytes: ...
 def ws_messages(messages: list[str | bytes], /) -> bytes: ...
+def ws_packet(type: int, nsp: str, data: Any, id: int | None = None, /) -> bytes | None: ...
 def ws_close_frame(code: int, reason: str = "") -> bytes: ...
 def ws_accept(key: str | bytes) -> str: ...

@@ -38,6 +38,7 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<decoder::Decoder>()?;
     m.add_class::<router::Router>()?;
     m.add_function(wrap_pyfunction!(packet::encode, m)?)?;
+    m.add_function(wrap_pyfunction!(packet::ws_packet, m)?)?;
     m.add_function(wrap_pyfunction!(packet::is_packet_valid, m)?)?;
     ws::register(m)?;
     fastcall::install(m)?;

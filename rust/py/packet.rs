@@ -13,7 +13,7 @@ use pyo3::basic::CompareOp;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBool, PyList, PyString, PyTuple};
+use pyo3::types::{PyBool, PyBytes, PyList, PyString, PyTuple};
 use pyo3::{ffi, intern};
 
 /// One Socket.IO packet: `type`, `nsp`, `data` (None when absent) and `id`
@@ -247,6 +247,54 @@ pub fn encode<'py>(
         OUT.with(py, |kept| *kept = out);
     }
     frames
+}
+
+/// One Socket.IO packet as the WebSocket frame of its Engine.IO v4 MESSAGE (a
+/// text frame of `"4"` and the packet's text): what `ws_messages(encode(Packet(
+/// type, nsp, data, id)))` gives, in one step and without the packet or the
+/// list. `None` when `data` carries binary values, whose attachments take
+/// frames of their own (then use `encode`). Raises as `Packet` and `encode` do.
+#[pyfunction]
+#[pyo3(signature = (r#type, nsp, data, id = None, /))]
+pub fn ws_packet<'py>(
+    py: Python<'py>,
+    r#type: &Bound<'py, PyAny>,
+    nsp: &Bound<'py, PyString>,
+    data: &Bound<'py, PyAny>,
+    id: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Option<Bound<'py, PyBytes>>> {
+    let packet_type = packet_type_from(r#type)?;
+    let id = id.filter(|id| !id.is_none()).map(ack_id_from).transpose()?;
+    let nsp = nsp.to_cow()?;
+    let mut out = OUT.with(py, std::mem::take);
+    let framed = frame_into(py, &mut out, packet_type, &nsp, id, data);
+    if out.capacity() <= OUT_KEEP {
+        OUT.with(py, |kept| *kept = out);
+    }
+    framed
+}
+
+fn frame_into<'py>(
+    py: Python<'py>,
+    out: &mut Vec<u8>,
+    packet_type: PacketType,
+    nsp: &str,
+    id: Option<u64>,
+    data: &Bound<'py, PyAny>,
+) -> PyResult<Option<Bound<'py, PyBytes>>> {
+    let has_data = !data.is_none();
+    let mut encoder = JsonEncoder::new(py);
+    codec::encode_into(out, packet_type, nsp, id, |out| {
+        if has_data {
+            encoder.write(out, data, 0)?;
+        }
+        Ok(encoder.attachments.len())
+    })
+    .map_err(|e| to_pyerr(py, e, encoder.err.take()))?;
+    if !encoder.attachments.is_empty() {
+        return Ok(None);
+    }
+    super::ws::engine_message_frame(py, out).map(Some)
 }
 
 /// The encoder's reusable output buffer, and the capacity kept between calls.

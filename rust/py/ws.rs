@@ -84,11 +84,71 @@ impl WsReader {
         }
     }
 
+    /// Feeds bytes received from the client, as `feed`, with the items split:
+    /// `(messages, controls)`, the payloads of the text (`str`) and binary
+    /// (`bytes`) messages completed, in order, and `None` or the control
+    /// frames among them as `feed` gives them, in order. A close frame ends
+    /// the input, so the messages before it are all the messages; a ping
+    /// answered after the messages of the same read is answered all the same.
+    /// Raises `WsError` as `feed` does, with the messages completed before the
+    /// error as its `items`.
+    #[pyo3(signature = (data, /))]
+    fn read<'py>(
+        &mut self,
+        py: Python<'py>,
+        data: &Bound<'py, PyAny>,
+    ) -> PyResult<(Bound<'py, PyList>, Option<Bound<'py, PyList>>)> {
+        let data = as_bytes(data, "data")?;
+        let data = data.as_bytes();
+        let messages = PyList::empty(py);
+        let mut controls: Option<Bound<'py, PyList>> = None;
+        let mut failed = None;
+        let result = self.core.feed(data, |message| {
+            if failed.is_some() {
+                return;
+            }
+            let added = match message {
+                Message::Text(_) | Message::Binary(_) => append_payload(&messages, message),
+                _ => append_item(controls.get_or_insert_with(|| PyList::empty(py)), message),
+            };
+            if let Err(e) = added {
+                failed = Some(e);
+            }
+        });
+        result.map_err(|e| to_pyerr(py, e, &messages))?;
+        match failed {
+            Some(e) => Err(e),
+            None => Ok((messages, controls)),
+        }
+    }
+
     /// Bytes held: a partial frame and a partial message.
     #[getter]
     fn buffered(&self) -> usize {
         self.core.buffered()
     }
+}
+
+/// Appends a message's payload to `list`: a `str` for text, else `bytes`.
+fn append_payload(list: &Bound<'_, PyList>, message: Message<'_>) -> PyResult<()> {
+    let py = list.py();
+    // SAFETY: attached; the result is checked, and `PyList_Append` takes its
+    // own reference.
+    unsafe {
+        let payload = match message {
+            Message::Text(s) => {
+                ffi::PyUnicode_FromStringAndSize(s.as_ptr().cast(), s.len() as ffi::Py_ssize_t)
+            }
+            Message::Binary(b) | Message::Close(b) | Message::Ping(b) | Message::Pong(b) => {
+                ffi::PyBytes_FromStringAndSize(b.as_ptr().cast(), b.len() as ffi::Py_ssize_t)
+            }
+        };
+        let payload = Bound::from_owned_ptr_or_err(py, payload)?;
+        if ffi::PyList_Append(list.as_ptr(), payload.as_ptr()) != 0 {
+            return Err(PyErr::fetch(py));
+        }
+    }
+    Ok(())
 }
 
 /// Appends `(opcode, payload)` to `list`.
@@ -235,6 +295,21 @@ fn ws_messages<'py>(
         out.extend_from_slice(payload);
     }
     Ok(PyBytes::new(py, &out))
+}
+
+/// The text frame of an Engine.IO v4 MESSAGE carrying `text`: `"4"` and the text.
+pub(super) fn engine_message_frame<'py>(
+    py: Python<'py>,
+    text: &[u8],
+) -> PyResult<Bound<'py, PyBytes>> {
+    let (head, used) = ws::frame_header(i64::from(ws::OP_TEXT), text.len() + 1)
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+    let mut prefix = [0u8; ws::MAX_SERVER_HEADER + 1];
+    let head = head.get(..used).unwrap_or_default();
+    for (slot, byte) in prefix.iter_mut().zip(head.iter().chain(b"4")) {
+        *slot = *byte;
+    }
+    frame_bytes(py, prefix.get(..used + 1).unwrap_or_default(), text)
 }
 
 /// Compresses the server's messages for permessage-deflate (RFC 7692) without
