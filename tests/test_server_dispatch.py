@@ -45,6 +45,15 @@ def make_server(**options: Any) -> tuple[socketio_rs.AsyncServer, list[str]]:
         raise RuntimeError("handler failure after a wait")
 
     @sio.event
+    async def cancelled(sid: str) -> None:
+        raise asyncio.CancelledError
+
+    @sio.event
+    async def cancelled_later(sid: str) -> None:
+        await asyncio.sleep(0)
+        raise asyncio.CancelledError
+
+    @sio.event
     def future(sid: str) -> asyncio.Future[str]:
         fut: asyncio.Future[str] = asyncio.get_running_loop().create_future()
         asyncio.get_running_loop().call_later(0.01, fut.set_result, "from a future")
@@ -84,6 +93,17 @@ async def test_sync_handlers_tuples_and_awaitables_give_acks() -> None:
     async with serve(socketio_rs.ASGIApp(sio)) as url, connected(url, ["websocket"]) as c:
         assert await c.call("plain", (1, "two"), timeout=WAIT) == ("two", 1)
         assert await c.call("future", timeout=WAIT) == "from a future"
+
+
+@pytest.mark.parametrize("event", ["cancelled", "cancelled_later"])
+async def test_a_cancelled_handler_acks_with_nothing(event: str) -> None:
+    """python-socketio's rule: a handler's ``CancelledError`` is a ``None`` result, so
+    the ack carries no argument, whether the handler was cancelled in its first step
+    (before any wait) or after one."""
+    sio, _ = make_server()
+    async with serve(socketio_rs.ASGIApp(sio)) as url, connected(url, ["websocket"]) as c:
+        assert await c.call(event, timeout=WAIT) is None
+        assert await c.call("fast", "still here", timeout=WAIT) == "still here"
 
 
 @pytest.mark.parametrize("event", ["boom", "boom_later"])

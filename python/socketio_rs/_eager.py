@@ -62,6 +62,45 @@ def start(coro: Coroutine[Any, Any, Any], done: Done, failed: Failed) -> None:
     task.add_done_callback(lambda t: _finish(t, done, failed))
 
 
+def step(awaitable: Awaitable[Any]) -> Any:
+    """Run ``awaitable`` now until it finishes or first suspends: its result when it
+    finishes (``None`` for a ``CancelledError``, as in python-socketio), else a
+    :class:`Later` going on with it in a task. An exception of that first step
+    propagates.
+
+    :func:`start` without its callbacks: a caller that needs the result asks for
+    them only when the awaitable suspends, and one that finishes costs no partial."""
+    coro = awaitable if awaitable.__class__ is CoroutineType else await_(awaitable)
+    if _EAGER_TASKS:
+        task = asyncio.Task(coro, loop=asyncio.get_running_loop(), eager_start=True)  # type: ignore[call-arg]
+        if not task.done():
+            return Later(task)
+        return None if task.cancelled() else task.result()
+    try:
+        yielded = coro.send(None)
+    except StopIteration as stop:
+        return stop.value
+    except asyncio.CancelledError:
+        return None
+    return Later(asyncio.ensure_future(_Resume(coro, yielded)))
+
+
+class Later:
+    """What :func:`step` returns for an awaitable that suspended: the task running the
+    rest of it."""
+
+    __slots__ = ("_task",)
+
+    def __init__(self, task: asyncio.Future[Any]) -> None:
+        self._task = task
+        _running.add(task)  # referenced until it ends, whether or not ``then`` is called
+        task.add_done_callback(_running.discard)
+
+    def then(self, done: Done, failed: Failed) -> None:
+        """Call ``done(result)`` or ``failed(exc)`` when it ends, as :func:`start` does."""
+        self._task.add_done_callback(lambda t: _finish(t, done, failed))
+
+
 def start_listener(logger: logging.Logger, fn: Callable[..., Any], *args: Any) -> None:
     """Call a Node-style listener that nothing waits for; an async one starts
     eagerly and runs on as a task if it suspends. Errors are logged."""

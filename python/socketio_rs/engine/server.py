@@ -649,6 +649,17 @@ class EngineServer(engineio.AsyncServer):
         for message in messages:
             socket.send_nowait(eio_packet.Packet(eio_packet.MESSAGE, message), compress)
 
+    def direct_writer(self, sid: str) -> Callable[[bytes], bool] | None:
+        """Where :meth:`send_messages` writes ``sid``'s messages framed (``_core.ws_messages``,
+        ``_core.ws_packet``): the writer of a direct Engine.IO v4 WebSocket without
+        compression, else ``None`` (then :meth:`send_messages`, which also drops what a
+        closed or closing session is sent)."""
+        socket: Any = self.sockets.get(sid)
+        if socket is None or socket.closed or socket.closing or socket.own_framing:
+            return None
+        write: Callable[[bytes], bool] | None = socket.direct_frames
+        return write
+
     def writable(self, sid: str) -> bool:
         """Whether a packet sent to ``sid`` now leaves at once (``EngineSocket.writable``)."""
         socket: Any = self.sockets.get(sid)

@@ -27,6 +27,8 @@ default_logger = logging.getLogger("socketio_rs")
 
 #: The room of every connected client of a namespace (python-socketio's ``None`` room).
 CONNECTED = None
+#: The rooms of a namespace without clients (never changed).
+_NO_ROOMS: dict[Hashable, dict[str, str]] = {}
 
 
 @dataclass(frozen=True)
@@ -540,6 +542,23 @@ class AsyncManager:
         if offset is not None and self.recovery is not None:
             frames = server.encode_event(namespace, payload, None)
             self.recovery.record(offset, namespace, room, skip_sid, except_rooms, frames)
+        elif (
+            room.__class__ is str
+            and callback is None
+            and skip_sid is None
+            and except_rooms is None
+            and not volatile
+        ):
+            # ``to=sid`` (a room of one), the common reply to a sender: sent at once, without
+            # the recipients' snapshot or packets shared to build.
+            members = self.rooms.get(namespace, _NO_ROOMS).get(room)
+            if members is not None and len(members) == 1:
+                # Taken out first: sending may disconnect the client, and change ``members``.
+                ((sid, eio_sid),) = members.items()
+                server.send_event(eio_sid, namespace, payload, compress)
+                if self.observer is not None:
+                    self.observer.event_sent(namespace, {sid: eio_sid}, payload)
+                return 1
         targets = self.targets(namespace, room)
         if skip_sid is not None:
             for skipped in skip_sid if isinstance(skip_sid, list) else (skip_sid,):
@@ -554,7 +573,7 @@ class AsyncManager:
             return 0
         if callback is None:
             if frames is None:
-                if len(targets) == 1 and not volatile:  # to=sid: no packets shared to build
+                if len(targets) == 1 and not volatile:  # one recipient: no packets shared to build
                     server.send_event(next(iter(targets.values())), namespace, payload, compress)
                     if self.observer is not None:
                         self.observer.event_sent(namespace, targets, payload)

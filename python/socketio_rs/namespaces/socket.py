@@ -22,6 +22,7 @@ from .operators import BroadcastOperator, Scope
 logger = logging.getLogger("socketio_rs.socket")
 #: The manager flag of an uncompressed emit (passed only when set, as ``volatile``).
 _UNCOMPRESSED: dict[str, Any] = {"compress": False}
+_EVENT = PacketType.EVENT
 
 
 class Connection(Protocol):
@@ -43,6 +44,17 @@ class Connection(Protocol):
 
     def send(self, pkt: Packet, compress: bool = True) -> None:
         """Queue one packet for the client, now; ``compress=False``: uncompressed."""
+
+    def send_packet(
+        self,
+        packet_type: int,
+        namespace: str,
+        data: Any,
+        ack_id: int | None = None,
+        compress: bool = True,
+    ) -> None:
+        """``send(Packet(packet_type, namespace, data, ack_id), compress)``, without the
+        ``Packet`` where it can."""
 
     async def disconnect_socket(self, socket: Socket, close: bool) -> None:
         """``socket.disconnect(close)``: DISCONNECT, then the handlers."""
@@ -181,7 +193,7 @@ class Socket:
                 **({} if compress else _UNCOMPRESSED),
             )
             return
-        self.client.send(Packet(PacketType.EVENT, self.nsp.name, [event, *args]), compress)
+        self.client.send_packet(_EVENT, self.nsp.name, [event, *args], None, compress)
 
     async def send(self, *args: Any) -> None:
         """``emit("message", *args)``."""
@@ -239,7 +251,7 @@ class Socket:
         self._acks[ack_id] = future
         future.add_done_callback(lambda _: self._acks.pop(ack_id, None))
         self._notify_outgoing(event, args)
-        self.client.send(Packet(PacketType.EVENT, self.nsp.name, [event, *args], ack_id), compress)
+        self.client.send_packet(_EVENT, self.nsp.name, [event, *args], ack_id, compress)
         return future
 
     def _drop_ack(self, future: asyncio.Future[Any]) -> None:

@@ -27,6 +27,16 @@ class ClientHost(Protocol):
 
     def send(self, eio_sid: str, pkt: Packet, compress: bool = True) -> None: ...
 
+    def send_packet(
+        self,
+        eio_sid: str,
+        packet_type: int,
+        namespace: str,
+        data: Any,
+        ack_id: int | None = None,
+        compress: bool = True,
+    ) -> None: ...
+
     def transport(self, eio_sid: str) -> str: ...
 
     def writable(self, eio_sid: str) -> bool: ...
@@ -46,6 +56,7 @@ class Client:
         "joining",
         "protocol",
         "send",
+        "send_packet",
         "sockets",
     )
 
@@ -57,6 +68,9 @@ class Client:
         self._host = host
         #: ``send(pkt, compress=True)``: queue one packet for the client, now.
         self.send: Callable[..., None] = functools.partial(host.send, eio_sid)
+        #: ``send_packet(type, namespace, data, ack_id=None, compress=True)``: ``send`` of
+        #: that packet, framed in one step where the connection allows it.
+        self.send_packet: Callable[..., None] = functools.partial(host.send_packet, eio_sid)
         #: namespace -> socket (joining or connected).
         self.sockets: dict[str, Socket] = {}
         #: The namespaces whose CONNECT is being resolved.

@@ -10,7 +10,7 @@ import operator
 from collections import deque
 from typing import Any, Callable, Protocol
 
-from .. import _eager, exceptions
+from .. import _core, _eager, codec, exceptions
 from ..admin import InstrumentedAsyncServer
 from ..codec import Packet, PacketType
 from ..managers import AsyncManager
@@ -31,6 +31,7 @@ from .registry import NamespaceRegistry
 _DISCONNECT = PacketType.DISCONNECT
 _CONNECT_ERROR = PacketType.CONNECT_ERROR
 _INVALID_NSP = {"message": "Invalid namespace"}
+_ws_packet = _core.ws_packet
 
 
 class ConnectHost(Protocol):
@@ -72,6 +73,8 @@ class ConnectFlow:
         self._registry = registry
         self._handlers = handlers
         self._encode = encode
+        #: Whether :meth:`send_packet` may frame packets itself (the default JSON encoder).
+        self._frames_packets = encode is codec.encode
         #: Every Engine.IO connection, by its sid.
         self.clients: dict[str, Client] = {}
         self._admin: InstrumentedAsyncServer | None = None
@@ -88,6 +91,28 @@ class ConnectFlow:
         """Queue one packet for one connection, now (``compress=False``: see
         ``EngineServer.enqueue``)."""
         self._eio.send_messages(eio_sid, self._encode(pkt), compress)
+
+    def send_packet(
+        self,
+        eio_sid: str,
+        packet_type: int,
+        namespace: str,
+        data: Any,
+        ack_id: int | None = None,
+        compress: bool = True,
+    ) -> None:
+        """:meth:`send` of ``Packet(packet_type, namespace, data, ack_id)``: on a direct
+        WebSocket that takes framed messages, with the default encoder, the packet is
+        framed in one step, without the ``Packet`` or its encoded list (an ack or an emit
+        to one socket, sent once per event)."""
+        if self._frames_packets:
+            write = self._eio.direct_writer(eio_sid)
+            if write is not None:
+                frame = _ws_packet(packet_type, namespace, data, ack_id)
+                if frame is not None:  # else binary: attachments are frames of their own
+                    write(frame)
+                    return
+        self.send(eio_sid, Packet(packet_type, namespace, data, ack_id), compress)
 
     def writable(self, eio_sid: str) -> bool:
         """Whether a packet sent to the connection now leaves at once."""

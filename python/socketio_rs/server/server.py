@@ -39,6 +39,9 @@ from .session import SessionContext
 
 _EVENT = PacketType.EVENT
 _DISCONNECT = PacketType.DISCONNECT
+_INFO = logging.INFO
+#: ``emit``'s flags to its manager when none is set (never changed).
+_NO_FLAGS: dict[str, bool] = {}
 
 default_logger = logging.getLogger("socketio_rs.server")
 
@@ -210,7 +213,7 @@ class AsyncServer:
         self, eio_sid: str, namespace: str, payload: list[Any], compress: bool = True
     ) -> None:
         """Send one EVENT without an ack id to one connection, now."""
-        self._connects.send(eio_sid, Packet(_EVENT, namespace, payload), compress)
+        self._connects.send_packet(eio_sid, _EVENT, namespace, payload, None, compress)
 
     async def apply_sockets_op(self, namespace: str, targets: Targets, op: str, arg: Any) -> None:
         """Another process's ``sockets_join``/``sockets_leave``/``disconnect_sockets``,
@@ -419,11 +422,15 @@ class AsyncServer:
         """
         ns = namespace or "/"
         target = to or room
-        self.logger.info('emitting event "%s" to %s [%s]', event, target or "all", ns)
+        logger = self.logger
+        if logger.isEnabledFor(_INFO):  # one call fewer than ``info`` when it is off
+            logger.info('emitting event "%s" to %s [%s]', event, target or "all", ns)
         # The flags only when set, so that a manager written for python-socketio never sees them.
-        extra: dict[str, bool] = {"volatile": True} if volatile else {}
-        if not compress:
-            extra["compress"] = False
+        extra: dict[str, bool] = _NO_FLAGS
+        if volatile or not compress:
+            extra = {"volatile": True} if volatile else {}
+            if not compress:
+                extra["compress"] = False
         await self.manager.emit(
             event,
             data,

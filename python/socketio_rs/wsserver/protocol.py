@@ -170,47 +170,39 @@ class WebSocketProtocol(asyncio.Protocol):
         self._receiving = True
         try:
             try:
-                items = self._reader.feed(data)
+                messages, controls = self._reader.read(data)
             except _core.WsError as exc:
-                self._take(exc.items)  # what the client sent before breaking the protocol counts
+                self._take(list(exc.items))  # what the client sent before breaking it counts
                 self._fail(exc.code, str(exc))
                 return
-            self._take(items)
+            if messages:
+                self._take(messages)
+            if controls is not None:
+                self._control(controls)
         finally:
             self._receiving = receiving
             if not receiving and self._pending:
                 self._flush()  # what the messages of this read answered, in one write
 
-    def _take(self, items: Sequence[tuple[int, str | bytes]]) -> None:
-        run: list[str | bytes] | None = None  # messages for the sink, in order
+    def _take(self, messages: list[str | bytes]) -> None:
+        """The messages of a read: to the sink (:meth:`arm`) when the reader waits with
+        nothing queued, else queued for :meth:`read_batch`."""
+        sink = self._sink
+        if sink is not None and not self._incoming and self._state == _OPEN:
+            sink(messages)
+        else:
+            for payload in messages:
+                self._push(payload)
+
+    def _control(self, items: Sequence[tuple[int, str | bytes]]) -> None:
+        """The control frames of a read, after its messages (``WsReader.read``)."""
         for opcode, payload in items:
-            if opcode == _TEXT or opcode == _BINARY:
-                if run is not None:
-                    run.append(payload)
-                elif self._sink is not None and not self._incoming:
-                    run = [payload]
-                else:
-                    self._push(payload)
-                continue
-            if run is not None:
-                self._deliver(run)
-                run = None
             if opcode == _PING:
                 self._send_frame(_ws_frame(10, payload))
             elif opcode == _CLOSE:
                 assert isinstance(payload, bytes)
                 self._close_received(payload)
             # pongs (10) answer nothing: this server sends no pings of its own
-        if run is not None:
-            self._deliver(run)
-
-    def _deliver(self, run: list[str | bytes]) -> None:
-        sink = self._sink
-        if sink is not None and self._state == _OPEN:
-            sink(run)
-        else:
-            for payload in run:
-                self._push(payload)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.connections.discard(self)
