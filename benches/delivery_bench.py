@@ -10,7 +10,9 @@ from official JS clients:
 - ``bcast``: 200 clients, and a fixed number of broadcasts of ``tick`` to all of them (10 per
   request); the count is per delivery;
 - ``echo``: 50 clients, each sending a fixed number of acked ``echo`` events with 8 in
-  flight (bench-e2e's echo50); the count is per event and its ack.
+  flight (bench-e2e's echo50); the count is per event and its ack;
+- ``emit``: the same clients sending ``bounce``, which the handler emits back to the sender
+  (``sio.emit(..., to=sid)``, bench-e2e's emit50); the count is per event and its emit.
 
 A count is the difference between a run with ``N`` requests and a run with none, divided by
 the messages: the whole path in the server process (reading, decoding, dispatch, the
@@ -36,7 +38,7 @@ import callgrind
 HERE = Path(__file__).resolve().parent
 E2E = HERE / "e2e"
 #: op: (clients, messages per request), as fixed_load.mjs does it
-OPS = {"bcast": (200, 10 * 200), "echo": (50, 50)}
+OPS = {"bcast": (200, 10 * 200), "echo": (50, 50), "emit": (50, 50)}
 
 
 def instructions(tree: str, op: str, requests: int) -> int:
@@ -76,14 +78,20 @@ def main() -> None:
     )
     parser.add_argument("--baseline", help="another python/ tree to compare with")
     parser.add_argument("--requests", type=int, default=100, help="bcast: 10 broadcasts each")
-    parser.add_argument("--ops", default="bcast,echo", help="comma-separated: bcast, echo")
+    parser.add_argument(
+        "--ops", default="bcast,echo,emit", help="comma-separated: bcast, echo, emit"
+    )
     args = parser.parse_args()
     if shutil.which("valgrind") is None:
         raise SystemExit("valgrind is needed (tools/ensure-valgrind.sh)")
     print("serve(), instructions per message (callgrind; the server process, not the kernel)")
     for op in args.ops.split(","):
         current = per_message(str(HERE.parent / "python"), op, args.requests)
-        what = "delivery, 200 clients" if op == "bcast" else "event and ack, 50 clients"
+        what = {
+            "bcast": "delivery, 200 clients",
+            "echo": "event and ack, 50 clients",
+            "emit": "event and emit back, 50 clients",
+        }[op]
         line = f"  {op:6s} {current:9.0f}  per {what}"
         if args.baseline:
             base = per_message(os.path.abspath(args.baseline), op, args.requests)

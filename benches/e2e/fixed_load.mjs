@@ -6,9 +6,12 @@
 //     of `tick` to all of them (app.py's `bcast`); done when every client got every tick;
 //   node fixed_load.mjs <url> echo <clients> <requests>
 //     each client sends `requests` acked `echo` events, 8 in flight (bench-e2e's echo50);
-//     done when every ack came back.
+//     done when every ack came back;
+//   node fixed_load.mjs <url> emit <clients> <requests>
+//     each client sends `requests` `bounce` events, 8 in flight, and the server emits each
+//     back as `bounced` (bench-e2e's emit50); done when every one came back.
 //
-// It prints "received <got> of <expected>" (ticks or acks) and exits; it gives up after
+// It prints "received <got> of <expected>" (ticks, acks or bounced events) and exits; it gives up after
 // 10 minutes.
 import { io } from "socket.io-client";
 
@@ -53,6 +56,21 @@ if (kind === "bcast") {
         send();
       });
     };
+    for (let i = 0; i < INFLIGHT; i++) send();
+  }
+} else if (kind === "emit") {
+  expected = requests * clients;
+  for (const socket of sockets) {
+    let sent = 0;
+    const send = () => {
+      if (sent >= requests) return;
+      sent++;
+      socket.emit("bounce", { n: sent, text: "hello" });
+    };
+    socket.on("bounced", () => {
+      received++;
+      send();
+    });
     for (let i = 0; i < INFLIGHT; i++) send();
   }
 } else {
