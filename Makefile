@@ -152,7 +152,7 @@ bench-layer: dev ## the Python layer's instructions per event, Node-style event 
 	$(PY) benches/layer_bench.py $(if $(BASELINE),--baseline $(BASELINE))
 
 .PHONY: bench-delivery
-bench-delivery: dev benches/e2e/node_modules/.package-lock.json ## serve()'s instructions per broadcast delivery and per echo over real sockets (callgrind; BASELINE=<other python/ tree> for a ratio)
+bench-delivery: dev benches/e2e/node_modules/.package-lock.json ## serve()'s instructions per broadcast delivery, per echo and per emit back over real sockets (callgrind; BASELINE=<other python/ tree> for a ratio)
 	tools/ensure-valgrind.sh
 	$(PY) benches/delivery_bench.py $(if $(BASELINE),--baseline $(BASELINE))
 

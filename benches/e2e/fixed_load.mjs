@@ -35,6 +35,23 @@ for (let i = 0; i < clients; i++) {
 }
 await Promise.all(connects);
 
+// One client's `requests` requests, INFLIGHT at a time: `send(n, answered)` sends the n-th;
+// `answered` (also returned, for a listener) counts an answer and sends the next request.
+function keepInFlight(send) {
+  let sent = 0;
+  const next = () => {
+    if (sent >= requests) return;
+    sent++;
+    send(sent, answered);
+  };
+  const answered = () => {
+    received++;
+    next();
+  };
+  for (let i = 0; i < INFLIGHT; i++) next();
+  return answered;
+}
+
 let expected;
 if (kind === "bcast") {
   const ctl = io(url + "/ctl", options);
@@ -47,31 +64,12 @@ if (kind === "bcast") {
 } else if (kind === "echo") {
   expected = requests * clients;
   for (const socket of sockets) {
-    let sent = 0;
-    const send = () => {
-      if (sent >= requests) return;
-      sent++;
-      socket.emit("echo", { n: sent, text: "hello" }, () => {
-        received++;
-        send();
-      });
-    };
-    for (let i = 0; i < INFLIGHT; i++) send();
+    keepInFlight((n, answered) => socket.emit("echo", { n, text: "hello" }, answered));
   }
 } else if (kind === "emit") {
   expected = requests * clients;
   for (const socket of sockets) {
-    let sent = 0;
-    const send = () => {
-      if (sent >= requests) return;
-      sent++;
-      socket.emit("bounce", { n: sent, text: "hello" });
-    };
-    socket.on("bounced", () => {
-      received++;
-      send();
-    });
-    for (let i = 0; i < INFLIGHT; i++) send();
+    socket.on("bounced", keepInFlight((n) => socket.emit("bounce", { n, text: "hello" })));
   }
 } else {
   console.error(`unknown kind ${kind}`);

@@ -129,11 +129,9 @@ impl WsReader {
     }
 }
 
-/// Appends a message's payload to `list`: a `str` for text, else `bytes`.
-fn append_payload(list: &Bound<'_, PyList>, message: Message<'_>) -> PyResult<()> {
-    let py = list.py();
-    // SAFETY: attached; the result is checked, and `PyList_Append` takes its
-    // own reference.
+/// A message's payload as a Python object: a `str` for text, else `bytes`.
+fn payload_object<'py>(py: Python<'py>, message: &Message<'_>) -> PyResult<Bound<'py, PyAny>> {
+    // SAFETY: attached; the C call's result is checked.
     unsafe {
         let payload = match message {
             Message::Text(s) => {
@@ -143,29 +141,22 @@ fn append_payload(list: &Bound<'_, PyList>, message: Message<'_>) -> PyResult<()
                 ffi::PyBytes_FromStringAndSize(b.as_ptr().cast(), b.len() as ffi::Py_ssize_t)
             }
         };
-        let payload = Bound::from_owned_ptr_or_err(py, payload)?;
-        if ffi::PyList_Append(list.as_ptr(), payload.as_ptr()) != 0 {
-            return Err(PyErr::fetch(py));
-        }
+        Bound::from_owned_ptr_or_err(py, payload)
     }
-    Ok(())
+}
+
+/// Appends a message's payload to `list`.
+fn append_payload(list: &Bound<'_, PyList>, message: Message<'_>) -> PyResult<()> {
+    list.append(payload_object(list.py(), &message)?)
 }
 
 /// Appends `(opcode, payload)` to `list`.
 fn append_item(list: &Bound<'_, PyList>, message: Message<'_>) -> PyResult<()> {
     let py = list.py();
+    let payload = payload_object(py, &message)?;
     // SAFETY: attached; each C call's result is checked, and references are
     // handed over exactly once (`PyTuple_SetItem` steals its item).
     unsafe {
-        let payload = match message {
-            Message::Text(s) => {
-                ffi::PyUnicode_FromStringAndSize(s.as_ptr().cast(), s.len() as ffi::Py_ssize_t)
-            }
-            Message::Binary(b) | Message::Close(b) | Message::Ping(b) | Message::Pong(b) => {
-                ffi::PyBytes_FromStringAndSize(b.as_ptr().cast(), b.len() as ffi::Py_ssize_t)
-            }
-        };
-        let payload = Bound::from_owned_ptr_or_err(py, payload)?;
         let opcode = Bound::from_owned_ptr_or_err(
             py,
             ffi::PyLong_FromLong(std::ffi::c_long::from(message.opcode())),

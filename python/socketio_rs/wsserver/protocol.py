@@ -169,30 +169,28 @@ class WebSocketProtocol(asyncio.Protocol):
         receiving = self._receiving
         self._receiving = True
         try:
+            failure = None
             try:
                 messages, controls = self._reader.read(data)
             except _core.WsError as exc:
-                self._take(list(exc.items))  # what the client sent before breaking it counts
-                self._fail(exc.code, str(exc))
-                return
+                # What the client sent before breaking the protocol counts.
+                messages, controls, failure = list(exc.items), None, exc
             if messages:
-                self._take(messages)
-            if controls is not None:
+                # To the sink (:meth:`arm`) when the reader waits with nothing queued.
+                sink = self._sink
+                if sink is not None and not self._incoming and self._state == _OPEN:
+                    sink(messages)
+                else:
+                    for payload in messages:
+                        self._push(payload)
+            if failure is not None:
+                self._fail(failure.code, str(failure))
+            elif controls is not None:
                 self._control(controls)
         finally:
             self._receiving = receiving
             if not receiving and self._pending:
                 self._flush()  # what the messages of this read answered, in one write
-
-    def _take(self, messages: list[str | bytes]) -> None:
-        """The messages of a read: to the sink (:meth:`arm`) when the reader waits with
-        nothing queued, else queued for :meth:`read_batch`."""
-        sink = self._sink
-        if sink is not None and not self._incoming and self._state == _OPEN:
-            sink(messages)
-        else:
-            for payload in messages:
-                self._push(payload)
 
     def _control(self, items: Sequence[tuple[int, str | bytes]]) -> None:
         """The control frames of a read, after its messages (``WsReader.read``)."""
@@ -521,13 +519,15 @@ class WebSocketProtocol(asyncio.Protocol):
         if not pending:
             return
         self._pending = []
-        self._write(pending[0] if len(pending) == 1 else b"".join(pending))
+        transport = self.transport  # :meth:`_write`, written out: this runs once per write
+        if transport is None:
+            return
+        if not transport.is_closing():
+            transport.write(pending[0] if len(pending) == 1 else b"".join(pending))
         # Below its high-water mark (pause_writing not called) the transport's buffer is small
         # enough to leave unchecked; above it, its size is asked once per flush.
-        if self._drained is not None:
-            transport = self.transport
-            if transport is not None and transport.get_write_buffer_size() > self._write_limit:
-                self._overflow()
+        if self._drained is not None and transport.get_write_buffer_size() > self._write_limit:
+            self._overflow()
 
     def _overflow(self) -> None:
         """Over the write limit: drop what waits for the peer and abort the connection."""
