@@ -173,10 +173,16 @@ class Dispatcher:
             logger.info('received event "%s" from %s [%s]', data[0], sid, namespace)
         if self._admin is not None:
             self._admin.event_received(namespace, sid, data)
-        if socket._intercepts(data[0]):
+        event = data[0]
+        if socket._intercepts(event):
             return socket._dispatch(data, self._handlers)
         try:
-            return self._handlers.resolve(data[0], namespace, (sid, *data[1:]))
+            # The event's own handler is ``HandlerTable.resolve``'s first step, taken here.
+            ns_handlers = self._handlers.handlers.get(namespace)
+            handler = None if ns_handlers is None else ns_handlers.get(event)
+            if handler is not None:
+                return handler(sid, *data[1:])
+            return self._handlers.resolve(event, namespace, (sid, *data[1:]))
         except Exception:
             logger.exception("event handler error")
             return _DROPPED
