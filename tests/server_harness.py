@@ -21,6 +21,7 @@ import json
 import os
 import shutil
 import socket
+import struct
 import subprocess
 import types
 from collections.abc import AsyncIterator, Sequence
@@ -409,3 +410,32 @@ def rs_server(**options: Any) -> tuple[socketio_rs.AsyncServer, Any]:
     """A socketio_rs server with the test options, and its ASGI app."""
     sio = socketio_rs.AsyncServer(**{**SERVER_OPTIONS, **options})
     return sio, socketio_rs.ASGIApp(sio)
+
+
+# -- a raw WebSocket client, built by hand --------------------------------------
+
+
+def upgrade_request(path: str = "/", **overrides: str | None) -> bytes:
+    """A WebSocket opening handshake (RFC 6455 4.1) built by hand; ``None`` drops a header."""
+    headers = {
+        "Host": "x",
+        "Upgrade": "websocket",
+        "Connection": "Upgrade",
+        "Sec-WebSocket-Key": base64.b64encode(b"0123456789abcdef").decode(),
+        "Sec-WebSocket-Version": "13",
+    }
+    headers.update(overrides)  # type: ignore[arg-type]
+    lines = [f"GET {path} HTTP/1.1"] + [f"{k}: {v}" for k, v in headers.items() if v is not None]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+def masked(opcode: int, payload: bytes, fin: bool = True, rsv: int = 0) -> bytes:
+    """A client frame built by hand (RFC 6455 5.2), masked with a fixed key."""
+    mask = b"\x01\x02\x03\x04"
+    head = bytes([(0x80 if fin else 0) | rsv | opcode])
+    n = len(payload)
+    if n < 126:
+        head += bytes([0x80 | n])
+    else:
+        head += bytes([0x80 | 126]) + struct.pack(">H", n)
+    return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))

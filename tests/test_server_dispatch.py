@@ -11,8 +11,7 @@ from typing import Any
 import pytest
 
 import socketio_rs
-from server_harness import WAIT, connected, serve
-from test_websocket_protocol import masked, upgrade_request
+from server_harness import WAIT, connected, masked, serve, upgrade_request
 
 
 def make_server(**options: Any) -> tuple[socketio_rs.AsyncServer, list[str]]:

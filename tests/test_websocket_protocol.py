@@ -31,7 +31,9 @@ from server_harness import (
     client,
     close_client,
     free_port,
+    masked,
     serve,
+    upgrade_request,
 )
 from socketio_rs.wsserver import WebSocketProtocol, front_for
 
@@ -96,31 +98,6 @@ async def raw_request(address: str, request: bytes) -> bytes:
     response = await asyncio.wait_for(reader.read(4096), WAIT)
     writer.close()
     return response
-
-
-def upgrade_request(path: str = "/", **overrides: str | None) -> bytes:
-    headers = {
-        "Host": "x",
-        "Upgrade": "websocket",
-        "Connection": "Upgrade",
-        "Sec-WebSocket-Key": base64.b64encode(b"0123456789abcdef").decode(),
-        "Sec-WebSocket-Version": "13",
-    }
-    headers.update(overrides)  # type: ignore[arg-type]
-    lines = [f"GET {path} HTTP/1.1"] + [f"{k}: {v}" for k, v in headers.items() if v is not None]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode()
-
-
-def masked(opcode: int, payload: bytes, fin: bool = True, rsv: int = 0) -> bytes:
-    """A client frame built by hand (RFC 6455 5.2), masked with a fixed key."""
-    mask = b"\x01\x02\x03\x04"
-    head = bytes([(0x80 if fin else 0) | rsv | opcode])
-    n = len(payload)
-    if n < 126:
-        head += bytes([0x80 | n])
-    else:
-        head += bytes([0x80 | 126]) + struct.pack(">H", n)
-    return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
 
 
 @pytest.mark.parametrize("front", [True, False], ids=["front", "via-uvicorn-http"])

@@ -23,15 +23,16 @@ from server_harness import (
     WAIT,
     client,
     close_client,
+    masked,
     node_steps,
     serve,
     steps,
+    upgrade_request,
 )
 from socketio_rs import _core
 from socketio_rs.wsserver import front_for
 from socketio_rs.wsserver.deflate import DeflateOptions, deflate_options, negotiate
 from socketio_rs.wsserver.protocol import WebSocketProtocol, protocol_for
-from test_websocket_protocol import masked, upgrade_request
 
 TAIL = b"\x00\x00\xff\xff"
 BIG = "z" * 3000  # over the default threshold (1024 bytes)

@@ -489,7 +489,7 @@ def test_read_splits_what_feed_gives_into_messages_and_control_frames(
     and the control frames in order (``None`` when there are none)."""
     sender = client()
     stream = bytearray()
-    for opcode, payload in items:
+    for _opcode, payload in items:
         stream += sender.send_data(payload, fin=True)
         if data.draw(st.booleans()):
             stream += sender.ping(data.draw(st.binary(max_size=125)))
