@@ -37,29 +37,15 @@ def start(coro: Coroutine[Any, Any, Any], done: Done, failed: Failed) -> None:
 
     A ``CancelledError`` counts as a ``None`` result, as in python-socketio.
     """
-    if _EAGER_TASKS:
-        loop = asyncio.get_running_loop()
-        task = asyncio.Task(coro, loop=loop, eager_start=True)  # type: ignore[call-arg]
-        if task.done():
-            _finish(task, done, failed)
-        else:
-            _running.add(task)
-            task.add_done_callback(lambda t: _finish(t, done, failed))
-        return
     try:
-        yielded = coro.send(None)
-    except StopIteration as stop:
-        done(stop.value)
-        return
-    except asyncio.CancelledError:
-        done(None)
-        return
+        result = step(coro)
     except Exception as exc:
         failed(exc)
         return
-    task = asyncio.ensure_future(_Resume(coro, yielded))
-    _running.add(task)
-    task.add_done_callback(lambda t: _finish(t, done, failed))
+    if result.__class__ is Later:
+        result.then(done, failed)
+    else:
+        done(result)
 
 
 def step(awaitable: Awaitable[Any]) -> Any:
@@ -68,8 +54,8 @@ def step(awaitable: Awaitable[Any]) -> Any:
     :class:`Later` going on with it in a task. An exception of that first step
     propagates.
 
-    :func:`start` without its callbacks: a caller that needs the result asks for
-    them only when the awaitable suspends, and one that finishes costs no partial."""
+    :func:`start` is this with callbacks; a caller that needs the result can ask for
+    them only when the awaitable suspends, so one that finishes costs no partial."""
     coro = awaitable if awaitable.__class__ is CoroutineType else await_(awaitable)
     if _EAGER_TASKS:
         task = asyncio.Task(coro, loop=asyncio.get_running_loop(), eager_start=True)  # type: ignore[call-arg]
@@ -143,7 +129,6 @@ async def await_(awaitable: Awaitable[Any]) -> Any:
 
 
 def _finish(task: asyncio.Future[Any], done: Done, failed: Failed) -> None:
-    _running.discard(task)
     if task.cancelled():
         done(None)
         return

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from typing import Any, Final
 
 from .codec import RESERVED_EVENTS
 
 _RESERVED = frozenset(RESERVED_EVENTS)
+#: The flags of an emit that sets none (shared: never changed).
+_NO_FLAGS: dict[str, Any] = {}
 
 
 class _NoAck:
@@ -55,3 +57,17 @@ def room_set(rooms: Any) -> frozenset[Hashable]:
     if isinstance(rooms, (list, tuple, set, frozenset)):
         return frozenset(rooms)
     return frozenset((rooms,))
+
+
+def manager_flags(volatile: bool = False, compress: bool = True) -> Mapping[str, Any]:
+    """An emit's flags for its manager's ``emit``, only those that are set (``volatile``,
+    ``compress=False``): a manager written for python-socketio never sees them. Empty, and
+    shared, when none is."""
+    if not volatile and compress:
+        return _NO_FLAGS
+    flags: dict[str, Any] = {}
+    if volatile:
+        flags["volatile"] = True
+    if not compress:
+        flags["compress"] = False
+    return flags

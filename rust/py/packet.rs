@@ -239,14 +239,7 @@ pub fn encode<'py>(
     packet: &Bound<'py, Packet>,
     json: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyList>> {
-    // One output buffer for the process, taken for the call: a nested call
-    // (from a `json=` module's `dumps`) finds it empty and allocates its own.
-    let mut out = OUT.with(py, std::mem::take);
-    let frames = encode_into(py, &mut out, packet.get(), json);
-    if out.capacity() <= OUT_KEEP {
-        OUT.with(py, |kept| *kept = out);
-    }
-    frames
+    with_out(py, |out| encode_into(py, out, packet.get(), json))
 }
 
 /// One Socket.IO packet as the WebSocket frame of its Engine.IO v4 MESSAGE (a
@@ -266,22 +259,24 @@ pub fn ws_packet<'py>(
     let packet_type = packet_type_from(r#type)?;
     let id = id.filter(|id| !id.is_none()).map(ack_id_from).transpose()?;
     let nsp = nsp.to_cow()?;
-    let mut out = OUT.with(py, std::mem::take);
-    let framed = frame_into(py, &mut out, packet_type, &nsp, id, data);
-    if out.capacity() <= OUT_KEEP {
-        OUT.with(py, |kept| *kept = out);
-    }
-    framed
+    with_out(py, |out| {
+        if !write_text(py, out, packet_type, &nsp, id, data)?.is_empty() {
+            return Ok(None);
+        }
+        super::ws::engine_message_frame(py, out).map(Some)
+    })
 }
 
-fn frame_into<'py>(
+/// Writes a packet's text with socketio-rs's JSON encoder; returns its binary
+/// attachments, in order.
+fn write_text<'py>(
     py: Python<'py>,
     out: &mut Vec<u8>,
     packet_type: PacketType,
     nsp: &str,
     id: Option<u64>,
     data: &Bound<'py, PyAny>,
-) -> PyResult<Option<Bound<'py, PyBytes>>> {
+) -> PyResult<Vec<Py<PyAny>>> {
     let has_data = !data.is_none();
     let mut encoder = JsonEncoder::new(py);
     codec::encode_into(out, packet_type, nsp, id, |out| {
@@ -291,10 +286,18 @@ fn frame_into<'py>(
         Ok(encoder.attachments.len())
     })
     .map_err(|e| to_pyerr(py, e, encoder.err.take()))?;
-    if !encoder.attachments.is_empty() {
-        return Ok(None);
+    Ok(encoder.attachments)
+}
+
+/// Runs `f` with the process's output buffer, taken for the call: a nested
+/// call (from a `json=` module's `dumps`) finds it empty and allocates its own.
+fn with_out<R>(py: Python<'_>, f: impl FnOnce(&mut Vec<u8>) -> R) -> R {
+    let mut out = OUT.with(py, std::mem::take);
+    let result = f(&mut out);
+    if out.capacity() <= OUT_KEEP {
+        OUT.with(py, |kept| *kept = out);
     }
-    super::ws::engine_message_frame(py, out).map(Some)
+    result
 }
 
 /// The encoder's reusable output buffer, and the capacity kept between calls.
@@ -312,17 +315,7 @@ fn encode_into<'py>(
     let data = p.data.bind(py);
     let has_data = !data.is_none();
     let attachments = match json {
-        None => {
-            let mut encoder = JsonEncoder::new(py);
-            codec::encode_into(out, p.packet_type, &nsp, p.id, |out| {
-                if has_data {
-                    encoder.write(out, &data, 0)?;
-                }
-                Ok(encoder.attachments.len())
-            })
-            .map_err(|e| to_pyerr(py, e, encoder.err.take()))?;
-            encoder.attachments
-        }
+        None => write_text(py, out, p.packet_type, &nsp, p.id, &data)?,
         Some(module) => {
             let mut dumps = Dumps::new(py);
             codec::encode_into(out, p.packet_type, &nsp, p.id, |out| {

@@ -66,22 +66,9 @@ impl WsReader {
         py: Python<'py>,
         data: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyList>> {
-        let data = as_bytes(data, "data")?;
-        let data = data.as_bytes();
         let list = PyList::empty(py);
-        let mut failed = None;
-        let result = self.core.feed(data, |message| {
-            if failed.is_none() {
-                if let Err(e) = append_item(&list, message) {
-                    failed = Some(e);
-                }
-            }
-        });
-        result.map_err(|e| to_pyerr(py, e, &list))?;
-        match failed {
-            Some(e) => Err(e),
-            None => Ok(list),
-        }
+        self.feed_each(data, &list, |message| append_item(&list, message))?;
+        Ok(list)
     }
 
     /// Feeds bytes received from the client, as `feed`, with the items split:
@@ -98,34 +85,43 @@ impl WsReader {
         py: Python<'py>,
         data: &Bound<'py, PyAny>,
     ) -> PyResult<(Bound<'py, PyList>, Option<Bound<'py, PyList>>)> {
-        let data = as_bytes(data, "data")?;
-        let data = data.as_bytes();
         let messages = PyList::empty(py);
         let mut controls: Option<Bound<'py, PyList>> = None;
-        let mut failed = None;
-        let result = self.core.feed(data, |message| {
-            if failed.is_some() {
-                return;
-            }
-            let added = match message {
-                Message::Text(_) | Message::Binary(_) => append_payload(&messages, message),
-                _ => append_item(controls.get_or_insert_with(|| PyList::empty(py)), message),
-            };
-            if let Err(e) = added {
-                failed = Some(e);
-            }
-        });
-        result.map_err(|e| to_pyerr(py, e, &messages))?;
-        match failed {
-            Some(e) => Err(e),
-            None => Ok((messages, controls)),
-        }
+        self.feed_each(data, &messages, |message| match message {
+            Message::Text(_) | Message::Binary(_) => append_payload(&messages, message),
+            _ => append_item(controls.get_or_insert_with(|| PyList::empty(py)), message),
+        })?;
+        Ok((messages, controls))
     }
 
     /// Bytes held: a partial frame and a partial message.
     #[getter]
     fn buffered(&self) -> usize {
         self.core.buffered()
+    }
+}
+
+impl WsReader {
+    /// Feeds `data` to the reader, handing each completed item to `take` until one fails;
+    /// a protocol error raises `WsError` with `done` (what the call completed) as its
+    /// `items`.
+    fn feed_each<'py>(
+        &mut self,
+        data: &Bound<'py, PyAny>,
+        done: &Bound<'py, PyList>,
+        mut take: impl FnMut(Message<'_>) -> PyResult<()>,
+    ) -> PyResult<()> {
+        let data = as_bytes(data, "data")?;
+        let mut failed = None;
+        let result = self.core.feed(data.as_bytes(), |message| {
+            if failed.is_none() {
+                if let Err(e) = take(message) {
+                    failed = Some(e);
+                }
+            }
+        });
+        result.map_err(|e| to_pyerr(done.py(), e, done))?;
+        failed.map_or(Ok(()), Err)
     }
 }
 

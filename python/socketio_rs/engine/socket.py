@@ -160,6 +160,14 @@ class EngineSocket(async_socket.AsyncSocket):
             queue = self._queue = OutgoingQueue(self.server.max_write_buffer_size, self._overflowed)
         return queue
 
+    def _hand_over_queue(self) -> tuple[list[eio_packet.Packet], bool]:
+        """What the queue holds for the WebSocket that writes from now on, and whether the
+        session's stop signal was among it; the queue is then let go if it can be."""
+        queued: list[eio_packet.Packet] = []
+        stopped = self.take_queued(queued)
+        self._release_queue()
+        return queued, stopped
+
     def _release_queue(self) -> None:
         """Let go of the session's queue once nothing is in it or waits on it (the session
         writes to a WebSocket from now on)."""
@@ -547,9 +555,7 @@ class EngineSocket(async_socket.AsyncSocket):
 
     def _go_direct(self, protocol: WebSocketProtocol) -> None:
         """Write what is queued, then send every later packet as it comes."""
-        queued: list[eio_packet.Packet] = []
-        stopped = self.take_queued(queued)
-        self._release_queue()
+        queued, stopped = self._hand_over_queue()
         for pkt in queued:
             protocol.write_now(ws_payload(pkt))
         if stopped:  # the session closed meanwhile
@@ -635,9 +641,7 @@ class EngineSocket(async_socket.AsyncSocket):
             self.server.max_write_buffer_size,
             self._overflowed,
         )
-        queued: list[eio_packet.Packet] = []
-        stopped = self.take_queued(queued)
-        self._release_queue()
+        queued, stopped = self._hand_over_queue()
         for pkt in queued:
             writer.write(pkt)
         if stopped:  # the session closed meanwhile

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Protocol
 
 from .. import _eager, exceptions
-from .._rules import event_args
+from .._rules import event_args, manager_flags
 from .recovery import Recovery, Restored, Session
 from .room_events import RoomListeners
 
@@ -466,8 +466,6 @@ class AsyncManager:
     ) -> None:
         """A Node-style broadcast (``nsp.to(room).emit(...)``): through :meth:`emit`,
         so that a manager overriding it sees every emit."""
-        # The flag only when set, so that a manager written for python-socketio never sees it.
-        extra: dict[str, Any] = {} if targets.compress else {"compress": False}
         await self.emit(
             event,
             args,
@@ -476,7 +474,7 @@ class AsyncManager:
             except_rooms=list(targets.except_rooms),
             ignore_queue=targets.local,
             volatile=targets.volatile,
-            **extra,
+            **manager_flags(compress=targets.compress),
         )
 
     # -- connection state recovery ------------------------------------------
@@ -553,12 +551,7 @@ class AsyncManager:
             # the recipients' snapshot or packets shared to build.
             members = self.rooms.get(namespace, _NO_ROOMS).get(room)
             if members is not None and len(members) == 1:
-                # Taken out first: sending may disconnect the client, and change ``members``.
-                ((sid, eio_sid),) = members.items()
-                server.send_event(eio_sid, namespace, payload, compress)
-                if self.observer is not None:
-                    self.observer.event_sent(namespace, {sid: eio_sid}, payload)
-                return 1
+                return self._send_to_one(namespace, members, payload, compress)
         targets = self.targets(namespace, room)
         if skip_sid is not None:
             for skipped in skip_sid if isinstance(skip_sid, list) else (skip_sid,):
@@ -574,10 +567,7 @@ class AsyncManager:
         if callback is None:
             if frames is None:
                 if len(targets) == 1 and not volatile:  # one recipient: no packets shared to build
-                    server.send_event(next(iter(targets.values())), namespace, payload, compress)
-                    if self.observer is not None:
-                        self.observer.event_sent(namespace, targets, payload)
-                    return 1
+                    return self._send_to_one(namespace, targets, payload, compress)
                 frames = server.encode_event(namespace, payload, None)
             if volatile or not compress:
                 server.eio.broadcast(targets.values(), frames, volatile, compress)
@@ -593,6 +583,19 @@ class AsyncManager:
         if self.observer is not None:
             self.observer.event_sent(namespace, targets, payload)
         return len(targets)
+
+    def _send_to_one(
+        self, namespace: str, target: dict[str, str], payload: list[Any], compress: bool
+    ) -> int:
+        """An EVENT without an ack to the one client of ``target`` (``sid -> eio_sid``)."""
+        server = self.server
+        assert server is not None
+        # Taken out first: sending may disconnect the client, and change ``target``.
+        ((sid, eio_sid),) = target.items()
+        server.send_event(eio_sid, namespace, payload, compress)
+        if self.observer is not None:
+            self.observer.event_sent(namespace, {sid: eio_sid}, payload)
+        return 1
 
     async def trigger_callback(self, sid: str, id: int, data: list[Any]) -> None:
         """Run the ack callback ``id`` of ``sid`` with the client's arguments."""

@@ -11,7 +11,7 @@ from typing import Any, Callable, Protocol
 
 from .. import exceptions
 from .._eager import start_listener
-from .._rules import ack_value, check_reserved, room_set
+from .._rules import ack_value, check_reserved, manager_flags, room_set
 from ..codec import Packet, PacketType
 from ..managers import AsyncManager
 from . import listeners
@@ -20,8 +20,6 @@ from .middleware import CLOSED, Waiter, run_chain
 from .operators import BroadcastOperator, Scope
 
 logger = logging.getLogger("socketio_rs.socket")
-#: The manager flag of an uncompressed emit (passed only when set, as ``volatile``).
-_UNCOMPRESSED: dict[str, Any] = {"compress": False}
 _EVENT = PacketType.EVENT
 
 
@@ -190,7 +188,7 @@ class Socket:
                 self.nsp.name,
                 room=self.id,
                 ignore_queue=True,
-                **({} if compress else _UNCOMPRESSED),
+                **manager_flags(compress=compress),
             )
             return
         self.client.send_packet(_EVENT, self.nsp.name, [event, *args], None, compress)

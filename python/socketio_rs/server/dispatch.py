@@ -191,6 +191,7 @@ class Dispatcher:
         result = self._call_event(client, pkt)
         if result is _DROPPED:
             return
+        ack_id = pkt.id
         if isinstance(result, CoroutineType) or inspect.isawaitable(result):
             try:
                 result = _eager.step(result)
@@ -198,7 +199,6 @@ class Dispatcher:
                 self._handler_failed(exc)
                 return
             if result.__class__ is _eager.Later:
-                ack_id = pkt.id
                 done = (
                     _eager.ignore
                     if ack_id is None
@@ -206,7 +206,6 @@ class Dispatcher:
                 )
                 result.then(done, self._handler_failed)
                 return
-        ack_id = pkt.id
         if ack_id is not None:
             self._ack(client, pkt.nsp, ack_id, result)
 

@@ -21,7 +21,7 @@ from engineio import packet as eio_packet
 from .. import exceptions
 from .._msgpack import MsgPackDecoder, MsgPackEncoder
 from .._options import NOT_YET, SERVER_OPTIONS, check_options
-from .._rules import ack_value
+from .._rules import ack_value, manager_flags
 from ..admin import Auth, InstrumentedAsyncServer
 from ..codec import Decoder, Packet, PacketType, encode
 from ..engine import EngineServer
@@ -40,8 +40,6 @@ from .session import SessionContext
 _EVENT = PacketType.EVENT
 _DISCONNECT = PacketType.DISCONNECT
 _INFO = logging.INFO
-#: ``emit``'s flags to its manager when none is set (never changed).
-_NO_FLAGS: dict[str, bool] = {}
 
 default_logger = logging.getLogger("socketio_rs.server")
 
@@ -425,12 +423,6 @@ class AsyncServer:
         logger = self.logger
         if logger.isEnabledFor(_INFO):  # one call fewer than ``info`` when it is off
             logger.info('emitting event "%s" to %s [%s]', event, target or "all", ns)
-        # The flags only when set, so that a manager written for python-socketio never sees them.
-        extra: dict[str, bool] = _NO_FLAGS
-        if volatile or not compress:
-            extra = {"volatile": True} if volatile else {}
-            if not compress:
-                extra["compress"] = False
         await self.manager.emit(
             event,
             data,
@@ -439,7 +431,7 @@ class AsyncServer:
             skip_sid=skip_sid,
             callback=callback,
             ignore_queue=ignore_queue,
-            **extra,
+            **manager_flags(volatile, compress),
         )
 
     async def send(
