@@ -1,7 +1,7 @@
 """Type stubs of the native module (private: import from socketio_rs.codec)."""
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Literal, Protocol, final
 
 from typing_extensions import disjoint_base
@@ -15,6 +15,7 @@ __all__ = [
     "PACKET_TYPES",
     "RESERVED_EVENTS",
     "Decoder",
+    "EventLane",
     "Packet",
     "Router",
     "WsDeflater",
@@ -110,6 +111,31 @@ class Router:
     def __len__(self) -> int: ...
     @staticmethod
     def class_ranges(class_: str, /) -> list[tuple[int, int]]: ...
+
+@final
+class EventLane:
+    """The plain events of a direct WebSocket's read, decoded, handled and acked in one
+    call (``server/dispatch.py`` builds it, ``engine/direct.py`` calls it)."""
+
+    observed: bool
+
+    def __new__(
+        cls,
+        *,
+        clients: dict[str, Any],
+        handlers: dict[str, dict[Any, Callable[..., Any]]],
+        server: Any,
+        logger: Any,
+        not_handled: Any,
+        no_ack: Any,
+        step: Callable[[Any], Any],
+        resume: Callable[[Any, Any], Any] | None,
+        later: type,
+        suspended: Callable[[Any, str, int | None, Any], None],
+        failed: Callable[[BaseException], None],
+        ack: Callable[[Any, str, int, Any], None],
+    ) -> EventLane: ...
+    def take(self, sid: str, messages: list[str | bytes], session: Any, limit: int, /) -> int: ...
 
 class WsError(ValueError):
     """A client broke RFC 6455; ``code`` is the close code to answer with, ``items`` what

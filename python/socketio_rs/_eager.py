@@ -57,7 +57,7 @@ def step(awaitable: Awaitable[Any]) -> Any:
     :func:`start` is this with callbacks; a caller that needs the result can ask for
     them only when the awaitable suspends, so one that finishes costs no partial."""
     coro = awaitable if awaitable.__class__ is CoroutineType else await_(awaitable)
-    if _EAGER_TASKS:
+    if EAGER_TASKS:
         task = asyncio.Task(coro, loop=asyncio.get_running_loop(), eager_start=True)  # type: ignore[call-arg]
         if not task.done():
             return Later(task)
@@ -68,6 +68,12 @@ def step(awaitable: Awaitable[Any]) -> Any:
         return stop.value
     except asyncio.CancelledError:
         return None
+    return resume(coro, yielded)
+
+
+def resume(coro: Coroutine[Any, Any, Any], yielded: Any) -> Later:
+    """The :class:`Later` of a coroutine whose first step (before eager tasks) yielded
+    ``yielded``: a task goes on with it."""
     return Later(asyncio.ensure_future(_Resume(coro, yielded)))
 
 
@@ -171,4 +177,6 @@ class _Resume(Awaitable[Any]):
                     return stop.value
 
 
-_EAGER_TASKS = sys.version_info >= (3, 12)
+#: Whether tasks can start eagerly (3.12+): then :func:`step` makes one for every coroutine,
+#: and a caller running a coroutine's first step itself must not (``_core.EventLane``).
+EAGER_TASKS = sys.version_info >= (3, 12)

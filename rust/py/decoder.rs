@@ -154,6 +154,29 @@ impl Decoder {
 }
 
 impl Decoder {
+    /// One text frame decoded when it completes a packet and no binary packet
+    /// waits for attachments (the event lane's decode, `lane.rs`). `None`
+    /// otherwise, with the decoder left idle: `add` given the same frame then
+    /// does, and says, what it would have without this call.
+    pub(super) fn complete_text(
+        &mut self,
+        py: Python<'_>,
+        text: &str,
+    ) -> Option<codec::Decoded<Obj>> {
+        if self.inner.awaiting() > 0 {
+            return None;
+        }
+        let loads = self.loads.as_ref().map(|l| l.bind(py).clone());
+        let mut host = PyBuilder::new(py, loads, self.inner.options().max_depth);
+        match self.inner.add_text(&mut host, text) {
+            Ok(Step::Complete(p)) => Some(p),
+            Ok(Step::NeedsAttachments(_)) | Err(_) => {
+                self.inner.reset();
+                None
+            }
+        }
+    }
+
     fn step<'py>(
         &mut self,
         host: &mut PyBuilder<'py>,

@@ -10,6 +10,7 @@ mod fastcall;
 mod ffi_ext;
 mod json_module;
 mod keys;
+mod lane;
 mod obj;
 mod packet;
 mod router;
@@ -37,6 +38,7 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<packet::Packet>()?;
     m.add_class::<decoder::Decoder>()?;
     m.add_class::<router::Router>()?;
+    m.add_class::<lane::EventLane>()?;
     m.add_function(wrap_pyfunction!(packet::encode, m)?)?;
     m.add_function(wrap_pyfunction!(packet::ws_packet, m)?)?;
     m.add_function(wrap_pyfunction!(packet::is_packet_valid, m)?)?;

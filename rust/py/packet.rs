@@ -83,22 +83,25 @@ fn none(py: Python<'_>) -> Obj {
     Obj::from_bound(&py.None().into_bound(py))
 }
 
+/// A decoded namespace as a `str`. Namespaces repeat from packet to packet:
+/// short ones come from the cache of keys and event names.
+pub(super) fn nsp_object(py: Python<'_>, nsp: &str) -> Obj {
+    match nsp {
+        "/" => Obj::from_bound(intern!(py, "/").as_any()),
+        other => match keys::cached_str(py, other, || Ok(new_str(py, other))) {
+            // The cache holds only `str` objects.
+            Ok(Some(cached)) => cached,
+            _ => new_str(py, other),
+        },
+    }
+}
+
 impl Packet {
     /// Wraps a decoded packet.
     pub fn from_decoded(py: Python<'_>, p: Decoded<Obj>) -> Packet {
-        // Namespaces repeat from packet to packet: short ones come from the
-        // cache of keys and event names.
-        let nsp = match p.nsp.as_ref() {
-            "/" => Obj::from_bound(intern!(py, "/").as_any()),
-            other => match keys::cached_str(py, other, || Ok(new_str(py, other))) {
-                // The cache holds only `str` objects.
-                Ok(Some(cached)) => cached,
-                _ => new_str(py, other),
-            },
-        };
         Packet {
             packet_type: p.packet_type,
-            nsp,
+            nsp: nsp_object(py, &p.nsp),
             data: p.data.unwrap_or_else(|| none(py)),
             id: p.id,
         }
@@ -269,7 +272,7 @@ pub fn ws_packet<'py>(
 
 /// Writes a packet's text with socketio-rs's JSON encoder; returns its binary
 /// attachments, in order.
-fn write_text<'py>(
+pub(super) fn write_text<'py>(
     py: Python<'py>,
     out: &mut Vec<u8>,
     packet_type: PacketType,
@@ -291,7 +294,7 @@ fn write_text<'py>(
 
 /// Runs `f` with the process's output buffer, taken for the call: a nested
 /// call (from a `json=` module's `dumps`) finds it empty and allocates its own.
-fn with_out<R>(py: Python<'_>, f: impl FnOnce(&mut Vec<u8>) -> R) -> R {
+pub(super) fn with_out<R>(py: Python<'_>, f: impl FnOnce(&mut Vec<u8>) -> R) -> R {
     let mut out = OUT.with(py, std::mem::take);
     let result = f(&mut out);
     if out.capacity() <= OUT_KEEP {

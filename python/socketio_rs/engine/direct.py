@@ -3,12 +3,17 @@
 The session's reader task does not wake for every read. While it waits and
 nothing is queued, the WebSocket protocol hands the messages of each read to
 :meth:`DirectReader.take_now` inside ``data_received``: each MESSAGE goes to
-the server's synchronous first step (``EngineServer.message_nowait``), so an
+the server's synchronous first step (``EngineServer.message_steps``), so an
 event whose handler does not wait costs no task switch, future or loop
 iteration. The first message that has to wait (an ACK whose callback is
 awaited, a DISCONNECT, a non-MESSAGE packet) is handed back to the reader task
 with the rest of the read, and the protocol queues what follows for it until
 the reader is idle again: the client's packets are always taken in order.
+
+Before the first step, the Socket.IO layer's lane (``_core.EventLane``), when it
+registered one, takes the read's leading plain events in one Rust call: it
+decodes them, calls their handlers and writes their acks, and leaves the first
+message it does not take, and the rest, to the first step.
 
 While the first step runs, ``asyncio.current_task()`` is the reader task, as
 when the reader takes the message itself: handler code that asks for the
@@ -24,9 +29,11 @@ from asyncio import tasks as _tasks
 from collections.abc import Awaitable
 from typing import Any, Callable, Protocol
 
+from .. import _core
 from ..wsserver import WebSocketProtocol
 
 Nowait = Callable[[str, "str | bytes"], "Awaitable[None] | None"]
+Lane = _core.EventLane
 
 
 class Session(Protocol):
@@ -50,10 +57,17 @@ TAKES_NOW = _enter_task is not None and _leave_task is not None
 class DirectReader:
     """The reader of one session on a direct WebSocket."""
 
-    def __init__(self, session: Session, protocol: WebSocketProtocol, nowait: Nowait) -> None:
+    def __init__(
+        self,
+        session: Session,
+        protocol: WebSocketProtocol,
+        nowait: Nowait,
+        lane: Lane | None = None,
+    ) -> None:
         self._session = session
         self._protocol = protocol
         self._nowait = nowait
+        self._lane = lane
         self._sid = session.sid
         self._limit = session.server.max_http_buffer_size
         self._logger = session.server.logger
@@ -95,20 +109,36 @@ class DirectReader:
         loop, task = self._loop, self._task
         _enter_task(loop, task)  # type: ignore[misc]
         try:
+            lane = self._lane
+            if lane is not None:
+                taken = lane.take(self._sid, messages, self._session, self._limit)
+                if taken:
+                    if self._session.closed:
+                        self._stop()
+                        return
+                    if taken == len(messages):
+                        return
+                    messages = messages[taken:]
             for index, data in enumerate(messages):
                 step = self._step(data)
                 if step is None:
                     continue
+                if step is _STOP:
+                    self._stop()
+                    return
                 # The reader task takes over from here, in order.
                 self._protocol.disarm()
-                if step is _STOP:
-                    self._stopped = True
-                else:
-                    self._backlog = (step, messages[index + 1 :])
+                self._backlog = (step, messages[index + 1 :])
                 self._protocol.wake()
                 return
         finally:
             _leave_task(loop, task)  # type: ignore[misc]
+
+    def _stop(self) -> None:
+        """Stop reading (from :meth:`take_now`): the reader task ends."""
+        self._protocol.disarm()
+        self._stopped = True
+        self._protocol.wake()
 
     async def _take(self, messages: list[str | bytes]) -> bool:
         """Take ``messages`` in the reader task; ``False`` once reading is to stop."""

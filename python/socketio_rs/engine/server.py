@@ -50,7 +50,7 @@ import json
 import os
 import sys
 import urllib.parse
-from collections.abc import Awaitable, Iterable
+from collections.abc import Iterable
 from typing import Any, Callable
 
 import engineio
@@ -61,6 +61,7 @@ from .. import _core
 from ..wsserver import WebSocketProtocol
 from . import hooks as engine_hooks
 from . import refusals
+from .direct import Lane, Nowait
 from .eio3 import EngineSocketV3
 from .environ import http_environ, websocket_environ
 from .hooks import EngineHooks
@@ -192,7 +193,7 @@ class EngineServer(engineio.AsyncServer):
         #: Whether Engine.IO v3 clients (socket.io-client 2.x) are served beside v4 ones.
         self.allow_eio3 = bool(allow_eio3)
         #: The ``message`` handler registered with :meth:`on_message`, and its first step.
-        self._message: tuple[Any, Callable[[str, Any], Any]] | None = None
+        self._message: tuple[Any, Nowait, Lane | None] | None = None
         #: Whether overdue PONGs close the session on time (python-engineio's monitor_clients).
         self.monitors_clients = bool(self.start_service_task)
         #: Told about sessions and traffic when set (the Admin UI); one check per hook point.
@@ -313,22 +314,22 @@ class EngineServer(engineio.AsyncServer):
             return await self._make_response(response, environ)
         return response
 
-    def on_message(
-        self, handler: Any, nowait: Callable[[str, str | bytes], Awaitable[None] | None]
-    ) -> None:
+    def on_message(self, handler: Any, nowait: Nowait, lane: Lane | None = None) -> None:
         """Register ``handler`` for the ``message`` event with ``nowait(sid, data)``, which
         takes a message as far as it can without awaiting and returns what is left to await
-        (or ``None``): a WebSocket message then costs no coroutine unless it has to wait."""
+        (or ``None``): a WebSocket message then costs no coroutine unless it has to wait.
+        ``lane``, when given, takes the plain events of a direct WebSocket's read before
+        ``nowait`` (``_core.EventLane``, see ``direct.py``)."""
         self.on("message", handler)
-        self._message = (handler, nowait)
+        self._message = (handler, nowait, lane)
 
-    def message_nowait(self) -> Callable[[str, str | bytes], Awaitable[None] | None] | None:
-        """The first step of the ``message`` handler, when it is still the one
-        :meth:`on_message` registered."""
+    def message_steps(self) -> tuple[Nowait, Lane | None] | None:
+        """The first step of the ``message`` handler and its lane, when it is still the
+        one :meth:`on_message` registered."""
         registered = self._message
         if registered is None or self.handlers.get("message") != registered[0]:
             return None
-        return registered[1]
+        return registered[1], registered[2]
 
     def on(self, event: str, handler: Any = None) -> Any:
         """python-engineio's ``on``, plus the reference server's ``connection_error``,

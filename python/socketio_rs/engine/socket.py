@@ -41,7 +41,6 @@ import json
 import json.encoder
 import logging
 import time
-from collections.abc import Awaitable
 from typing import Any, Callable, Protocol
 
 from engineio import async_socket
@@ -52,7 +51,7 @@ from engineio import packet as eio_packet
 from .. import _core
 from .._eager import start_listener
 from ..wsserver import WebSocketProtocol, direct_writer
-from .direct import DirectReader
+from .direct import DirectReader, Lane, Nowait
 from .observer import EngineObserver
 from .outgoing import OutgoingQueue
 from .websocket import ws_frames, ws_payload
@@ -85,7 +84,7 @@ class EngineHost(Protocol):
 
     def _bad_request(self, message: str | None = None) -> Any: ...
 
-    def message_nowait(self) -> Callable[[str, str | bytes], Awaitable[None] | None] | None: ...
+    def message_steps(self) -> tuple[Nowait, Lane | None] | None: ...
 
 
 class EngineSocket(async_socket.AsyncSocket):
@@ -600,14 +599,14 @@ class EngineSocket(async_socket.AsyncSocket):
 
     async def _read_direct(self, protocol: WebSocketProtocol) -> None:
         """:meth:`_read` on a direct WebSocket: a :class:`DirectReader` takes each read's
-        messages to the ``message`` handler's first step (``EngineServer.message_nowait``),
+        messages to the ``message`` handler's first step (``EngineServer.message_steps``),
         awaiting only what it leaves."""
         server = self.server
-        nowait = server.message_nowait()
-        if nowait is None or self.protocol != 4 or server.logger.isEnabledFor(logging.INFO):
+        steps = server.message_steps()
+        if steps is None or self.protocol != 4 or server.logger.isEnabledFor(logging.INFO):
             await self._read(protocol.read_message, None)
             return
-        await DirectReader(self, protocol, nowait).run()
+        await DirectReader(self, protocol, *steps).run()
 
     async def receive_encoded(self, data: str) -> bool:
         """Take one encoded Engine.IO packet that is not a MESSAGE; ``False`` once the

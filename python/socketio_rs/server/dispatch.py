@@ -11,7 +11,7 @@ from collections.abc import Coroutine
 from types import CoroutineType
 from typing import Any, Callable, Protocol
 
-from .. import _eager
+from .. import _core, _eager
 from .._rules import NO_ACK, event_args
 from ..admin import InstrumentedAsyncServer
 from ..codec import Packet, PacketError, PacketType
@@ -57,10 +57,37 @@ class Dispatcher:
         self._new_decoder = new_decoder
         self._manager_initialized = False
         self._admin: InstrumentedAsyncServer | None = None
+        self._lane: _core.EventLane | None = None
 
     def observe(self, admin: InstrumentedAsyncServer | None) -> None:
         """Report received events to the Admin UI (or stop)."""
         self._admin = admin
+        if self._lane is not None:
+            self._lane.observed = admin is not None
+
+    def lane(self) -> _core.EventLane:
+        """The event lane of ``serve()``'s reader (``_core.EventLane``): the events this
+        dispatcher would hand to their python-socketio handler with nothing else to
+        decide, taken in Rust up to the handler and from its result on. Only for the
+        default encoder: the lane frames acks itself."""
+        if self._lane is None:
+            handlers = self._handlers
+            self._lane = _core.EventLane(
+                clients=self._flow.clients,
+                handlers=handlers.handlers,
+                server=self._server,
+                logger=self._server.logger,
+                not_handled=handlers.not_handled,
+                no_ack=NO_ACK,
+                step=_eager.step,
+                resume=None if _eager.EAGER_TASKS else _eager.resume,
+                later=_eager.Later,
+                suspended=self._suspended,
+                failed=self._handler_failed,
+                ack=self._ack,
+            )
+            self._lane.observed = self._admin is not None
+        return self._lane
 
     # -- Engine.IO events -------------------------------------------------
 
@@ -199,15 +226,21 @@ class Dispatcher:
                 self._handler_failed(exc)
                 return
             if result.__class__ is _eager.Later:
-                done = (
-                    _eager.ignore
-                    if ack_id is None
-                    else functools.partial(self._ack, client, pkt.nsp, ack_id)
-                )
-                result.then(done, self._handler_failed)
+                self._suspended(client, pkt.nsp, ack_id, result)
                 return
         if ack_id is not None:
             self._ack(client, pkt.nsp, ack_id, result)
+
+    def _suspended(
+        self, client: Client, namespace: str, ack_id: int | None, later: _eager.Later
+    ) -> None:
+        """Ack an event whose handler suspended when it ends (if the client asked)."""
+        done = (
+            _eager.ignore
+            if ack_id is None
+            else functools.partial(self._ack, client, namespace, ack_id)
+        )
+        later.then(done, self._handler_failed)
 
     async def _handle_event(self, client: Client, pkt: Packet) -> None:
         """The ``async_handlers=False`` path: the handler runs to completion

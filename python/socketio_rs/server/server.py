@@ -154,7 +154,11 @@ class AsyncServer:
         self._connects = ConnectFlow(self, self._registry, self._handler_table, self._encode)
         self._dispatcher = Dispatcher(self, self._connects, self._handler_table, new_decoder)
         self.eio.on("connect", self._dispatcher.eio_connect)
-        self.eio.on_message(self._dispatcher.eio_message, self._dispatcher.eio_message_nowait)
+        self.eio.on_message(
+            self._dispatcher.eio_message,
+            self._dispatcher.eio_message_nowait,
+            self._dispatcher.lane() if self._encode is encode else None,
+        )
         self.eio.on("disconnect", self._dispatcher.eio_disconnect)
         self._instrumentation: InstrumentedAsyncServer | None = None
         self._shutting_down = False

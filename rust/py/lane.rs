@@ -1,0 +1,419 @@
+//! `EventLane`: the plain events of a direct WebSocket's read, taken in one
+//! call from `serve()`'s reader (`engine/direct.py`), and their acks framed
+//! and written in the same call.
+//!
+//! An acked event on the Python path went through a dozen frames of ours
+//! between the read and the handler and after it: the reader's step, the
+//! Engine.IO message, the dispatcher's target and handler lookup, the eager
+//! step, the ack's rule, the connection's writer. The lane does those steps
+//! here, for the messages python-socketio's rules alone handle:
+//!
+//! - a text Engine.IO MESSAGE holding a Socket.IO EVENT (`42...`), within the
+//!   size limit, for a client that is not closing, whose decoder waits for no
+//!   attachments;
+//! - for a socket that is connected and not closing, with no Node-style
+//!   handler, middleware or catch-all in the way (`Socket._intercepts`);
+//! - with a python-socketio handler registered for the event, and neither the
+//!   Admin UI watching (`observed`) nor the server's logger at INFO.
+//!
+//! It takes the read's messages from the first on and stops at the first that
+//! is not such an event, before anything of that one happened: `take` returns
+//! its index, and the Python path (`Dispatcher.eio_message_nowait`) takes it
+//! and the rest as it always did. So the lane changes no behaviour; it only
+//! skips the frames. The rules it checks are the dispatcher's
+//! (`server/dispatch.py`); a rule added there that the lane does not know
+//! must make the lane step aside (`_intercepts`, `observed`).
+
+use super::decoder::Decoder;
+use super::ffi_ext::str_text;
+use super::packet::{nsp_object, with_out, write_text};
+use super::ws::engine_message_frame;
+use crate::codec::PacketType;
+use pyo3::exceptions::PyStopIteration;
+use pyo3::ffi;
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::pyclass::{PyTraverseError, PyVisit};
+use pyo3::types::{PyDict, PyList, PyString, PyTuple};
+
+/// `logging.INFO`.
+const INFO: i32 = 20;
+
+/// What the lane calls and compares with: the server's objects, from Python.
+struct Refs {
+    /// `ConnectFlow.clients`: Engine.IO sid -> `Client`.
+    clients: Py<PyDict>,
+    /// `HandlerTable.handlers`: namespace -> {event: handler}.
+    handlers: Py<PyDict>,
+    /// The `AsyncServer` (its `async_handlers`, read per call).
+    server: Py<PyAny>,
+    logger: Py<PyAny>,
+    not_handled: Py<PyAny>,
+    no_ack: Py<PyAny>,
+    /// `_eager.step`, for an awaitable that is not a coroutine, or every
+    /// awaitable where `resume` is `None` (eager tasks, 3.12+).
+    step: Py<PyAny>,
+    /// `_eager.resume(coro, yielded)`: the `Later` of a coroutine whose first
+    /// step the lane ran and which suspended.
+    resume: Option<Py<PyAny>>,
+    /// `_eager.Later`.
+    later: Py<PyAny>,
+    /// `Dispatcher._suspended(client, nsp, ack_id, later)`.
+    suspended: Py<PyAny>,
+    /// `Dispatcher._handler_failed(exc)`.
+    failed: Py<PyAny>,
+    /// `Dispatcher._ack(client, nsp, ack_id, result)`: the Python ack, for an
+    /// ack with binary data or a session without a direct writer.
+    ack: Py<PyAny>,
+    isawaitable: Py<PyAny>,
+    coroutine: Py<PyAny>,
+    cancelled: Py<PyAny>,
+}
+
+/// Takes a direct WebSocket read's plain events (see the module comment).
+#[pyclass(module = "socketio_rs._core", name = "EventLane")]
+pub struct EventLane {
+    refs: Option<Refs>,
+    /// Set while the Admin UI watches: every event then takes the Python
+    /// path, which reports it.
+    #[pyo3(get, set)]
+    observed: bool,
+}
+
+#[pymethods]
+impl EventLane {
+    #[new]
+    #[pyo3(signature = (*, clients, handlers, server, logger, not_handled, no_ack, step, resume, later, suspended, failed, ack))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        clients: Bound<'_, PyDict>,
+        handlers: Bound<'_, PyDict>,
+        server: Bound<'_, PyAny>,
+        logger: Bound<'_, PyAny>,
+        not_handled: Bound<'_, PyAny>,
+        no_ack: Bound<'_, PyAny>,
+        step: Bound<'_, PyAny>,
+        resume: Option<Bound<'_, PyAny>>,
+        later: Bound<'_, PyAny>,
+        suspended: Bound<'_, PyAny>,
+        failed: Bound<'_, PyAny>,
+        ack: Bound<'_, PyAny>,
+    ) -> PyResult<Self> {
+        Ok(EventLane {
+            refs: Some(Refs {
+                clients: clients.unbind(),
+                handlers: handlers.unbind(),
+                server: server.unbind(),
+                logger: logger.unbind(),
+                not_handled: not_handled.unbind(),
+                no_ack: no_ack.unbind(),
+                step: step.unbind(),
+                resume: resume.map(Bound::unbind),
+                later: later.unbind(),
+                suspended: suspended.unbind(),
+                failed: failed.unbind(),
+                ack: ack.unbind(),
+                isawaitable: py.import("inspect")?.getattr("isawaitable")?.unbind(),
+                coroutine: py.import("types")?.getattr("CoroutineType")?.unbind(),
+                cancelled: py.import("asyncio")?.getattr("CancelledError")?.unbind(),
+            }),
+            observed: false,
+        })
+    }
+
+    /// Takes `messages` (one read's, in order) from the first on while each is a
+    /// plain event of the Engine.IO session `session` (`sid`); returns how many it
+    /// took. It also stops after a message that closed the session. `limit`: the
+    /// largest message, in characters (``max_http_buffer_size``).
+    #[pyo3(signature = (sid, messages, session, limit, /))]
+    fn take(
+        &self,
+        py: Python<'_>,
+        sid: &Bound<'_, PyAny>,
+        messages: &Bound<'_, PyList>,
+        session: &Bound<'_, PyAny>,
+        limit: usize,
+    ) -> PyResult<usize> {
+        let Some(r) = &self.refs else { return Ok(0) };
+        if self.observed
+            || !r
+                .server
+                .bind(py)
+                .getattr(intern!(py, "async_handlers"))?
+                .is_truthy()?
+        {
+            return Ok(0);
+        }
+        let Some(client) = r.clients.bind(py).get_item(sid)? else {
+            return Ok(0);
+        };
+        let count = messages.len();
+        for index in 0..count {
+            let message = messages.get_item(index)?;
+            match self.event(py, r, &client, &message, session, limit) {
+                Ok(true) => {}
+                Ok(false) => return Ok(index),
+                // Logged as the dispatcher logs a failing handler; the message is done.
+                Err(err) => {
+                    r.failed.call1(py, (err.into_value(py),))?;
+                }
+            }
+            if session.getattr(intern!(py, "closed"))?.is_truthy()? {
+                return Ok(index + 1);
+            }
+        }
+        Ok(count)
+    }
+
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        let Some(r) = &self.refs else { return Ok(()) };
+        for obj in [
+            r.clients.as_any(),
+            r.handlers.as_any(),
+            &r.server,
+            &r.logger,
+            &r.not_handled,
+            &r.no_ack,
+            &r.step,
+            &r.later,
+            &r.suspended,
+            &r.failed,
+            &r.ack,
+            &r.isawaitable,
+            &r.coroutine,
+            &r.cancelled,
+        ] {
+            visit.call(obj)?;
+        }
+        visit.call(&r.resume)
+    }
+
+    fn __clear__(&mut self) {
+        self.refs = None;
+    }
+}
+
+impl EventLane {
+    /// Takes one message if it is a plain event: `false`, with nothing done,
+    /// when it is not.
+    fn event(
+        &self,
+        py: Python<'_>,
+        r: &Refs,
+        client: &Bound<'_, PyAny>,
+        message: &Bound<'_, PyAny>,
+        session: &Bound<'_, PyAny>,
+        limit: usize,
+    ) -> PyResult<bool> {
+        let Ok(message) = message.cast::<PyString>() else {
+            return Ok(false); // binary: an attachment, for the Python path
+        };
+        // SAFETY: a live str; the length in characters, as Python's `len`.
+        let chars = unsafe { ffi::PyUnicode_GetLength(message.as_ptr()) };
+        if chars < 0 || chars as usize > limit {
+            return Ok(false);
+        }
+        // SAFETY: a live str, borrowed for this call.
+        let Some(text) = (unsafe { str_text(message.as_ptr()) }) else {
+            return Ok(false);
+        };
+        let Some(packet_text) = text.strip_prefix('4') else {
+            return Ok(false);
+        };
+        if !packet_text.starts_with('2') || client.getattr(intern!(py, "closing"))?.is_truthy()? {
+            return Ok(false);
+        }
+        let decoder = client.getattr(intern!(py, "decoder"))?;
+        let Ok(decoder) = decoder.cast::<Decoder>() else {
+            return Ok(false); // Engine.IO v3's query decoder
+        };
+        let Ok(mut decoder) = decoder.try_borrow_mut() else {
+            return Ok(false);
+        };
+        // An undecodable packet is decoded again, and reported, by the Python path.
+        let Some(packet) = decoder.complete_text(py, packet_text) else {
+            return Ok(false);
+        };
+        drop(decoder);
+        if packet.packet_type != PacketType::Event {
+            return Ok(false);
+        }
+        let Some(data) = packet.data else {
+            return Ok(false);
+        };
+        let Ok(data) = data.into_py(py).into_bound(py).cast_into::<PyList>() else {
+            return Ok(false);
+        };
+        let nsp = nsp_object(py, &packet.nsp).into_py(py).into_bound(py);
+        let sockets = client.getattr(intern!(py, "sockets"))?;
+        let Ok(sockets) = sockets.cast::<PyDict>() else {
+            return Ok(false);
+        };
+        let Some(socket) = sockets.get_item(&nsp)? else {
+            return Ok(false);
+        };
+        if !socket.getattr(intern!(py, "connected"))?.is_truthy()?
+            || socket.getattr(intern!(py, "closing"))?.is_truthy()?
+            || r.logger
+                .bind(py)
+                .call_method1(intern!(py, "isEnabledFor"), (INFO,))?
+                .is_truthy()?
+        {
+            return Ok(false);
+        }
+        let event = data.get_item(0)?;
+        if socket
+            .call_method1(intern!(py, "_intercepts"), (&event,))?
+            .is_truthy()?
+        {
+            return Ok(false);
+        }
+        let Some(table) = r.handlers.bind(py).get_item(&nsp)? else {
+            return Ok(false);
+        };
+        let Ok(table) = table.cast::<PyDict>() else {
+            return Ok(false);
+        };
+        let Some(handler) = table.get_item(&event)? else {
+            return Ok(false); // a catch-all or nothing: HandlerTable.resolve decides
+        };
+        // Taken: from here on the message is this call's.
+        let mut args = Vec::with_capacity(data.len());
+        args.push(socket.getattr(intern!(py, "id"))?);
+        args.extend(data.iter().skip(1));
+        let result = match handler.call1(PyTuple::new(py, args)?) {
+            Ok(result) => result,
+            Err(err) => {
+                r.failed.call1(py, (err.into_value(py),))?;
+                return Ok(true);
+            }
+        };
+        let Some(value) = settle(py, r, result, client, &nsp, packet.id)? else {
+            return Ok(true);
+        };
+        if let Some(id) = packet.id {
+            ack(py, r, client, &nsp, &packet.nsp, id, value, session)?;
+        }
+        Ok(true)
+    }
+}
+
+/// A handler's result, awaited as far as it goes without waiting (`_eager.step`'s
+/// rule): its value, or `None` when it suspended (`Dispatcher._suspended` then
+/// acks when it ends) or failed (logged).
+fn settle<'py>(
+    py: Python<'py>,
+    r: &Refs,
+    result: Bound<'py, PyAny>,
+    client: &Bound<'py, PyAny>,
+    nsp: &Bound<'py, PyAny>,
+    id: Option<u64>,
+) -> PyResult<Option<Bound<'py, PyAny>>> {
+    let awaitable = if result.get_type().is(r.coroutine.bind(py)) {
+        if let Some(resume) = &r.resume {
+            // The first step, as `_eager.step` takes it before eager tasks.
+            return match result.call_method1(intern!(py, "send"), (py.None(),)) {
+                Ok(yielded) => {
+                    let later = resume.call1(py, (&result, yielded))?;
+                    r.suspended.call1(py, (client, nsp, id, later))?;
+                    Ok(None)
+                }
+                Err(err) if err.is_instance_of::<PyStopIteration>(py) => {
+                    Ok(Some(err.value(py).getattr(intern!(py, "value"))?))
+                }
+                Err(err) if err.is_instance(py, r.cancelled.bind(py)) => {
+                    Ok(Some(py.None().into_bound(py)))
+                }
+                Err(err) => {
+                    r.failed.call1(py, (err.into_value(py),))?;
+                    Ok(None)
+                }
+            };
+        }
+        true
+    } else {
+        !is_plain(&result) && r.isawaitable.call1(py, (&result,))?.is_truthy(py)?
+    };
+    if !awaitable {
+        return Ok(Some(result));
+    }
+    match r.step.call1(py, (&result,)) {
+        Ok(value) => {
+            let value = value.into_bound(py);
+            if value.get_type().is(r.later.bind(py)) {
+                r.suspended.call1(py, (client, nsp, id, &value))?;
+                return Ok(None);
+            }
+            Ok(Some(value))
+        }
+        Err(err) => {
+            r.failed.call1(py, (err.into_value(py),))?;
+            Ok(None)
+        }
+    }
+}
+
+/// Whether `value` is of a type that is never awaitable (JSON's types).
+fn is_plain(value: &Bound<'_, PyAny>) -> bool {
+    let p = value.as_ptr();
+    // SAFETY: type checks on a live object.
+    unsafe {
+        value.is_none()
+            || ffi::PyUnicode_CheckExact(p) != 0
+            || ffi::PyLong_CheckExact(p) != 0
+            || ffi::PyList_CheckExact(p) != 0
+            || ffi::PyDict_CheckExact(p) != 0
+            || ffi::PyTuple_CheckExact(p) != 0
+            || ffi::PyFloat_CheckExact(p) != 0
+            || ffi::PyBool_Check(p) != 0
+    }
+}
+
+/// The ack of a handler's `value` (`Dispatcher._ack`'s rule), framed and written
+/// to the session's direct writer; through the Python ack when it has binary data
+/// or the session has no such writer (`EngineServer.direct_writer`'s rule).
+#[allow(clippy::too_many_arguments)]
+fn ack<'py>(
+    py: Python<'py>,
+    r: &Refs,
+    client: &Bound<'py, PyAny>,
+    nsp: &Bound<'py, PyAny>,
+    nsp_text: &str,
+    id: u64,
+    value: Bound<'py, PyAny>,
+    session: &Bound<'py, PyAny>,
+) -> PyResult<()> {
+    if value.is(r.not_handled.bind(py))
+        || value.is(r.no_ack.bind(py))
+        || client.getattr(intern!(py, "closing"))?.is_truthy()?
+    {
+        return Ok(());
+    }
+    let direct = !(session.getattr(intern!(py, "closed"))?.is_truthy()?
+        || session.getattr(intern!(py, "closing"))?.is_truthy()?
+        || session.getattr(intern!(py, "own_framing"))?.is_truthy()?);
+    let write = session.getattr(intern!(py, "direct_frames"))?;
+    if direct && !write.is_none() {
+        // python-socketio's rule for the arguments (`_rules.event_args`).
+        let args = if let Ok(items) = value.cast::<PyTuple>() {
+            PyList::new(py, items.iter())?.into_any()
+        } else if value.is_none() {
+            PyList::empty(py).into_any()
+        } else {
+            PyList::new(py, [&value])?.into_any()
+        };
+        let frame = with_out(py, |out| {
+            if !write_text(py, out, PacketType::Ack, nsp_text, Some(id), &args)?.is_empty() {
+                return Ok(None); // binary: attachments take frames of their own
+            }
+            engine_message_frame(py, out).map(Some)
+        })?;
+        if let Some(frame) = frame {
+            write.call1((frame,))?;
+            return Ok(());
+        }
+    }
+    r.ack.call1(py, (client, nsp, id, value))?;
+    Ok(())
+}
