@@ -125,7 +125,6 @@ class EventLane:
         clients: dict[str, Any],
         handlers: dict[str, dict[Any, Callable[..., Any]]],
         server: Any,
-        logger: Any,
         not_handled: Any,
         no_ack: Any,
         step: Callable[[Any], Any],

@@ -45,9 +45,8 @@ struct Refs {
     clients: Py<PyDict>,
     /// `HandlerTable.handlers`: namespace -> {event: handler}.
     handlers: Py<PyDict>,
-    /// The `AsyncServer` (its `async_handlers`, read per call).
+    /// The `AsyncServer` (its `async_handlers` and `logger`, read per call).
     server: Py<PyAny>,
-    logger: Py<PyAny>,
     not_handled: Py<PyAny>,
     no_ack: Py<PyAny>,
     /// `_eager.step`, for an awaitable that is not a coroutine, or every
@@ -83,14 +82,13 @@ pub struct EventLane {
 #[pymethods]
 impl EventLane {
     #[new]
-    #[pyo3(signature = (*, clients, handlers, server, logger, not_handled, no_ack, step, resume, later, suspended, failed, ack))]
+    #[pyo3(signature = (*, clients, handlers, server, not_handled, no_ack, step, resume, later, suspended, failed, ack))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         clients: Bound<'_, PyDict>,
         handlers: Bound<'_, PyDict>,
         server: Bound<'_, PyAny>,
-        logger: Bound<'_, PyAny>,
         not_handled: Bound<'_, PyAny>,
         no_ack: Bound<'_, PyAny>,
         step: Bound<'_, PyAny>,
@@ -105,7 +103,6 @@ impl EventLane {
                 clients: clients.unbind(),
                 handlers: handlers.unbind(),
                 server: server.unbind(),
-                logger: logger.unbind(),
                 not_handled: not_handled.unbind(),
                 no_ack: no_ack.unbind(),
                 step: step.unbind(),
@@ -136,22 +133,26 @@ impl EventLane {
         limit: usize,
     ) -> PyResult<usize> {
         let Some(r) = &self.refs else { return Ok(0) };
-        if self.observed
-            || !r
-                .server
-                .bind(py)
-                .getattr(intern!(py, "async_handlers"))?
-                .is_truthy()?
-        {
+        let server = r.server.bind(py);
+        if self.observed || !server.getattr(intern!(py, "async_handlers"))?.is_truthy()? {
             return Ok(0);
         }
+        let logger = server.getattr(intern!(py, "logger"))?;
         let Some(client) = r.clients.bind(py).get_item(sid)? else {
             return Ok(0);
+        };
+        let read = Read {
+            py,
+            r,
+            logger,
+            client,
+            session,
+            limit,
         };
         let count = messages.len();
         for index in 0..count {
             let message = messages.get_item(index)?;
-            match self.event(py, r, &client, &message, session, limit) {
+            match read.event(&message) {
                 Ok(true) => {}
                 Ok(false) => return Ok(index),
                 // Logged as the dispatcher logs a failing handler; the message is done.
@@ -172,7 +173,6 @@ impl EventLane {
             r.clients.as_any(),
             r.handlers.as_any(),
             &r.server,
-            &r.logger,
             &r.not_handled,
             &r.no_ack,
             &r.step,
@@ -194,18 +194,22 @@ impl EventLane {
     }
 }
 
-impl EventLane {
+/// One read's call: what every message of it is checked against.
+struct Read<'a, 'py> {
+    py: Python<'py>,
+    r: &'a Refs,
+    /// The server's logger, as it is for this read.
+    logger: Bound<'py, PyAny>,
+    client: Bound<'py, PyAny>,
+    session: &'a Bound<'py, PyAny>,
+    limit: usize,
+}
+
+impl<'py> Read<'_, 'py> {
     /// Takes one message if it is a plain event: `false`, with nothing done,
     /// when it is not.
-    fn event(
-        &self,
-        py: Python<'_>,
-        r: &Refs,
-        client: &Bound<'_, PyAny>,
-        message: &Bound<'_, PyAny>,
-        session: &Bound<'_, PyAny>,
-        limit: usize,
-    ) -> PyResult<bool> {
+    fn event(&self, message: &Bound<'py, PyAny>) -> PyResult<bool> {
+        let (py, r, client, limit) = (self.py, self.r, &self.client, self.limit);
         let Ok(message) = message.cast::<PyString>() else {
             return Ok(false); // binary: an attachment, for the Python path
         };
@@ -245,6 +249,9 @@ impl EventLane {
         let Ok(data) = data.into_py(py).into_bound(py).cast_into::<PyList>() else {
             return Ok(false);
         };
+        if data.is_empty() {
+            return Ok(false); // never valid (P15); the codec refuses it before
+        }
         let nsp = nsp_object(py, &packet.nsp).into_py(py).into_bound(py);
         let sockets = client.getattr(intern!(py, "sockets"))?;
         let Ok(sockets) = sockets.cast::<PyDict>() else {
@@ -255,8 +262,8 @@ impl EventLane {
         };
         if !socket.getattr(intern!(py, "connected"))?.is_truthy()?
             || socket.getattr(intern!(py, "closing"))?.is_truthy()?
-            || r.logger
-                .bind(py)
+            || self
+                .logger
                 .call_method1(intern!(py, "isEnabledFor"), (INFO,))?
                 .is_truthy()?
         {
@@ -289,68 +296,112 @@ impl EventLane {
                 return Ok(true);
             }
         };
-        let Some(value) = settle(py, r, result, client, &nsp, packet.id)? else {
+        let Some(value) = self.settle(result, &nsp, packet.id)? else {
             return Ok(true);
         };
         if let Some(id) = packet.id {
-            ack(py, r, client, &nsp, &packet.nsp, id, value, session)?;
+            self.ack(&nsp, &packet.nsp, id, value)?;
         }
         Ok(true)
     }
-}
 
-/// A handler's result, awaited as far as it goes without waiting (`_eager.step`'s
-/// rule): its value, or `None` when it suspended (`Dispatcher._suspended` then
-/// acks when it ends) or failed (logged).
-fn settle<'py>(
-    py: Python<'py>,
-    r: &Refs,
-    result: Bound<'py, PyAny>,
-    client: &Bound<'py, PyAny>,
-    nsp: &Bound<'py, PyAny>,
-    id: Option<u64>,
-) -> PyResult<Option<Bound<'py, PyAny>>> {
-    let awaitable = if result.get_type().is(r.coroutine.bind(py)) {
-        if let Some(resume) = &r.resume {
-            // The first step, as `_eager.step` takes it before eager tasks.
-            return match result.call_method1(intern!(py, "send"), (py.None(),)) {
-                Ok(yielded) => {
-                    let later = resume.call1(py, (&result, yielded))?;
-                    r.suspended.call1(py, (client, nsp, id, later))?;
-                    Ok(None)
-                }
-                Err(err) if err.is_instance_of::<PyStopIteration>(py) => {
-                    Ok(Some(err.value(py).getattr(intern!(py, "value"))?))
-                }
-                Err(err) if err.is_instance(py, r.cancelled.bind(py)) => {
-                    Ok(Some(py.None().into_bound(py)))
-                }
-                Err(err) => {
-                    r.failed.call1(py, (err.into_value(py),))?;
-                    Ok(None)
-                }
-            };
-        }
-        true
-    } else {
-        !is_plain(&result) && r.isawaitable.call1(py, (&result,))?.is_truthy(py)?
-    };
-    if !awaitable {
-        return Ok(Some(result));
-    }
-    match r.step.call1(py, (&result,)) {
-        Ok(value) => {
-            let value = value.into_bound(py);
-            if value.get_type().is(r.later.bind(py)) {
-                r.suspended.call1(py, (client, nsp, id, &value))?;
-                return Ok(None);
+    /// A handler's result, awaited as far as it goes without waiting (`_eager.step`'s
+    /// rule): its value, or `None` when it suspended (`Dispatcher._suspended` then
+    /// acks when it ends) or failed (logged).
+    fn settle(
+        &self,
+        result: Bound<'py, PyAny>,
+        nsp: &Bound<'py, PyAny>,
+        id: Option<u64>,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let (py, r, client) = (self.py, self.r, &self.client);
+        let awaitable = if result.get_type().is(r.coroutine.bind(py)) {
+            if let Some(resume) = &r.resume {
+                // The first step, as `_eager.step` takes it before eager tasks.
+                return match result.call_method1(intern!(py, "send"), (py.None(),)) {
+                    Ok(yielded) => {
+                        let later = resume.call1(py, (&result, yielded))?;
+                        r.suspended.call1(py, (client, nsp, id, later))?;
+                        Ok(None)
+                    }
+                    Err(err) if err.is_instance_of::<PyStopIteration>(py) => {
+                        Ok(Some(err.value(py).getattr(intern!(py, "value"))?))
+                    }
+                    Err(err) if err.is_instance(py, r.cancelled.bind(py)) => {
+                        Ok(Some(py.None().into_bound(py)))
+                    }
+                    Err(err) => {
+                        r.failed.call1(py, (err.into_value(py),))?;
+                        Ok(None)
+                    }
+                };
             }
-            Ok(Some(value))
+            true
+        } else {
+            !is_plain(&result) && r.isawaitable.call1(py, (&result,))?.is_truthy(py)?
+        };
+        if !awaitable {
+            return Ok(Some(result));
         }
-        Err(err) => {
-            r.failed.call1(py, (err.into_value(py),))?;
-            Ok(None)
+        match r.step.call1(py, (&result,)) {
+            Ok(value) => {
+                let value = value.into_bound(py);
+                if value.get_type().is(r.later.bind(py)) {
+                    r.suspended.call1(py, (client, nsp, id, &value))?;
+                    return Ok(None);
+                }
+                Ok(Some(value))
+            }
+            Err(err) => {
+                r.failed.call1(py, (err.into_value(py),))?;
+                Ok(None)
+            }
         }
+    }
+
+    /// The ack of a handler's `value` (`Dispatcher._ack`'s rule), framed and written
+    /// to the session's direct writer; through the Python ack when it has binary data
+    /// or the session has no such writer (`EngineServer.direct_writer`'s rule).
+    fn ack(
+        &self,
+        nsp: &Bound<'py, PyAny>,
+        nsp_text: &str,
+        id: u64,
+        value: Bound<'py, PyAny>,
+    ) -> PyResult<()> {
+        let (py, r, client, session) = (self.py, self.r, &self.client, self.session);
+        if value.is(r.not_handled.bind(py))
+            || value.is(r.no_ack.bind(py))
+            || client.getattr(intern!(py, "closing"))?.is_truthy()?
+        {
+            return Ok(());
+        }
+        let direct = !(session.getattr(intern!(py, "closed"))?.is_truthy()?
+            || session.getattr(intern!(py, "closing"))?.is_truthy()?
+            || session.getattr(intern!(py, "own_framing"))?.is_truthy()?);
+        let write = session.getattr(intern!(py, "direct_frames"))?;
+        if direct && !write.is_none() {
+            // python-socketio's rule for the arguments (`_rules.event_args`).
+            let args = if let Ok(items) = value.cast::<PyTuple>() {
+                PyList::new(py, items.iter())?.into_any()
+            } else if value.is_none() {
+                PyList::empty(py).into_any()
+            } else {
+                PyList::new(py, [&value])?.into_any()
+            };
+            let frame = with_out(py, |out| {
+                if !write_text(py, out, PacketType::Ack, nsp_text, Some(id), &args)?.is_empty() {
+                    return Ok(None); // binary: attachments take frames of their own
+                }
+                engine_message_frame(py, out).map(Some)
+            })?;
+            if let Some(frame) = frame {
+                write.call1((frame,))?;
+                return Ok(());
+            }
+        }
+        r.ack.call1(py, (client, nsp, id, value))?;
+        Ok(())
     }
 }
 
@@ -368,52 +419,4 @@ fn is_plain(value: &Bound<'_, PyAny>) -> bool {
             || ffi::PyFloat_CheckExact(p) != 0
             || ffi::PyBool_Check(p) != 0
     }
-}
-
-/// The ack of a handler's `value` (`Dispatcher._ack`'s rule), framed and written
-/// to the session's direct writer; through the Python ack when it has binary data
-/// or the session has no such writer (`EngineServer.direct_writer`'s rule).
-#[allow(clippy::too_many_arguments)]
-fn ack<'py>(
-    py: Python<'py>,
-    r: &Refs,
-    client: &Bound<'py, PyAny>,
-    nsp: &Bound<'py, PyAny>,
-    nsp_text: &str,
-    id: u64,
-    value: Bound<'py, PyAny>,
-    session: &Bound<'py, PyAny>,
-) -> PyResult<()> {
-    if value.is(r.not_handled.bind(py))
-        || value.is(r.no_ack.bind(py))
-        || client.getattr(intern!(py, "closing"))?.is_truthy()?
-    {
-        return Ok(());
-    }
-    let direct = !(session.getattr(intern!(py, "closed"))?.is_truthy()?
-        || session.getattr(intern!(py, "closing"))?.is_truthy()?
-        || session.getattr(intern!(py, "own_framing"))?.is_truthy()?);
-    let write = session.getattr(intern!(py, "direct_frames"))?;
-    if direct && !write.is_none() {
-        // python-socketio's rule for the arguments (`_rules.event_args`).
-        let args = if let Ok(items) = value.cast::<PyTuple>() {
-            PyList::new(py, items.iter())?.into_any()
-        } else if value.is_none() {
-            PyList::empty(py).into_any()
-        } else {
-            PyList::new(py, [&value])?.into_any()
-        };
-        let frame = with_out(py, |out| {
-            if !write_text(py, out, PacketType::Ack, nsp_text, Some(id), &args)?.is_empty() {
-                return Ok(None); // binary: attachments take frames of their own
-            }
-            engine_message_frame(py, out).map(Some)
-        })?;
-        if let Some(frame) = frame {
-            write.call1((frame,))?;
-            return Ok(());
-        }
-    }
-    r.ack.call1(py, (client, nsp, id, value))?;
-    Ok(())
 }

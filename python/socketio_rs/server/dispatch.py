@@ -76,7 +76,6 @@ class Dispatcher:
                 clients=self._flow.clients,
                 handlers=handlers.handlers,
                 server=self._server,
-                logger=self._server.logger,
                 not_handled=handlers.not_handled,
                 no_ack=NO_ACK,
                 step=_eager.step,
