@@ -20,6 +20,7 @@ __all__ = [
     "Router",
     "WsDeflater",
     "WsError",
+    "WsOutbox",
     "WsReader",
     "encode",
     "is_packet_valid",
@@ -135,6 +136,29 @@ class EventLane:
         ack: Callable[[Any, str, int, Any], None],
     ) -> EventLane: ...
     def take(self, sid: str, messages: list[str | bytes], session: Any, limit: int, /) -> int: ...
+
+@final
+class WsOutbox:
+    """What a ``serve()`` WebSocket connection wrote and has not yet handed to its
+    transport: a read's answers leave together at ``release``, other writes at the end of
+    the event-loop iteration, every 64 frames at once; past ``limit`` bytes in a paused
+    transport's buffer, ``overflow()`` is called."""
+
+    open: bool
+    paused: bool
+    limit: int
+
+    def __new__(
+        cls, call_soon: Callable[[Callable[[], None]], Any], overflow: Callable[[], None]
+    ) -> WsOutbox: ...
+    def attach(self, transport: Any) -> None: ...
+    def push(self, frame: bytes) -> None: ...
+    def write(self, frames: bytes) -> bool: ...
+    def hold(self) -> bool: ...
+    def release(self, outer: bool) -> None: ...
+    def flush(self) -> None: ...
+    def clear(self) -> None: ...
+    def __len__(self) -> int: ...
 
 class WsError(ValueError):
     """A client broke RFC 6455; ``code`` is the close code to answer with, ``items`` what

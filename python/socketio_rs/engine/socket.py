@@ -566,7 +566,7 @@ class EngineSocket(async_socket.AsyncSocket):
             self._deflater = protocol.deflater
             self.own_framing = True
         self.direct = protocol.write_now
-        self.direct_frames = protocol.write_frames
+        self.direct_frames = protocol.frame_writer
 
     async def _read(self, read: Callable[[], Any], timeout: float | None) -> None:
         """Take the client's packets until the WebSocket ends or the session closes."""

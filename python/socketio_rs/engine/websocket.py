@@ -29,9 +29,10 @@ def ws_frames(
     message: Callable[[eio_packet.Packet], str | bytes] = ws_payload,
     frame: Callable[[int, str | bytes], bytes] = _ws_frame,
 ) -> bytes:
-    """Engine.IO packets framed as WebSocket messages, ready for ``write_frames``;
-    ``message`` makes each packet's message (``ws_payload``, Engine.IO v4's), ``frame``
-    frames it (``ws_frame``, or a ``WsDeflater``'s ``frame`` to compress it)."""
+    """Engine.IO packets framed as WebSocket messages, ready for a direct writer
+    (``WebSocketProtocol.frame_writer``); ``message`` makes each packet's message
+    (``ws_payload``, Engine.IO v4's), ``frame`` frames it (``ws_frame``, or a
+    ``WsDeflater``'s ``frame`` to compress it)."""
     if len(pkts) == 1:
         payload = message(pkts[0])
         return frame(1 if payload.__class__ is str else 2, payload)

@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import sys
 import urllib.parse
 from collections import deque
 from collections.abc import Sequence
@@ -36,10 +35,6 @@ from .deflate import DeflateOptions, negotiate
 _OPEN, _CLOSING, _CLOSED = 1, 2, 3
 #: Queued incoming messages above which reading from the socket pauses.
 _READ_HIGH_WATER = 64
-#: Frames held for the end of an event-loop iteration before they go to the transport anyway
-#: (:meth:`WebSocketProtocol._send_frame`): a connection waits on at most this many messages
-#: beyond its write limit.
-_SPILL = 64
 #: How long a close frame waits for the peer's reply before the TCP connection is aborted.
 _CLOSE_TIMEOUT = 10.0
 #: How long a closed transport may take to send what it still holds before it is aborted: a
@@ -83,15 +78,13 @@ class WebSocketProtocol(asyncio.Protocol):
         "_drained",
         "_incoming",
         "_key",
-        "_pending",
+        "_outbox",
         "_read_paused",
         "_reader",
-        "_receiving",
         "_sink",
         "_state",
         "_waiter",
         "_woken",
-        "_write_limit",
         "app",
         "app_state",
         "config",
@@ -143,17 +136,15 @@ class WebSocketProtocol(asyncio.Protocol):
         self._denial: tuple[int, list[tuple[bytes, bytes]], list[bytes]] | None = None
         #: Headers for the 101 answer beyond the app's (:meth:`add_accept_headers`).
         self._accept_headers: list[tuple[bytes, bytes]] = []
-        #: Frames written since the last flush (``write_now``), sent together.
-        self._pending: list[bytes] = []
-        #: Above this many buffered bytes the connection is cut off (:meth:`limit_writes`).
-        self._write_limit = sys.maxsize
+        #: What was written and not yet handed to the transport: a read's answers leave
+        #: together when ``data_received`` returns, other writes at the end of the event-loop
+        #: iteration; past the write limit (:meth:`limit_writes`) the connection is cut off.
+        self._outbox = _core.WsOutbox(self.loop.call_soon, self._overflow)
         #: Whether the connection was cut off for going over its write limit.
         self.overflowed = False
         #: Takes the messages of a read at once while set (:meth:`arm`).
         self._sink: Callable[[list[str | bytes]], None] | None = None
         self._woken = False  # read_batch is to return even with nothing queued
-        #: Set inside ``data_received``: frames written meanwhile leave when it returns.
-        self._receiving = False
 
     # -- asyncio.Protocol -------------------------------------------------
 
@@ -161,13 +152,14 @@ class WebSocketProtocol(asyncio.Protocol):
         self.connections.add(self)
         # uvloop's transports have the interface without being asyncio.Transport subclasses.
         self.transport = cast(asyncio.Transport, transport)
+        self._outbox.attach(transport)
 
     def data_received(self, data: bytes) -> None:
         if not self.scope:
             self._handle_request(data)
             return
-        receiving = self._receiving
-        self._receiving = True
+        outbox = self._outbox
+        outer = outbox.hold()  # what the messages of this read answer leaves in one write
         try:
             failure = None
             try:
@@ -188,15 +180,13 @@ class WebSocketProtocol(asyncio.Protocol):
             elif controls is not None:
                 self._control(controls)
         finally:
-            self._receiving = receiving
-            if not receiving and self._pending:
-                self._flush()  # what the messages of this read answered, in one write
+            outbox.release(outer)
 
     def _control(self, items: Sequence[tuple[int, str | bytes]]) -> None:
         """The control frames of a read, after its messages (``WsReader.read``)."""
         for opcode, payload in items:
             if opcode == _PING:
-                self._send_frame(_ws_frame(10, payload))
+                self._outbox.push(_ws_frame(10, payload))
             elif opcode == _CLOSE:
                 assert isinstance(payload, bytes)
                 self._close_received(payload)
@@ -207,7 +197,7 @@ class WebSocketProtocol(asyncio.Protocol):
         if self._close_timer is not None:
             self._close_timer.cancel()
             self._close_timer = None
-        self._state = _CLOSED
+        self._enter(_CLOSED)
         self._push(_Disconnect(1006 if self._accepted else 1005))
         self.resume_writing()  # a send waiting for the buffer to drain must not wait forever
 
@@ -217,10 +207,12 @@ class WebSocketProtocol(asyncio.Protocol):
     def pause_writing(self) -> None:
         if self._drained is None:
             self._drained = self.loop.create_future()
+            self._outbox.paused = True
 
     def resume_writing(self) -> None:
         drained = self._drained
         if drained is not None:
+            self._outbox.paused = False
             self._drained = None
             if not drained.done():
                 drained.set_result(None)
@@ -349,14 +341,14 @@ class WebSocketProtocol(asyncio.Protocol):
             lines.append(b"Sec-WebSocket-Protocol: " + subprotocol.encode("latin-1"))
         extra = self.default_headers + headers + self._accept_headers
         lines.extend(name + b": " + value for name, value in extra)
-        self._state = _OPEN
+        self._enter(_OPEN)
         self._accepted = True
         # Sent with the first messages (Engine.IO's OPEN) in one segment.
-        self._send_frame(b"\r\n".join(lines) + b"\r\n\r\n")
+        self._outbox.push(b"\r\n".join(lines) + b"\r\n\r\n")
 
     def _respond(self, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
         """An HTTP response instead of the upgrade, then the end of the connection."""
-        self._state = _CLOSED
+        self._enter(_CLOSED)
         names = {name.lower() for name, _ in headers}
         fields = list(headers)
         if b"content-type" not in names:
@@ -424,9 +416,9 @@ class WebSocketProtocol(asyncio.Protocol):
             frame = _ws_frame if self.deflater is None else self.deflater.frame
             data = message.get("bytes")
             if data is not None:
-                self._send_frame(frame(_BINARY, data))
+                self._outbox.push(frame(_BINARY, data))
             elif message.get("text") is not None:
-                self._send_frame(frame(_TEXT, message["text"]))
+                self._outbox.push(frame(_TEXT, message["text"]))
         elif kind == "websocket.close":
             self.close(int(message.get("code") or 1000), message.get("reason") or "")
         else:
@@ -460,7 +452,7 @@ class WebSocketProtocol(asyncio.Protocol):
 
     def limit_writes(self, limit: int) -> None:
         """Cut the connection off once more than ``limit`` bytes wait for the peer."""
-        self._write_limit = limit
+        self._outbox.limit = limit
 
     def write_now(self, data: str | bytes, compress: bool = True) -> bool:
         """Send one message (text for ``str``) without awaiting; ``False`` once closing.
@@ -471,63 +463,18 @@ class WebSocketProtocol(asyncio.Protocol):
         opcode = _TEXT if data.__class__ is str else _BINARY
         deflater = self.deflater
         if deflater is None or not compress:
-            self._send_frame(_ws_frame(opcode, data))
+            self._outbox.push(_ws_frame(opcode, data))
         else:
-            self._send_frame(deflater.frame(opcode, data))
+            self._outbox.push(deflater.frame(opcode, data))
         return True
 
-    def write_frames(self, frames: bytes) -> bool:
-        """Send messages already framed with ``ws_frame``; ``False`` once closing.
-
-        :meth:`_send_frame`'s body, repeated rather than called: a broadcast calls this once
-        per recipient, and the call was a tenth of a delivery's cost."""
-        if self._state != _OPEN:
-            return False
-        pending = self._pending
-        if pending:
-            pending.append(frames)
-            if len(pending) >= _SPILL:
-                self._flush()
-        else:
-            self._pending = [frames]
-            if not self._receiving:
-                self.loop.call_soon(self._flush)
-        return True
-
-    def _send_frame(self, frame: bytes) -> None:
-        """Write ``frame`` at the end of this event-loop iteration, with the frames written
-        before it: a client's events arrive several per read (about eight with eight in
-        flight) and a broadcast loop sends many messages in one step, and each connection's
-        messages then cost one ``send()`` system call instead of one each.
-
-        Every :data:`_SPILL` frames, the pending ones go to the transport at once: a handler
-        that sends many messages without awaiting anything that suspends holds no more than
-        that many here, and the transport's buffer, which the write limit bounds, holds the
-        rest. Counting frames, not bytes, keeps the common path to one length check."""
-        pending = self._pending
-        if pending:
-            pending.append(frame)
-            if len(pending) >= _SPILL:
-                self._flush()
-        else:
-            self._pending = [frame]
-            if not self._receiving:
-                self.loop.call_soon(self._flush)
-
-    def _flush(self) -> None:
-        pending = self._pending
-        if not pending:
-            return
-        self._pending = []
-        transport = self.transport  # :meth:`_write`, written out: this runs once per write
-        if transport is None:
-            return
-        if not transport.is_closing():
-            transport.write(pending[0] if len(pending) == 1 else b"".join(pending))
-        # Below its high-water mark (pause_writing not called) the transport's buffer is small
-        # enough to leave unchecked; above it, its size is asked once per flush.
-        if self._drained is not None and transport.get_write_buffer_size() > self._write_limit:
-            self._overflow()
+    @property
+    def frame_writer(self) -> Callable[[bytes], bool]:
+        """``write(frames)``: send messages already framed with ``ws_frame``, without
+        awaiting; ``False`` once closing. A C method (``WsOutbox.write``): a broadcast
+        calls it once per recipient, and the event lane once per ack."""
+        write: Callable[[bytes], bool] = self._outbox.write
+        return write
 
     def _overflow(self) -> None:
         """Over the write limit: drop what waits for the peer and abort the connection."""
@@ -535,13 +482,13 @@ class WebSocketProtocol(asyncio.Protocol):
             "WebSocket %s: more than %d bytes buffered for a client that does not read: "
             "closing with %d (%s)",
             _client(self.scope),
-            self._write_limit,
+            self._outbox.limit,
             OVERFLOW_CODE,
             OVERFLOW_REASON,
         )
         self.overflowed = True
-        self._state = _CLOSING
-        self._pending = []
+        self._enter(_CLOSING)
+        self._outbox.clear()
         self._push(_Disconnect(OVERFLOW_CODE, OVERFLOW_REASON))
         if self.transport is not None:
             self.transport.abort()  # its buffer goes with it: the memory is freed now
@@ -615,9 +562,9 @@ class WebSocketProtocol(asyncio.Protocol):
         """Start the closing handshake (RFC 6455 7.1.2); the reader sees the end at once."""
         if self._state != _OPEN:
             return
-        self._state = _CLOSING
-        self._send_frame(_core.ws_close_frame(code, reason))
-        self._flush()
+        self._enter(_CLOSING)
+        self._outbox.push(_core.ws_close_frame(code, reason))
+        self._outbox.flush()
         self._push(_Disconnect(code, reason))
         if self.transport is not None:
             if self._read_paused:  # the peer's close frame must still be read
@@ -640,6 +587,11 @@ class WebSocketProtocol(asyncio.Protocol):
             if self.transport is not None:
                 self.transport.pause_reading()
 
+    def _enter(self, state: int) -> None:
+        """Move to ``state``; the outbox takes messages while it is ``_OPEN``."""
+        self._state = state
+        self._outbox.open = state == _OPEN
+
     def _write(self, data: bytes) -> None:
         if self.transport is not None and not self.transport.is_closing():
             self.transport.write(data)
@@ -650,9 +602,9 @@ class WebSocketProtocol(asyncio.Protocol):
         if self._state == _OPEN:
             # Echo the code (RFC 6455 5.5.1), then close the TCP connection: the server
             # closes first (7.1.1).
-            self._state = _CLOSING
-            self._send_frame(_core.ws_close_frame(code if code != 1005 else 1000, ""))
-            self._flush()
+            self._enter(_CLOSING)
+            self._outbox.push(_core.ws_close_frame(code if code != 1005 else 1000, ""))
+            self._outbox.flush()
         self._push(_Disconnect(code, reason))
         self._end_transport()
 
@@ -660,9 +612,9 @@ class WebSocketProtocol(asyncio.Protocol):
         """Fail the WebSocket connection (RFC 6455 7.1.7) after a protocol error."""
         logger.info("WebSocket %s: closing with %d: %s", _client(self.scope), code, reason)
         if self._state == _OPEN:
-            self._send_frame(_core.ws_close_frame(code, reason))
-            self._flush()
-        self._state = _CLOSING
+            self._outbox.push(_core.ws_close_frame(code, reason))
+            self._outbox.flush()
+        self._enter(_CLOSING)
         self._push(_Disconnect(code, reason))
         self._end_transport()
 
