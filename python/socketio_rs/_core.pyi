@@ -1,7 +1,7 @@
 """Type stubs of the native module (private: import from socketio_rs.codec)."""
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Literal, Protocol, final
 
 from typing_extensions import disjoint_base
@@ -22,6 +22,7 @@ __all__ = [
     "WsError",
     "WsOutbox",
     "WsReader",
+    "broadcast_frames",
     "encode",
     "is_packet_valid",
     "ws_accept",
@@ -124,6 +125,7 @@ class EventLane:
         cls,
         *,
         clients: dict[str, Any],
+        outboxes: dict[str, WsOutbox],
         handlers: dict[str, dict[Any, Callable[..., Any]]],
         server: Any,
         not_handled: Any,
@@ -196,5 +198,8 @@ class WsDeflater:
 def ws_frame(opcode: int, payload: str | bytes | bytearray | memoryview) -> bytes: ...
 def ws_messages(messages: list[str | bytes], /) -> bytes: ...
 def ws_packet(type: int, nsp: str, data: Any, id: int | None = None, /) -> bytes | None: ...
+def broadcast_frames(
+    outboxes: dict[str, WsOutbox], sids: Iterable[str], frames: bytes, volatile: bool = False, /
+) -> list[str]: ...
 def ws_close_frame(code: int, reason: str = "") -> bytes: ...
 def ws_accept(key: str | bytes) -> str: ...

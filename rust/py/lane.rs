@@ -26,6 +26,7 @@
 
 use super::decoder::Decoder;
 use super::ffi_ext::str_text;
+use super::outbox::WsOutbox;
 use super::packet::{nsp_object, with_out, write_text};
 use super::ws::engine_message_frame;
 use crate::codec::PacketType;
@@ -43,6 +44,9 @@ const INFO: i32 = 20;
 struct Refs {
     /// `ConnectFlow.clients`: Engine.IO sid -> `Client`.
     clients: Py<PyDict>,
+    /// `EngineServer.outboxes`: Engine.IO sid -> the `WsOutbox` of a direct
+    /// WebSocket without compression, where acks are written.
+    outboxes: Py<PyDict>,
     /// `HandlerTable.handlers`: namespace -> {event: handler}.
     handlers: Py<PyDict>,
     /// The `AsyncServer` (its `async_handlers` and `logger`, read per call).
@@ -82,11 +86,12 @@ pub struct EventLane {
 #[pymethods]
 impl EventLane {
     #[new]
-    #[pyo3(signature = (*, clients, handlers, server, not_handled, no_ack, step, resume, later, suspended, failed, ack))]
+    #[pyo3(signature = (*, clients, outboxes, handlers, server, not_handled, no_ack, step, resume, later, suspended, failed, ack))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         clients: Bound<'_, PyDict>,
+        outboxes: Bound<'_, PyDict>,
         handlers: Bound<'_, PyDict>,
         server: Bound<'_, PyAny>,
         not_handled: Bound<'_, PyAny>,
@@ -101,6 +106,7 @@ impl EventLane {
         Ok(EventLane {
             refs: Some(Refs {
                 clients: clients.unbind(),
+                outboxes: outboxes.unbind(),
                 handlers: handlers.unbind(),
                 server: server.unbind(),
                 not_handled: not_handled.unbind(),
@@ -144,9 +150,9 @@ impl EventLane {
         let read = Read {
             py,
             r,
+            sid,
             logger,
             client,
-            session,
             limit,
         };
         let count = messages.len();
@@ -171,6 +177,7 @@ impl EventLane {
         let Some(r) = &self.refs else { return Ok(()) };
         for obj in [
             r.clients.as_any(),
+            r.outboxes.as_any(),
             r.handlers.as_any(),
             &r.server,
             &r.not_handled,
@@ -198,10 +205,11 @@ impl EventLane {
 struct Read<'a, 'py> {
     py: Python<'py>,
     r: &'a Refs,
+    /// The Engine.IO session's sid.
+    sid: &'a Bound<'py, PyAny>,
     /// The server's logger, as it is for this read.
     logger: Bound<'py, PyAny>,
     client: Bound<'py, PyAny>,
-    session: &'a Bound<'py, PyAny>,
     limit: usize,
 }
 
@@ -360,7 +368,7 @@ impl<'py> Read<'_, 'py> {
     }
 
     /// The ack of a handler's `value` (`Dispatcher._ack`'s rule), framed and written
-    /// to the session's direct writer; through the Python ack when it has binary data
+    /// to the session's outbox; through the Python ack when it has binary data
     /// or the session has no such writer (`EngineServer.direct_writer`'s rule).
     fn ack(
         &self,
@@ -369,18 +377,17 @@ impl<'py> Read<'_, 'py> {
         id: u64,
         value: Bound<'py, PyAny>,
     ) -> PyResult<()> {
-        let (py, r, client, session) = (self.py, self.r, &self.client, self.session);
+        let (py, r, client) = (self.py, self.r, &self.client);
         if value.is(r.not_handled.bind(py))
             || value.is(r.no_ack.bind(py))
             || client.getattr(intern!(py, "closing"))?.is_truthy()?
         {
             return Ok(());
         }
-        let direct = !(session.getattr(intern!(py, "closed"))?.is_truthy()?
-            || session.getattr(intern!(py, "closing"))?.is_truthy()?
-            || session.getattr(intern!(py, "own_framing"))?.is_truthy()?);
-        let write = session.getattr(intern!(py, "direct_frames"))?;
-        if direct && !write.is_none() {
+        // The session's outbox while it is on a direct WebSocket without compression
+        // and not closing (`EngineServer.direct_writer`'s rule).
+        let outbox = r.outboxes.bind(py).get_item(self.sid)?;
+        if let Some(outbox) = outbox.as_ref().and_then(|o| o.cast::<WsOutbox>().ok()) {
             // python-socketio's rule for the arguments (`_rules.event_args`).
             let args = if let Ok(items) = value.cast::<PyTuple>() {
                 PyList::new(py, items.iter())?.into_any()
@@ -396,7 +403,7 @@ impl<'py> Read<'_, 'py> {
                 engine_message_frame(py, out).map(Some)
             })?;
             if let Some(frame) = frame {
-                write.call1((frame,))?;
+                WsOutbox::write(outbox, frame)?;
                 return Ok(());
             }
         }

@@ -44,6 +44,7 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(packet::encode, m)?)?;
     m.add_function(wrap_pyfunction!(packet::ws_packet, m)?)?;
     m.add_function(wrap_pyfunction!(packet::is_packet_valid, m)?)?;
+    m.add_function(wrap_pyfunction!(outbox::broadcast_frames, m)?)?;
     ws::register(m)?;
     fastcall::install(m)?;
     Ok(())

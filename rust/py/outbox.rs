@@ -15,7 +15,7 @@
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::pyclass::{PyTraverseError, PyVisit};
-use pyo3::types::PyBytes;
+use pyo3::types::{PyBytes, PyDict, PyList};
 
 /// Frames held for the end of an event-loop iteration before they go to the
 /// transport anyway: a connection waits on at most this many messages beyond
@@ -77,7 +77,7 @@ impl WsOutbox {
 
     /// Write `frames` (messages already framed) while the connection is open;
     /// `False` once it is closing.
-    fn write(slf: &Bound<'_, Self>, frames: Bound<'_, PyBytes>) -> PyResult<bool> {
+    pub(super) fn write(slf: &Bound<'_, Self>, frames: Bound<'_, PyBytes>) -> PyResult<bool> {
         if !slf.borrow().open {
             return Ok(false);
         }
@@ -206,6 +206,43 @@ impl WsOutbox {
         }
         Ok(())
     }
+}
+
+/// Write `frames` (one broadcast's messages, framed) to the outbox of every
+/// session of `sids` that `outboxes` (sid -> `WsOutbox`: the sessions on a
+/// direct WebSocket without compression, `EngineServer.outboxes`) holds;
+/// `volatile`: not to those whose connection is closing or whose transport
+/// is above its high-water mark. Returns the sids it does not hold, for the
+/// caller's other ways of writing.
+#[pyfunction]
+#[pyo3(signature = (outboxes, sids, frames, volatile = false, /))]
+pub fn broadcast_frames<'py>(
+    outboxes: &Bound<'py, PyDict>,
+    sids: &Bound<'py, PyAny>,
+    frames: &Bound<'py, PyBytes>,
+    volatile: bool,
+) -> PyResult<Bound<'py, PyList>> {
+    let py = outboxes.py();
+    let rest = PyList::empty(py);
+    for sid in sids.try_iter()? {
+        let sid = sid?;
+        let Some(outbox) = outboxes.get_item(&sid)? else {
+            rest.append(sid)?;
+            continue;
+        };
+        let Ok(outbox) = outbox.cast::<WsOutbox>() else {
+            rest.append(sid)?;
+            continue;
+        };
+        let (open, paused) = {
+            let me = outbox.borrow();
+            (me.open, me.paused)
+        };
+        if open && !(volatile && paused) {
+            WsOutbox::add(outbox, frames.clone())?;
+        }
+    }
+    Ok(rest)
 }
 
 /// The frames as one `bytes`.

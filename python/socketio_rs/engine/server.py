@@ -139,6 +139,10 @@ async def _refuse_upgrade(environ: dict[str, Any], message: str) -> None:
         await send({"type": "websocket.close", "reason": message})
 
 
+#: The key of the driver's ``translate_request`` in an ``EngineServer``'s ``_async`` table.
+_TRANSLATE = "socketio_rs.translate_request"
+
+
 def _already_translated(environ: dict[str, Any]) -> dict[str, Any]:
     """Request translator for ``AsyncServer.handle_request``: the environ is already built."""
     return environ
@@ -192,6 +196,9 @@ class EngineServer(engineio.AsyncServer):
         self.max_write_buffer_size: int = limit
         #: Whether Engine.IO v3 clients (socket.io-client 2.x) are served beside v4 ones.
         self.allow_eio3 = bool(allow_eio3)
+        #: The outbox of every session on a direct WebSocket without compression, by sid
+        #: (``EngineSocket`` keeps it): broadcasts and one-session writes go straight to it.
+        self.outboxes: dict[str, _core.WsOutbox] = {}
         #: The ``message`` handler registered with :meth:`on_message`, and its first step.
         self._message: tuple[Any, Nowait, Lane | None] | None = None
         #: Whether overdue PONGs close the session on time (python-engineio's monitor_clients).
@@ -200,9 +207,14 @@ class EngineServer(engineio.AsyncServer):
         self.observer: EngineObserver | None = None
         # handle_request() translates the request itself, to check it against the
         # specification before python-engineio sees it; the base class then receives the
-        # finished environ. A per-instance copy: the driver's table is shared by every server.
-        self._translate_request = self._async["translate_request"]
-        self._async = {**self._async, "translate_request": _already_translated}
+        # finished environ. A per-instance copy: the driver's table is shared by every server;
+        # the driver's own translation stays in it under a key of ours (an attribute would be
+        # the 30th, see tests/test_object_layout.py).
+        self._async = {
+            **self._async,
+            "translate_request": _already_translated,
+            _TRANSLATE: self._async["translate_request"],
+        }
 
     async def handle_request(self, *args: Any, **kwargs: Any) -> Any:
         """Handle an HTTP or WebSocket request; the arguments are the web framework's."""
@@ -214,7 +226,7 @@ class EngineServer(engineio.AsyncServer):
         elif kind == "http":
             environ = http_environ(*args)
         else:
-            environ = self._translate_request(*args, **kwargs)
+            environ = self._async[_TRANSLATE](*args, **kwargs)
             if inspect.isawaitable(environ):
                 environ = await environ
         if environ:  # the ASGI driver returns {} for a request that ended before it began
@@ -640,12 +652,12 @@ class EngineServer(engineio.AsyncServer):
         ``sid`` without awaiting, as :meth:`enqueue` does: framed in one step for a direct
         Engine.IO v4 WebSocket without compression, else as packets. Nothing happens when
         the session is gone."""
+        outbox = self.outboxes.get(sid)
+        if outbox is not None:
+            outbox.write(_ws_messages(messages))
+            return
         socket: Any = self.sockets.get(sid)
         if socket is None or socket.closed or socket.closing:
-            return
-        write = socket.direct_frames
-        if write is not None and not socket.own_framing:
-            write(_ws_messages(messages))
             return
         for message in messages:
             socket.send_nowait(eio_packet.Packet(eio_packet.MESSAGE, message), compress)
@@ -655,11 +667,8 @@ class EngineServer(engineio.AsyncServer):
         ``_core.ws_packet``): the writer of a direct Engine.IO v4 WebSocket without
         compression, else ``None`` (then :meth:`send_messages`, which also drops what a
         closed or closing session is sent)."""
-        socket: Any = self.sockets.get(sid)
-        if socket is None or socket.closed or socket.closing or socket.own_framing:
-            return None
-        write: Callable[[bytes], bool] | None = socket.direct_frames
-        return write
+        outbox = self.outboxes.get(sid)
+        return None if outbox is None else outbox.write
 
     def writable(self, sid: str) -> bool:
         """Whether a packet sent to ``sid`` now leaves at once (``EngineSocket.writable``)."""
@@ -682,8 +691,13 @@ class EngineServer(engineio.AsyncServer):
         handed to their writers. ``volatile`` packets skip the sessions whose transport
         is not ready to write.
         """
-        sockets = self.sockets
         framed: bytes | None = None
+        if self.outboxes:  # the sessions on a direct WebSocket, in one Rust loop
+            framed = ws_frames(pkts)
+            sids = _core.broadcast_frames(self.outboxes, sids, framed, volatile)
+            if not sids:
+                return
+        sockets = self.sockets
         shared: dict[Any, bytes] | None = None
         messages: list[str | bytes] | None = None
         for sid in sids:

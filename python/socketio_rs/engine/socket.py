@@ -81,6 +81,7 @@ class EngineHost(Protocol):
     max_write_buffer_size: int
     monitors_clients: bool
     observer: EngineObserver | None
+    outboxes: dict[str, _core.WsOutbox]
 
     def _bad_request(self, message: str | None = None) -> Any: ...
 
@@ -470,6 +471,8 @@ class EngineSocket(async_socket.AsyncSocket):
         """
         if self.closing or self.closed:
             return
+        # No broadcast reaches a closing session (python-engineio's close sets ``closing``).
+        self.server.outboxes.pop(self.sid, None)
         observer = self.server.observer
         if observer is not None:
             observer.eio_disconnected(self.sid)
@@ -510,7 +513,7 @@ class EngineSocket(async_socket.AsyncSocket):
             try:
                 await self._read_direct(protocol)
             finally:
-                self.direct = self.direct_frames = None
+                self._leave_direct()
                 protocol.close(1000)
             if protocol.overflowed:
                 reason = self.server.reason.BUFFER_FULL
@@ -566,7 +569,9 @@ class EngineSocket(async_socket.AsyncSocket):
             self._deflater = protocol.deflater
             self.own_framing = True
         self.direct = protocol.write_now
-        self.direct_frames = protocol.frame_writer
+        self.direct_frames = protocol.outbox.write
+        if not self.own_framing:  # broadcasts and one-session writes go straight to it
+            self.server.outboxes[self.sid] = protocol.outbox
 
     async def _read(self, read: Callable[[], Any], timeout: float | None) -> None:
         """Take the client's packets until the WebSocket ends or the session closes."""
@@ -657,12 +662,17 @@ class EngineSocket(async_socket.AsyncSocket):
             return None
         return float(self.server.ping_interval + self.server.ping_timeout)
 
+    def _leave_direct(self) -> None:
+        """Stop writing to the direct WebSocket (the session is closing, or it ended)."""
+        self.direct = self.direct_frames = None
+        self.server.outboxes.pop(self.sid, None)
+
     def _end_direct(self) -> bool:
         """Close the WebSocket of a direct session; ``False`` if it is not one."""
         protocol = self._protocol
         if protocol is None:
             return False
-        self.direct = self.direct_frames = None
+        self._leave_direct()
         self._protocol = None
         protocol.close(1000)
         return True

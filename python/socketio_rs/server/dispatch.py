@@ -74,6 +74,7 @@ class Dispatcher:
             handlers = self._handlers
             self._lane = _core.EventLane(
                 clients=self._flow.clients,
+                outboxes=self._server.eio.outboxes,
                 handlers=handlers.handlers,
                 server=self._server,
                 not_handled=handlers.not_handled,

@@ -469,12 +469,11 @@ class WebSocketProtocol(asyncio.Protocol):
         return True
 
     @property
-    def frame_writer(self) -> Callable[[bytes], bool]:
-        """``write(frames)``: send messages already framed with ``ws_frame``, without
-        awaiting; ``False`` once closing. A C method (``WsOutbox.write``): a broadcast
-        calls it once per recipient, and the event lane once per ack."""
-        write: Callable[[bytes], bool] = self._outbox.write
-        return write
+    def outbox(self) -> _core.WsOutbox:
+        """What was written and not yet sent: its ``write(frames)`` sends messages already
+        framed with ``ws_frame`` without awaiting (``False`` once closing), from Python or,
+        for a broadcast's recipients and the event lane's acks, from Rust."""
+        return self._outbox
 
     def _overflow(self) -> None:
         """Over the write limit: drop what waits for the peer and abort the connection."""
