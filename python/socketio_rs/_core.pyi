@@ -16,6 +16,7 @@ __all__ = [
     "RESERVED_EVENTS",
     "Decoder",
     "EventLane",
+    "LaneSink",
     "Packet",
     "Router",
     "WsDeflater",
@@ -138,6 +139,21 @@ class EventLane:
         ack: Callable[[Any, str, int, Any], None],
     ) -> EventLane: ...
     def take(self, sid: str, messages: list[str | bytes], session: Any, limit: int, /) -> int: ...
+    def sink(
+        self,
+        *,
+        sid: str,
+        session: Any,
+        limit: int,
+        task: Any,
+        rest: Callable[[list[str | bytes], int], None],
+    ) -> LaneSink: ...
+
+@final
+class LaneSink:
+    """A session's reader as its WebSocket protocol's sink (``EventLane.sink``)."""
+
+    def __call__(self, messages: list[str | bytes], /) -> None: ...
 
 @final
 class WsOutbox:

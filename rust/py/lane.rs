@@ -14,7 +14,10 @@
 //! - for a socket that is connected and not closing, with no Node-style
 //!   handler, middleware or catch-all in the way (`Socket._intercepts`);
 //! - with a python-socketio handler registered for the event, and neither the
-//!   Admin UI watching (`observed`) nor the server's logger at INFO.
+//!   Admin UI watching (`observed`) nor the server's logger at INFO, while the
+//!   server runs handlers as they come (`async_handlers`).
+//!
+//! The ack goes to the session's outbox (`EngineServer.outboxes`, `outbox.rs`).
 //!
 //! It takes the read's messages from the first on and stops at the first that
 //! is not such an event, before anything of that one happened: `take` returns
@@ -36,6 +39,7 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::pyclass::{PyTraverseError, PyVisit};
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// `logging.INFO`.
 const INFO: i32 = 20;
@@ -66,11 +70,13 @@ struct Refs {
     /// `Dispatcher._handler_failed(exc)`.
     failed: Py<PyAny>,
     /// `Dispatcher._ack(client, nsp, ack_id, result)`: the Python ack, for an
-    /// ack with binary data or a session without a direct writer.
+    /// ack with binary data or a session without an outbox.
     ack: Py<PyAny>,
     isawaitable: Py<PyAny>,
     coroutine: Py<PyAny>,
     cancelled: Py<PyAny>,
+    /// `logging.Logger`.
+    logger_type: Py<PyAny>,
 }
 
 /// Takes a direct WebSocket read's plain events (see the module comment).
@@ -78,9 +84,8 @@ struct Refs {
 pub struct EventLane {
     refs: Option<Refs>,
     /// Set while the Admin UI watches: every event then takes the Python
-    /// path, which reports it.
-    #[pyo3(get, set)]
-    observed: bool,
+    /// path, which reports it. Atomic: a handler the lane calls may set it.
+    observed: AtomicBool,
 }
 
 #[pymethods]
@@ -120,9 +125,20 @@ impl EventLane {
                 isawaitable: py.import("inspect")?.getattr("isawaitable")?.unbind(),
                 coroutine: py.import("types")?.getattr("CoroutineType")?.unbind(),
                 cancelled: py.import("asyncio")?.getattr("CancelledError")?.unbind(),
+                logger_type: py.import("logging")?.getattr("Logger")?.unbind(),
             }),
-            observed: false,
+            observed: AtomicBool::new(false),
         })
+    }
+
+    #[getter]
+    fn observed(&self) -> bool {
+        self.observed.load(Ordering::Relaxed)
+    }
+
+    #[setter]
+    fn set_observed(&self, observed: bool) {
+        self.observed.store(observed, Ordering::Relaxed);
     }
 
     /// Takes `messages` (one read's, in order) from the first on while each is a
@@ -138,39 +154,38 @@ impl EventLane {
         session: &Bound<'_, PyAny>,
         limit: usize,
     ) -> PyResult<usize> {
-        let Some(r) = &self.refs else { return Ok(0) };
-        let server = r.server.bind(py);
-        if self.observed || !server.getattr(intern!(py, "async_handlers"))?.is_truthy()? {
-            return Ok(0);
-        }
-        let logger = server.getattr(intern!(py, "logger"))?;
-        let Some(client) = r.clients.bind(py).get_item(sid)? else {
-            return Ok(0);
-        };
-        let read = Read {
-            py,
-            r,
-            sid,
-            logger,
-            client,
+        Ok(self.take_read(py, sid, messages, session, limit)?.0)
+    }
+
+    /// The session's reader as the WebSocket protocol's sink (`arm`): called with
+    /// each read's messages inside `data_received`, it makes `task` (the session's
+    /// reader task) the current task, takes what it can (`take`) and hands what it
+    /// leaves to `rest(messages, start)` (`DirectReader.take_rest`), also when a
+    /// message closed the session. `DirectReader.take_now` in one call.
+    #[pyo3(signature = (*, sid, session, limit, task, rest))]
+    fn sink(
+        slf: &Bound<'_, Self>,
+        sid: Bound<'_, PyAny>,
+        session: Bound<'_, PyAny>,
+        limit: usize,
+        task: Bound<'_, PyAny>,
+        rest: Bound<'_, PyAny>,
+    ) -> PyResult<LaneSink> {
+        let py = slf.py();
+        let tasks = py.import("asyncio.tasks")?;
+        Ok(LaneSink {
+            refs: Some(SinkRefs {
+                lane: slf.clone().unbind(),
+                sid: sid.unbind(),
+                session: session.unbind(),
+                event_loop: task.call_method0(intern!(py, "get_loop"))?.unbind(),
+                task: task.unbind(),
+                enter: tasks.getattr("_enter_task")?.unbind(),
+                leave: tasks.getattr("_leave_task")?.unbind(),
+                rest: rest.unbind(),
+            }),
             limit,
-        };
-        let count = messages.len();
-        for index in 0..count {
-            let message = messages.get_item(index)?;
-            match read.event(&message) {
-                Ok(true) => {}
-                Ok(false) => return Ok(index),
-                // Logged as the dispatcher logs a failing handler; the message is done.
-                Err(err) => {
-                    r.failed.call1(py, (err.into_value(py),))?;
-                }
-            }
-            if session.getattr(intern!(py, "closed"))?.is_truthy()? {
-                return Ok(index + 1);
-            }
-        }
-        Ok(count)
+        })
     }
 
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
@@ -190,10 +205,127 @@ impl EventLane {
             &r.isawaitable,
             &r.coroutine,
             &r.cancelled,
+            &r.logger_type,
         ] {
             visit.call(obj)?;
         }
         visit.call(&r.resume)
+    }
+
+    fn __clear__(&mut self) {
+        self.refs = None;
+    }
+}
+
+impl EventLane {
+    /// `take`'s work: how many messages it took, and whether it stopped because
+    /// one closed the session.
+    fn take_read(
+        &self,
+        py: Python<'_>,
+        sid: &Bound<'_, PyAny>,
+        messages: &Bound<'_, PyList>,
+        session: &Bound<'_, PyAny>,
+        limit: usize,
+    ) -> PyResult<(usize, bool)> {
+        let Some(r) = &self.refs else {
+            return Ok((0, false));
+        };
+        let server = r.server.bind(py);
+        if self.observed.load(Ordering::Relaxed)
+            || !server.getattr(intern!(py, "async_handlers"))?.is_truthy()?
+        {
+            return Ok((0, false));
+        }
+        let logger = server.getattr(intern!(py, "logger"))?;
+        let Some(client) = r.clients.bind(py).get_item(sid)? else {
+            return Ok((0, false));
+        };
+        let read = Read {
+            py,
+            r,
+            sid,
+            logger,
+            client,
+            limit,
+        };
+        let count = messages.len();
+        for index in 0..count {
+            let message = messages.get_item(index)?;
+            match read.event(&message) {
+                Ok(true) => {}
+                Ok(false) => return Ok((index, false)),
+                // Logged as the dispatcher logs a failing handler; the message is done.
+                Err(err) => {
+                    r.failed.call1(py, (err.into_value(py),))?;
+                }
+            }
+            if session.getattr(intern!(py, "closed"))?.is_truthy()? {
+                return Ok((index + 1, true));
+            }
+        }
+        Ok((count, false))
+    }
+}
+
+/// What a `LaneSink` calls and holds.
+struct SinkRefs {
+    lane: Py<EventLane>,
+    sid: Py<PyAny>,
+    session: Py<PyAny>,
+    event_loop: Py<PyAny>,
+    task: Py<PyAny>,
+    /// `asyncio.tasks._enter_task` and `_leave_task`.
+    enter: Py<PyAny>,
+    leave: Py<PyAny>,
+    /// `DirectReader.take_rest(messages, start)`.
+    rest: Py<PyAny>,
+}
+
+/// One session's reader as its WebSocket protocol's sink (`EventLane.sink`).
+#[pyclass(module = "socketio_rs._core", name = "LaneSink")]
+pub struct LaneSink {
+    refs: Option<SinkRefs>,
+    limit: usize,
+}
+
+#[pymethods]
+impl LaneSink {
+    /// Take one read's `messages` (see `EventLane.sink`).
+    fn __call__(&self, py: Python<'_>, messages: &Bound<'_, PyList>) -> PyResult<()> {
+        let Some(s) = &self.refs else { return Ok(()) };
+        let switch = (s.event_loop.bind(py), s.task.bind(py));
+        s.enter.call1(py, switch)?;
+        let taken = (|| -> PyResult<()> {
+            let lane = s.lane.bind(py).borrow();
+            let (sid, session) = (s.sid.bind(py), s.session.bind(py));
+            let (taken, stopped) = lane.take_read(py, sid, messages, session, self.limit)?;
+            drop(lane);
+            if stopped || taken < messages.len() {
+                s.rest.call1(py, (messages, taken))?;
+            }
+            Ok(())
+        })();
+        let left = s.leave.call1(py, switch);
+        taken?;
+        left.map(drop)
+    }
+
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        let Some(s) = &self.refs else { return Ok(()) };
+        for obj in [
+            s.lane.as_any(),
+            &s.sid,
+            &s.session,
+            &s.event_loop,
+            &s.task,
+            &s.enter,
+            &s.leave,
+            &s.rest,
+        ] {
+            visit.call(obj)?;
+        }
+        Ok(())
     }
 
     fn __clear__(&mut self) {
@@ -214,6 +346,28 @@ struct Read<'a, 'py> {
 }
 
 impl<'py> Read<'_, 'py> {
+    /// `logger.isEnabledFor(logging.INFO)`. For a plain `logging.Logger` its
+    /// answer is read where that method keeps it (`disabled`, then the level's
+    /// entry in `_cache`), without the call; otherwise, or when the cache has no
+    /// entry yet, the method is called.
+    fn info_enabled(&self) -> PyResult<bool> {
+        let (py, logger) = (self.py, &self.logger);
+        if logger.get_type().is(self.r.logger_type.bind(py)) {
+            if logger.getattr(intern!(py, "disabled"))?.is_truthy()? {
+                return Ok(false);
+            }
+            let cache = logger.getattr(intern!(py, "_cache"))?;
+            if let Ok(cache) = cache.cast::<PyDict>() {
+                if let Some(enabled) = cache.get_item(INFO)? {
+                    return enabled.is_truthy();
+                }
+            }
+        }
+        logger
+            .call_method1(intern!(py, "isEnabledFor"), (INFO,))?
+            .is_truthy()
+    }
+
     /// Takes one message if it is a plain event: `false`, with nothing done,
     /// when it is not.
     fn event(&self, message: &Bound<'py, PyAny>) -> PyResult<bool> {
@@ -270,10 +424,7 @@ impl<'py> Read<'_, 'py> {
         };
         if !socket.getattr(intern!(py, "connected"))?.is_truthy()?
             || socket.getattr(intern!(py, "closing"))?.is_truthy()?
-            || self
-                .logger
-                .call_method1(intern!(py, "isEnabledFor"), (INFO,))?
-                .is_truthy()?
+            || self.info_enabled()?
         {
             return Ok(false);
         }
@@ -369,7 +520,8 @@ impl<'py> Read<'_, 'py> {
 
     /// The ack of a handler's `value` (`Dispatcher._ack`'s rule), framed and written
     /// to the session's outbox; through the Python ack when it has binary data
-    /// or the session has no such writer (`EngineServer.direct_writer`'s rule).
+    /// or the session has no outbox (not on a direct WebSocket, compressed, or
+    /// closing).
     fn ack(
         &self,
         nsp: &Bound<'py, PyAny>,

@@ -40,6 +40,7 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<decoder::Decoder>()?;
     m.add_class::<router::Router>()?;
     m.add_class::<lane::EventLane>()?;
+    m.add_class::<lane::LaneSink>()?;
     m.add_class::<outbox::WsOutbox>()?;
     m.add_function(wrap_pyfunction!(packet::encode, m)?)?;
     m.add_function(wrap_pyfunction!(packet::ws_packet, m)?)?;

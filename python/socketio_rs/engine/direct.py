@@ -89,9 +89,19 @@ class DirectReader:
     async def _run(self) -> None:
         protocol = self._protocol
         takes_now = TAKES_NOW and self._task is not None
+        sink: Callable[[list[str | bytes]], None] = self.take_now
+        if takes_now and self._lane is not None:
+            # take_now, with the lane first, in one Rust call.
+            sink = self._lane.sink(
+                sid=self._sid,
+                session=self._session,
+                limit=self._limit,
+                task=self._task,
+                rest=self.take_rest,
+            )
         while True:
             if takes_now:
-                protocol.arm(self.take_now)
+                protocol.arm(sink)
             batch = await protocol.read_batch()
             protocol.disarm()
             backlog = self._backlog  # read before anything in ``batch``
@@ -109,30 +119,29 @@ class DirectReader:
         loop, task = self._loop, self._task
         _enter_task(loop, task)  # type: ignore[misc]
         try:
-            lane = self._lane
-            if lane is not None:
-                taken = lane.take(self._sid, messages, self._session, self._limit)
-                if taken:
-                    if self._session.closed:
-                        self._stop()
-                        return
-                    if taken == len(messages):
-                        return
-                    messages = messages[taken:]
-            for index, data in enumerate(messages):
-                step = self._step(data)
-                if step is None:
-                    continue
-                if step is _STOP:
-                    self._stop()
-                    return
-                # The reader task takes over from here, in order.
-                self._protocol.disarm()
-                self._backlog = (step, messages[index + 1 :])
-                self._protocol.wake()
-                return
+            self.take_rest(messages, 0)
         finally:
             _leave_task(loop, task)  # type: ignore[misc]
+
+    def take_rest(self, messages: list[str | bytes], start: int) -> None:
+        """:meth:`take_now`'s messages from ``start`` on, with the reader task current: the
+        ones the lane (``_core.LaneSink``) left, when it stopped at one it does not take or
+        because a message closed the session."""
+        if start and self._session.closed:
+            self._stop()
+            return
+        for index in range(start, len(messages)):
+            step = self._step(messages[index])
+            if step is None:
+                continue
+            if step is _STOP:
+                self._stop()
+                return
+            # The reader task takes over from here, in order.
+            self._protocol.disarm()
+            self._backlog = (step, messages[index + 1 :])
+            self._protocol.wake()
+            return
 
     def _stop(self) -> None:
         """Stop reading (from :meth:`take_now`): the reader task ends."""
