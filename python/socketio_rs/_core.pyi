@@ -138,7 +138,6 @@ class EventLane:
         failed: Callable[[BaseException], None],
         ack: Callable[[Any, str, int, Any], None],
     ) -> EventLane: ...
-    def take(self, sid: str, messages: list[str | bytes], session: Any, limit: int, /) -> int: ...
     def sink(
         self,
         *,

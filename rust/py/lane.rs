@@ -20,9 +20,9 @@
 //! The ack goes to the session's outbox (`EngineServer.outboxes`, `outbox.rs`).
 //!
 //! It takes the read's messages from the first on and stops at the first that
-//! is not such an event, before anything of that one happened: `take` returns
-//! its index, and the Python path (`Dispatcher.eio_message_nowait`) takes it
-//! and the rest as it always did. So the lane changes no behaviour; it only
+//! is not such an event, before anything of that one happened; the Python path
+//! (`DirectReader.take_rest`, `Dispatcher.eio_message_nowait`) takes it and the
+//! rest as it always did. So the lane changes no behaviour; it only
 //! skips the frames. The rules it checks are the dispatcher's
 //! (`server/dispatch.py`); a rule added there that the lane does not know
 //! must make the lane step aside (`_intercepts`, `observed`).
@@ -141,25 +141,9 @@ impl EventLane {
         self.observed.store(observed, Ordering::Relaxed);
     }
 
-    /// Takes `messages` (one read's, in order) from the first on while each is a
-    /// plain event of the Engine.IO session `session` (`sid`); returns how many it
-    /// took. It also stops after a message that closed the session. `limit`: the
-    /// largest message, in characters (``max_http_buffer_size``).
-    #[pyo3(signature = (sid, messages, session, limit, /))]
-    fn take(
-        &self,
-        py: Python<'_>,
-        sid: &Bound<'_, PyAny>,
-        messages: &Bound<'_, PyList>,
-        session: &Bound<'_, PyAny>,
-        limit: usize,
-    ) -> PyResult<usize> {
-        Ok(self.take_read(py, sid, messages, session, limit)?.0)
-    }
-
     /// The session's reader as the WebSocket protocol's sink (`arm`): called with
     /// each read's messages inside `data_received`, it makes `task` (the session's
-    /// reader task) the current task, takes what it can (`take`) and hands what it
+    /// reader task) the current task, takes what it can and hands what it
     /// leaves to `rest(messages, start)` (`DirectReader.take_rest`), also when a
     /// message closed the session. `DirectReader.take_now` in one call.
     #[pyo3(signature = (*, sid, session, limit, task, rest))]
@@ -218,9 +202,11 @@ impl EventLane {
 }
 
 impl EventLane {
-    /// `take`'s work: how many messages it took, and whether it stopped because
-    /// one closed the session.
-    fn take_read(
+    /// Takes `messages` (one read's, in order) from the first on while each is a
+    /// plain event of the Engine.IO session `session` (`sid`): how many it took,
+    /// and whether it stopped after one because that message closed the session.
+    /// `limit`: the largest message, in characters (``max_http_buffer_size``).
+    fn take(
         &self,
         py: Python<'_>,
         sid: &Bound<'_, PyAny>,
@@ -299,7 +285,7 @@ impl LaneSink {
         let taken = (|| -> PyResult<()> {
             let lane = s.lane.bind(py).borrow();
             let (sid, session) = (s.sid.bind(py), s.session.bind(py));
-            let (taken, stopped) = lane.take_read(py, sid, messages, session, self.limit)?;
+            let (taken, stopped) = lane.take(py, sid, messages, session, self.limit)?;
             drop(lane);
             if stopped || taken < messages.len() {
                 s.rest.call1(py, (messages, taken))?;
