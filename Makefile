@@ -108,7 +108,7 @@ test-eager: wheel ## the server tests on serve() again on Python 3.12+ (EAGER_PY
 	$$d/bin/pip install --quiet --no-deps target/wheels/*.whl; \
 	echo "test-eager: $$($$d/bin/python -V)"; \
 	SOCKETIO_RS_SERVE=1 $$d/bin/python -m pytest -q -p no:cacheprovider \
-	  $(SERVE_TESTS:%=tests/%.py) tests/test_websocket_protocol.py tests/test_event_lane.py
+	  $(SERVE_TESTS:%=tests/%.py) tests/test_websocket_protocol.py tests/test_event_lane.py tests/test_direct_emit.py
 
 # The oldest-dependencies run serves WebSockets with socketio_rs.serve, for which the `serve`
 # extra's uvicorn is a dependency; under ASGI the user's own server carries them.
@@ -119,7 +119,7 @@ test-oldest: wheel ## the server tests on the lowest runtime dependency versions
 	$$d/bin/pip install --quiet --no-deps target/wheels/*.whl; $$d/bin/pip check; \
 	echo "test-oldest: $$($$d/bin/pip freeze | grep -iE '^(python-engineio|redis|msgpack|uvicorn|httptools|uvloop)==' | tr '\n' ' ')"; \
 	SOCKETIO_RS_SERVE=1 $$d/bin/python -m pytest -q -p no:cacheprovider \
-	  $(SERVE_TESTS:%=tests/%.py) tests/test_websocket_protocol.py tests/test_event_lane.py \
+	  $(SERVE_TESTS:%=tests/%.py) tests/test_websocket_protocol.py tests/test_event_lane.py tests/test_direct_emit.py \
 	  tests/test_redis_manager.py
 
 .PHONY: fuzz

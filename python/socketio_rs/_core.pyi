@@ -15,6 +15,7 @@ __all__ = [
     "PACKET_TYPES",
     "RESERVED_EVENTS",
     "Decoder",
+    "DirectEmit",
     "EventLane",
     "LaneSink",
     "Packet",
@@ -176,6 +177,18 @@ class WsOutbox:
     def flush(self) -> None: ...
     def clear(self) -> None: ...
     def __len__(self) -> int: ...
+
+@final
+class DirectEmit:
+    """``AsyncServer.emit(event, data, to=sid)`` to a client on a direct WebSocket, framed
+    and written in one call: ``False``, having sent nothing, when the base ``manager_type``
+    is not the server's manager, recovery or an observer is on, ``room`` has not exactly
+    one member, that session has no outbox or the data is binary."""
+
+    def __new__(
+        cls, *, server: Any, manager_type: type, outboxes: dict[str, WsOutbox]
+    ) -> DirectEmit: ...
+    def __call__(self, namespace: str, room: Any, event: Any, data: Any, /) -> bool: ...
 
 class WsError(ValueError):
     """A client broke RFC 6455; ``code`` is the close code to answer with, ``items`` what

@@ -28,6 +28,7 @@
 //! must make the lane step aside (`_intercepts`, `observed`).
 
 use super::decoder::Decoder;
+use super::emit::event_args;
 use super::ffi_ext::str_text;
 use super::outbox::WsOutbox;
 use super::packet::{nsp_object, with_out, write_text};
@@ -526,14 +527,7 @@ impl<'py> Read<'_, 'py> {
         // and not closing (`EngineServer.direct_writer`'s rule).
         let outbox = r.outboxes.bind(py).get_item(self.sid)?;
         if let Some(outbox) = outbox.as_ref().and_then(|o| o.cast::<WsOutbox>().ok()) {
-            // python-socketio's rule for the arguments (`_rules.event_args`).
-            let args = if let Ok(items) = value.cast::<PyTuple>() {
-                PyList::new(py, items.iter())?.into_any()
-            } else if value.is_none() {
-                PyList::empty(py).into_any()
-            } else {
-                PyList::new(py, [&value])?.into_any()
-            };
+            let args = event_args(py, &value)?;
             let frame = with_out(py, |out| {
                 if !write_text(py, out, PacketType::Ack, nsp_text, Some(id), &args)?.is_empty() {
                     return Ok(None); // binary: attachments take frames of their own

@@ -4,6 +4,7 @@
 mod attached;
 mod build;
 mod decoder;
+mod emit;
 mod encode;
 mod errors;
 mod fastcall;
@@ -42,6 +43,7 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<lane::EventLane>()?;
     m.add_class::<lane::LaneSink>()?;
     m.add_class::<outbox::WsOutbox>()?;
+    m.add_class::<emit::DirectEmit>()?;
     m.add_function(wrap_pyfunction!(packet::encode, m)?)?;
     m.add_function(wrap_pyfunction!(packet::ws_packet, m)?)?;
     m.add_function(wrap_pyfunction!(packet::is_packet_valid, m)?)?;

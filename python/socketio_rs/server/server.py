@@ -18,7 +18,7 @@ from typing import Any, Callable, ClassVar, TypeVar
 
 from engineio import packet as eio_packet
 
-from .. import exceptions
+from .. import _core, exceptions
 from .._msgpack import MsgPackDecoder, MsgPackEncoder
 from .._options import NOT_YET, SERVER_OPTIONS, check_options
 from .._rules import ack_value, manager_flags
@@ -160,6 +160,13 @@ class AsyncServer:
             self._dispatcher.lane() if self._encode is encode else None,
         )
         self.eio.on("disconnect", self._dispatcher.eio_disconnect)
+        # ``emit(..., to=sid)`` to a direct WebSocket in one call (``_core.DirectEmit``):
+        # with the default encoder, whose frames it writes.
+        self._emit_direct = (
+            _core.DirectEmit(server=self, manager_type=AsyncManager, outboxes=self.eio.outboxes)
+            if self._encode is encode
+            else None
+        )
         self._instrumentation: InstrumentedAsyncServer | None = None
         self._shutting_down = False
         #: The default namespace, ``sio.of("/")``.
@@ -427,6 +434,15 @@ class AsyncServer:
         logger = self.logger
         if logger.isEnabledFor(_INFO):  # one call fewer than ``info`` when it is off
             logger.info('emitting event "%s" to %s [%s]', event, target or "all", ns)
+        if (
+            target.__class__ is str
+            and skip_sid is None
+            and callback is None
+            and not volatile
+            and self._emit_direct is not None
+            and self._emit_direct(ns, target, event, data)
+        ):
+            return  # to one client on a direct WebSocket (emit_local's rule, in Rust)
         await self.manager.emit(
             event,
             data,
