@@ -1,15 +1,16 @@
 """``AsyncServer.emit(event, data, to=sid)`` to a client on a direct WebSocket
-(``_core.DirectEmit``): framed and written in one call where the manager's path would decide
+(``_core.emit_to_one``): framed and written in one call where the manager's path would decide
 nothing, and through the manager everywhere else.
 
 The servers run on ``serve()``'s own WebSocket protocol with python-socketio's client; which
 path an emit took is seen by counting the calls to ``AsyncManager.emit_local`` (the class's
-method: the instance's type, which the direct path checks, stays the same).
+method: the manager's type, which the direct path checks, stays the same).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 import pytest
 
 import socketio_rs
-from server_harness import WAIT, Inbox, connected, serve, wait_until
+from server_harness import WAIT, Inbox, connected, serve
 from socketio_rs import _core
 from socketio_rs.codec import Packet, PacketType, encode
 from socketio_rs.managers import AsyncManager
@@ -222,6 +223,20 @@ async def test_servers_whose_emits_need_the_manager_keep_it(
         assert sio.manager.emits == 1
 
 
+async def test_an_info_logger_logs_the_direct_emit(
+    manager_path: list[tuple[str, Any]], caplog: pytest.LogCaptureFixture
+) -> None:
+    sio = bounce_app(logger=True)
+    inbox = Inbox()
+    async with served(sio) as url, connected(url, ["websocket"]) as c:
+        recording_client(inbox, c)
+        with caplog.at_level(logging.INFO, logger=sio.logger.name):
+            assert await received(c, inbox, 0) == DATA[0][1]
+        sid = c.get_sid("/")
+    assert manager_path == []
+    assert f'emitting event "bounced" to {sid} [/]' in caplog.messages
+
+
 async def test_the_admin_uis_observer_sees_the_emit(manager_path: list[tuple[str, Any]]) -> None:
     sio = bounce_app()
     sio.instrument(auth=False, mode="development")
@@ -250,13 +265,6 @@ class Transport:
         return 0
 
 
-class Server:
-    """What ``DirectEmit`` reads of its server: ``manager``."""
-
-    def __init__(self, manager: AsyncManager) -> None:
-        self.manager = manager
-
-
 async def test_the_frame_is_the_encoders_packet_as_one_websocket_message() -> None:
     manager = AsyncManager()
     manager.rooms = {"/ns": {"sid1": {"sid1": "eio1"}, "pair": {"a": "x", "b": "y"}}}
@@ -264,17 +272,19 @@ async def test_the_frame_is_the_encoders_packet_as_one_websocket_message() -> No
     transport = Transport()
     box.attach(transport)
     box.open = True
-    direct = _core.DirectEmit(
-        server=Server(manager), manager_type=AsyncManager, outboxes={"eio1": box}
-    )
+    outboxes = {"eio1": box}
+
+    def direct(namespace: Any, room: Any, event: str, data: Any) -> bool:
+        return _core.emit_to_one(outboxes, manager.rooms, namespace, room, event, data)
+
     for data, args in DATA:
         outer = box.hold()
         assert direct("/ns", "sid1", "ev", data) is True
         box.release(outer)
         (text,) = encode(Packet(PacketType.EVENT, "/ns", ["ev", *args]))
         assert transport.writes.pop() == _core.ws_messages([text])
-    # Not one member, an unknown room or namespace, an unknown session, binary data, a
-    # closing connection: nothing is written, and the caller takes the manager's path.
+    # Not one member, an unknown room or namespace, an unknown session, binary data: nothing
+    # is written, and the caller takes the manager's path. A closing connection drops it.
     assert direct("/ns", "pair", "ev", 1) is False
     assert direct("/ns", "nobody", "ev", 1) is False
     assert direct("/other", "sid1", "ev", 1) is False
@@ -283,8 +293,6 @@ async def test_the_frame_is_the_encoders_packet_as_one_websocket_message() -> No
     assert direct("/ns", "lost", "ev", 1) is False
     box.open = False
     assert direct("/ns", "sid1", "ev", 1) is True  # taken: a closing session drops it, as before
-    manager.recovery = object()  # type: ignore[assignment]
-    box.open = True
-    assert direct("/ns", "sid1", "ev", 1) is False
-    await wait_until(lambda: True)
+    assert direct(b"/ns", "sid1", "ev", 1) is False  # not a namespace
+    await asyncio.sleep(0)  # a flush scheduled by a write would run now
     assert transport.writes == [] and len(box) == 0

@@ -15,7 +15,6 @@ __all__ = [
     "PACKET_TYPES",
     "RESERVED_EVENTS",
     "Decoder",
-    "DirectEmit",
     "EventLane",
     "LaneSink",
     "Packet",
@@ -25,6 +24,7 @@ __all__ = [
     "WsOutbox",
     "WsReader",
     "broadcast_frames",
+    "emit_to_one",
     "encode",
     "is_packet_valid",
     "ws_accept",
@@ -178,18 +178,6 @@ class WsOutbox:
     def clear(self) -> None: ...
     def __len__(self) -> int: ...
 
-@final
-class DirectEmit:
-    """``AsyncServer.emit(event, data, to=sid)`` to a client on a direct WebSocket, framed
-    and written in one call: ``False``, having sent nothing, when the base ``manager_type``
-    is not the server's manager, recovery or an observer is on, ``room`` has not exactly
-    one member, that session has no outbox or the data is binary."""
-
-    def __new__(
-        cls, *, server: Any, manager_type: type, outboxes: dict[str, WsOutbox]
-    ) -> DirectEmit: ...
-    def __call__(self, namespace: str, room: Any, event: Any, data: Any, /) -> bool: ...
-
 class WsError(ValueError):
     """A client broke RFC 6455; ``code`` is the close code to answer with, ``items`` what
     the call completed before the violation: ``feed``'s items, or ``read``'s messages."""
@@ -229,5 +217,19 @@ def ws_packet(type: int, nsp: str, data: Any, id: int | None = None, /) -> bytes
 def broadcast_frames(
     outboxes: dict[str, WsOutbox], sids: Iterable[str], frames: bytes, volatile: bool = False, /
 ) -> list[str]: ...
+def emit_to_one(
+    outboxes: dict[str, WsOutbox],
+    rooms: dict[str, dict[Any, dict[str, str]]],
+    namespace: str,
+    room: Any,
+    event: Any,
+    data: Any,
+    /,
+) -> bool:
+    """The EVENT ``[event, *args]`` (``data`` by python-socketio's rule) to the one member of
+    ``rooms[namespace][room]``, framed and written to its session's outbox; ``False``,
+    having sent nothing, when the room has not exactly one member, that session has no
+    outbox or the data is binary."""
+
 def ws_close_frame(code: int, reason: str = "") -> bytes: ...
 def ws_accept(key: str | bytes) -> str: ...

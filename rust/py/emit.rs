@@ -1,143 +1,85 @@
-//! `DirectEmit`: `AsyncServer.emit(event, data, to=sid)` to a client on a
+//! `emit_to_one`: `AsyncServer.emit(event, data, to=sid)` to a client on a
 //! direct WebSocket, framed and written in one call.
 //!
 //! A handler's reply to its sender (`await sio.emit("x", data, to=sid)`) went
 //! through eight Python frames of ours after `AsyncServer.emit`: the manager's
 //! `emit` and `emit_local`, `_send_to_one`, the server's `send_event`, the
 //! connect flow's `send_packet`, `direct_writer`, `ws_packet` and the outbox's
-//! `write`. They decide nothing for that emit once these hold, which this
-//! checks per call:
+//! `write`. They decide nothing for that emit once these hold:
 //!
-//! - the server's manager is the base `AsyncManager` (a manager of its own, as
-//!   Redis's, sees every emit), without connection state recovery (the packet
-//!   would carry an offset and be kept) and without the Admin UI's observer
-//!   (it reports each delivery);
-//! - `to` names a room of exactly one member in the namespace (a sid is one);
-//! - that client's session has an outbox (`EngineServer.outboxes`: a direct
-//!   Engine.IO v4 WebSocket without compression, not closing);
-//! - the data has no binary values (their attachments are frames of their own).
+//! - checked by the caller (`AsyncServer.emit`, where CPython's specialized
+//!   attribute loads cost less than `getattr` from here): the server's manager
+//!   is the base `AsyncManager` (a manager of its own, as Redis's, sees every
+//!   emit) without connection state recovery (the packet would carry an offset
+//!   and be kept) or the Admin UI's observer (it reports each delivery); the
+//!   default encoder; no `skip_sid`, callback or `volatile`;
+//! - checked here: `room` has exactly one member in the namespace (a sid is a
+//!   room of one), whose session has an outbox (`EngineServer.outboxes`: a
+//!   direct Engine.IO v4 WebSocket without compression, not closing), and the
+//!   data has no binary values (their attachments are frames of their own).
 //!
-//! The caller checks the rest of `emit_local`'s rule for one recipient: no
-//! `skip_sid`, no callback, not volatile, the default encoder. Anything else
-//! returns `False` before anything was sent, and the caller takes the manager's
-//! path. `tests/test_direct_emit.py` holds both paths to the same bytes.
+//! Otherwise it returns `False` before anything was sent, and the caller takes
+//! the manager's path. `tests/test_direct_emit.py` holds both paths to the
+//! same bytes.
 
 use super::outbox::WsOutbox;
 use super::packet::{with_out, write_text};
 use super::ws::engine_message_frame;
 use crate::codec::PacketType;
-use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::pyclass::{PyTraverseError, PyVisit};
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 
-struct Refs {
-    /// The `AsyncServer`: its `manager`, read per call.
-    server: Py<PyAny>,
-    /// `AsyncManager`, the base class; a subclass takes the manager's path.
-    manager_type: Py<PyAny>,
-    /// `EngineServer.outboxes`: Engine.IO sid -> `WsOutbox`.
-    outboxes: Py<PyDict>,
-}
-
-/// `emit` to one client on a direct WebSocket (see the module comment).
-#[pyclass(module = "socketio_rs._core", name = "DirectEmit")]
-pub struct DirectEmit {
-    refs: Option<Refs>,
-}
-
-#[pymethods]
-impl DirectEmit {
-    #[new]
-    #[pyo3(signature = (*, server, manager_type, outboxes))]
-    fn new(
-        server: Bound<'_, PyAny>,
-        manager_type: Bound<'_, PyAny>,
-        outboxes: Bound<'_, PyDict>,
-    ) -> Self {
-        DirectEmit {
-            refs: Some(Refs {
-                server: server.unbind(),
-                manager_type: manager_type.unbind(),
-                outboxes: outboxes.unbind(),
-            }),
+/// Send the EVENT `[event, *args]` (`data` by python-socketio's rule) to the one
+/// member of `room` in `namespace` (`rooms`: the manager's, namespace -> room ->
+/// sid -> Engine.IO sid), through its session's outbox in `outboxes`; `False`,
+/// having sent nothing, when the manager's path must take it (see the module
+/// comment).
+#[pyfunction]
+#[pyo3(signature = (outboxes, rooms, namespace, room, event, data, /))]
+pub fn emit_to_one<'py>(
+    outboxes: &Bound<'py, PyDict>,
+    rooms: &Bound<'py, PyDict>,
+    namespace: &Bound<'py, PyAny>,
+    room: &Bound<'py, PyAny>,
+    event: &Bound<'py, PyAny>,
+    data: &Bound<'py, PyAny>,
+) -> PyResult<bool> {
+    let py = outboxes.py();
+    let Ok(namespace) = namespace.cast::<PyString>() else {
+        return Ok(false);
+    };
+    let Some(eio_sid) = only_member(rooms, namespace, room)? else {
+        return Ok(false);
+    };
+    let Some(outbox) = outboxes.get_item(&eio_sid)? else {
+        return Ok(false);
+    };
+    let Ok(outbox) = outbox.cast::<WsOutbox>() else {
+        return Ok(false);
+    };
+    let args = event_args(py, data)?;
+    args.insert(0, event)?;
+    let nsp = namespace.to_cow()?;
+    let frame = with_out(py, |out| {
+        if !write_text(py, out, PacketType::Event, &nsp, None, &args)?.is_empty() {
+            return Ok(None); // binary: attachments take frames of their own
         }
-    }
-
-    /// Send the EVENT `[event, *args]` (`data` by python-socketio's rule) to the
-    /// one member of `room` in `namespace`; `False`, having sent nothing, when
-    /// the manager's path must take it.
-    fn __call__(
-        &self,
-        py: Python<'_>,
-        namespace: &Bound<'_, PyString>,
-        room: &Bound<'_, PyAny>,
-        event: &Bound<'_, PyAny>,
-        data: &Bound<'_, PyAny>,
-    ) -> PyResult<bool> {
-        let Some(r) = self.refs.as_ref() else {
-            return Ok(false);
-        };
-        let manager = r.server.bind(py).getattr(intern!(py, "manager"))?;
-        if !manager.get_type().is(r.manager_type.bind(py))
-            || !manager.getattr(intern!(py, "recovery"))?.is_none()
-            || !manager.getattr(intern!(py, "observer"))?.is_none()
-        {
-            return Ok(false);
-        }
-        let Some(eio_sid) = only_member(&manager, namespace, room)? else {
-            return Ok(false);
-        };
-        let Some(outbox) = r.outboxes.bind(py).get_item(&eio_sid)? else {
-            return Ok(false);
-        };
-        let Ok(outbox) = outbox.cast::<WsOutbox>() else {
-            return Ok(false);
-        };
-        let args = event_args(py, data)?;
-        args.insert(0, event)?;
-        let nsp = namespace.to_cow()?;
-        let frame = with_out(py, |out| {
-            if !write_text(py, out, PacketType::Event, &nsp, None, &args)?.is_empty() {
-                return Ok(None); // binary: attachments take frames of their own
-            }
-            engine_message_frame(py, out).map(Some)
-        })?;
-        match frame {
-            Some(frame) => {
-                WsOutbox::write(outbox, frame)?;
-                Ok(true)
-            }
-            None => Ok(false),
-        }
-    }
-
-    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
-        if let Some(r) = &self.refs {
-            visit.call(&r.server)?;
-            visit.call(&r.manager_type)?;
-            visit.call(&r.outboxes)?;
-        }
-        Ok(())
-    }
-
-    fn __clear__(&mut self) {
-        self.refs = None;
+        engine_message_frame(py, out).map(Some)
+    })?;
+    match frame {
+        // A closing session drops it, as `direct_writer`'s caller did.
+        Some(frame) => WsOutbox::write(outbox, frame).map(|_| true),
+        None => Ok(false),
     }
 }
 
-/// The Engine.IO sid of the one member of `room` (`manager.rooms[namespace][room]`,
-/// `sid -> eio_sid`); `None` when the room is missing or has another count.
+/// The Engine.IO sid of the one member of `rooms[namespace][room]` (`sid ->
+/// eio_sid`); `None` when the room is missing or has another count.
 fn only_member<'py>(
-    manager: &Bound<'py, PyAny>,
+    rooms: &Bound<'py, PyDict>,
     namespace: &Bound<'py, PyString>,
     room: &Bound<'py, PyAny>,
 ) -> PyResult<Option<Bound<'py, PyAny>>> {
-    let py = manager.py();
-    let rooms = manager.getattr(intern!(py, "rooms"))?;
-    let Ok(rooms) = rooms.cast::<PyDict>() else {
-        return Ok(None);
-    };
     let Some(in_namespace) = rooms.get_item(namespace)? else {
         return Ok(None);
     };

@@ -43,11 +43,11 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<lane::EventLane>()?;
     m.add_class::<lane::LaneSink>()?;
     m.add_class::<outbox::WsOutbox>()?;
-    m.add_class::<emit::DirectEmit>()?;
     m.add_function(wrap_pyfunction!(packet::encode, m)?)?;
     m.add_function(wrap_pyfunction!(packet::ws_packet, m)?)?;
     m.add_function(wrap_pyfunction!(packet::is_packet_valid, m)?)?;
     m.add_function(wrap_pyfunction!(outbox::broadcast_frames, m)?)?;
+    m.add_function(wrap_pyfunction!(emit::emit_to_one, m)?)?;
     ws::register(m)?;
     fastcall::install(m)?;
     Ok(())

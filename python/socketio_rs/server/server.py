@@ -160,13 +160,9 @@ class AsyncServer:
             self._dispatcher.lane() if self._encode is encode else None,
         )
         self.eio.on("disconnect", self._dispatcher.eio_disconnect)
-        # ``emit(..., to=sid)`` to a direct WebSocket in one call (``_core.DirectEmit``):
-        # with the default encoder, whose frames it writes.
-        self._emit_direct = (
-            _core.DirectEmit(server=self, manager_type=AsyncManager, outboxes=self.eio.outboxes)
-            if self._encode is encode
-            else None
-        )
+        #: Whether ``emit(..., to=sid)`` may write to a direct WebSocket in one call
+        #: (``_core.emit_to_one``): with the default encoder, whose frames it writes.
+        self._emit_frames = self._encode is encode
         self._instrumentation: InstrumentedAsyncServer | None = None
         self._shutting_down = False
         #: The default namespace, ``sio.of("/")``.
@@ -434,16 +430,20 @@ class AsyncServer:
         logger = self.logger
         if logger.isEnabledFor(_INFO):  # one call fewer than ``info`` when it is off
             logger.info('emitting event "%s" to %s [%s]', event, target or "all", ns)
+        manager = self.manager
         if (
             target.__class__ is str
+            and manager.__class__ is AsyncManager  # a manager of its own sees every emit
             and skip_sid is None
             and callback is None
             and not volatile
-            and self._emit_direct is not None
-            and self._emit_direct(ns, target, event, data)
+            and manager.recovery is None
+            and manager.observer is None
+            and self._emit_frames
+            and _core.emit_to_one(self.eio.outboxes, manager.rooms, ns, target, event, data)
         ):
-            return  # to one client on a direct WebSocket (emit_local's rule, in Rust)
-        await self.manager.emit(
+            return  # to one client on a direct WebSocket: emit_local's rule, in Rust
+        await manager.emit(
             event,
             data,
             ns,
