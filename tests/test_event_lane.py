@@ -221,6 +221,34 @@ async def test_one_read_keeps_its_order_across_the_lane_and_the_python_path(
     assert python_path == [["echo", 2], ["later", 3], ["ping"], ["echo", 5]]
 
 
+async def test_a_listener_a_handler_adds_takes_the_next_event_of_the_same_read(
+    python_path: list[Any],
+) -> None:
+    # Until a Node-style listener exists anywhere, the lane does not ask the socket
+    # (``Socket._intercepts``); a handler that adds one makes the very next event ask.
+    seen = Inbox()
+    sio = lane_app(seen)
+
+    @sio.event
+    async def listen(sid: str) -> str:
+        sio.of("/").sockets[sid].on("echo", lambda *args: seen.put("node", *args))
+        return "listening"
+
+    async with served(sio) as url:
+        client = await RawClient.open(url)
+        try:
+            client.send("40")
+            assert (await client.recv()).startswith("40{")
+            client.send('421["echo",1]', '422["listen"]', '423["echo",3]')
+            assert await client.recv() == "431[1]"
+            assert await client.recv() == '432["listening"]'
+            assert await client.recv() == "433[3]"  # python-socketio's handler answers first
+            assert await seen.first("node") == (3,)
+        finally:
+            await client.close()
+    assert python_path == [["echo", 3]]
+
+
 async def test_an_event_for_a_namespace_not_joined_is_still_a_violation(
     python_path: list[Any],
 ) -> None:

@@ -122,6 +122,8 @@ class EventLane:
     call (``server/dispatch.py`` builds it, ``engine/direct.py`` calls it)."""
 
     observed: bool
+    #: Whether events ask their socket's ``_intercepts`` (Node-style listeners exist).
+    intercepting: bool
 
     def __new__(
         cls,

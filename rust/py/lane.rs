@@ -87,6 +87,9 @@ pub struct EventLane {
     /// Set while the Admin UI watches: every event then takes the Python
     /// path, which reports it. Atomic: a handler the lane calls may set it.
     observed: AtomicBool,
+    /// Set once the server has Node-style listeners anywhere (`Dispatcher.intercept`):
+    /// from then on each event asks its socket's `_intercepts`. Atomic, as `observed`.
+    intercepting: AtomicBool,
 }
 
 #[pymethods]
@@ -129,6 +132,7 @@ impl EventLane {
                 logger_type: py.import("logging")?.getattr("Logger")?.unbind(),
             }),
             observed: AtomicBool::new(false),
+            intercepting: AtomicBool::new(false),
         })
     }
 
@@ -140,6 +144,16 @@ impl EventLane {
     #[setter]
     fn set_observed(&self, observed: bool) {
         self.observed.store(observed, Ordering::Relaxed);
+    }
+
+    #[getter]
+    fn intercepting(&self) -> bool {
+        self.intercepting.load(Ordering::Relaxed)
+    }
+
+    #[setter]
+    fn set_intercepting(&self, intercepting: bool) {
+        self.intercepting.store(intercepting, Ordering::Relaxed);
     }
 
     /// The session's reader as the WebSocket protocol's sink (`arm`): called with
@@ -235,6 +249,7 @@ impl EventLane {
             logger,
             client,
             limit,
+            intercepting: &self.intercepting,
         };
         let count = messages.len();
         for index in 0..count {
@@ -330,6 +345,8 @@ struct Read<'a, 'py> {
     logger: Bound<'py, PyAny>,
     client: Bound<'py, PyAny>,
     limit: usize,
+    /// `EventLane.intercepting`, read per event: a handler may set it.
+    intercepting: &'a AtomicBool,
 }
 
 impl<'py> Read<'_, 'py> {
@@ -416,10 +433,7 @@ impl<'py> Read<'_, 'py> {
             return Ok(false);
         }
         let event = data.get_item(0)?;
-        if socket
-            .call_method1(intern!(py, "_intercepts"), (&event,))?
-            .is_truthy()?
-        {
+        if self.intercepting.load(Ordering::Relaxed) && intercepted(&socket, &event)? {
             return Ok(false);
         }
         let Some(table) = r.handlers.bind(py).get_item(&nsp)? else {
@@ -542,6 +556,29 @@ impl<'py> Read<'_, 'py> {
         r.ack.call1(py, (client, nsp, id, value))?;
         Ok(())
     }
+}
+
+/// `socket._intercepts(event)`: whether a Node-style handler, middleware or
+/// catch-all takes the event. The method call is most of an event's cost here,
+/// so the containers it reads first are read from here: when the socket has none
+/// of its own and its namespace has no handlers and no parent, the answer is
+/// `False` without the call; otherwise the method answers.
+fn intercepted(socket: &Bound<'_, PyAny>, event: &Bound<'_, PyAny>) -> PyResult<bool> {
+    let py = socket.py();
+    let mut plain = !socket.getattr(intern!(py, "_handlers"))?.is_truthy()?
+        && !socket.getattr(intern!(py, "_fns"))?.is_truthy()?
+        && !socket.getattr(intern!(py, "_any"))?.is_truthy()?;
+    if plain {
+        let nsp = socket.getattr(intern!(py, "nsp"))?;
+        plain = !nsp.getattr(intern!(py, "_handlers"))?.is_truthy()?
+            && nsp.getattr(intern!(py, "parent"))?.is_none();
+    }
+    if plain {
+        return Ok(false);
+    }
+    socket
+        .call_method1(intern!(py, "_intercepts"), (event,))?
+        .is_truthy()
 }
 
 /// Whether `value` is of a type that is never awaitable (JSON's types).

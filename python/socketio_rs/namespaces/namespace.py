@@ -28,6 +28,9 @@ class NamespaceServer(Protocol):
     @property
     def logger(self) -> logging.Logger: ...
 
+    def listeners_added(self) -> None:
+        """A namespace or socket got a listener that may take events (``Socket._intercepts``)."""
+
 
 #: ``on("connect")`` is the same as ``on("connection")`` (N5).
 _ALIASES = {"connect": "connection"}
@@ -55,6 +58,8 @@ class Namespace:
         self._handlers: dict[Any, list[Callable[..., Any]]] = {}
         self._outgoing: set[Socket] = set()  # sockets with on_any_outgoing listeners
         self._server_side: dict[str, list[Callable[..., Any]]] = {}  # on_server_side
+        if parent is not None:  # the parent's listeners apply here (Socket._intercepts)
+            server.listeners_added()
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name}>"
@@ -78,6 +83,7 @@ class Namespace:
         unanswered). Sync or async. As a decorator it returns the function;
         called with a handler it returns the namespace.
         """
+        self.server.listeners_added()
         return listeners.on(self._handlers, _ALIASES.get(event, event), handler, self)
 
     def off(self, event: str, handler: Callable[..., Any] | None = None) -> Namespace:

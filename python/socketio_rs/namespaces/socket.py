@@ -306,6 +306,7 @@ class Socket:
         event unanswered). ``"disconnecting"``/``"disconnect"`` handlers receive
         the reason; ``"error"`` handlers the error of a per-packet middleware.
         As a decorator, returns the function."""
+        self.server.listeners_added()
         return listeners.on(self._handlers, event, handler, self)
 
     def off(self, event: str, handler: Callable[..., Any] | None = None) -> Socket:
@@ -317,15 +318,18 @@ class Socket:
         """Per-packet middleware ``fn(packet, next)`` for incoming events;
         ``packet`` is ``[event, *args]`` and may be changed in place;
         ``next(err)`` drops the event and calls the ``"error"`` handlers."""
+        self.server.listeners_added()
         self._fns.append(fn)
         return self
 
     def on_any(self, fn: Callable[..., Any]) -> Socket:
         """``fn(event, *args)`` for every incoming event, before middleware."""
+        self.server.listeners_added()
         self._any.append(fn)
         return self
 
     def prepend_any(self, fn: Callable[..., Any]) -> Socket:
+        self.server.listeners_added()
         self._any.insert(0, fn)
         return self
 
@@ -426,7 +430,9 @@ class Socket:
 
     def _intercepts(self, event: Any) -> bool:
         """Whether an event needs :meth:`_dispatch` (Node-style handlers,
-        catch-alls or middleware), rather than python-socketio's handler alone."""
+        catch-alls or middleware), rather than python-socketio's handler alone.
+        Asked once the server heard of such listeners (``listeners_added``, which
+        every way of adding one here or on a namespace calls)."""
         if self._handlers or self._fns or self._any:
             return True
         nsp = self.nsp

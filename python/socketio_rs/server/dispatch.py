@@ -58,12 +58,23 @@ class Dispatcher:
         self._manager_initialized = False
         self._admin: InstrumentedAsyncServer | None = None
         self._lane: _core.EventLane | None = None
+        # Whether events ask their socket's ``_intercepts``: once the server has a Node-style
+        # listener, per-socket middleware or catch-all, or a dynamic namespace's child.
+        self._intercepting = False
 
     def observe(self, admin: InstrumentedAsyncServer | None) -> None:
         """Report received events to the Admin UI (or stop)."""
         self._admin = admin
         if self._lane is not None:
             self._lane.observed = admin is not None
+
+    def intercept(self) -> None:
+        """Events ask their socket whether Node-style listeners take them, from now on
+        (``AsyncServer.listeners_added``). Until then none can, and the question, a
+        Python call per event, is not asked."""
+        self._intercepting = True
+        if self._lane is not None:
+            self._lane.intercepting = True
 
     def lane(self) -> _core.EventLane:
         """The event lane of ``serve()``'s reader (``_core.EventLane``): the events this
@@ -87,6 +98,7 @@ class Dispatcher:
                 ack=self._ack,
             )
             self._lane.observed = self._admin is not None
+            self._lane.intercepting = self._intercepting
         return self._lane
 
     # -- Engine.IO events -------------------------------------------------
@@ -201,7 +213,7 @@ class Dispatcher:
         if self._admin is not None:
             self._admin.event_received(namespace, sid, data)
         event = data[0]
-        if socket._intercepts(event):
+        if self._intercepting and socket._intercepts(event):
             return socket._dispatch(data, self._handlers)
         try:
             # The event's own handler is ``HandlerTable.resolve``'s first step, taken here.

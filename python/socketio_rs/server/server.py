@@ -308,6 +308,12 @@ class AsyncServer:
 
     # -- Node-style namespaces -------------------------------------------
 
+    def listeners_added(self) -> None:
+        """A Node-style listener, per-socket middleware or catch-all, or a dynamic
+        namespace's child now exists (namespaces and sockets call it as they get one): from
+        now on each event asks its socket whether they take it (``Socket._intercepts``)."""
+        self._dispatcher.intercept()
+
     def of(
         self, name: str | re.Pattern[str] | Callable[..., Any], fn: Callable[..., Any] | None = None
     ) -> Any:
