@@ -21,6 +21,7 @@ __all__ = [
     "Router",
     "WsDeflater",
     "WsError",
+    "WsFeed",
     "WsOutbox",
     "WsReader",
     "broadcast_frames",
@@ -179,6 +180,27 @@ class WsOutbox:
     def flush(self) -> None: ...
     def clear(self) -> None: ...
     def __len__(self) -> int: ...
+
+@final
+class WsFeed:
+    """What a ``serve()`` WebSocket connection's transport calls with each read. Armed
+    with the session reader's sink, it reads the frames and hands the messages to the sink
+    within the outbox's hold; a read with control frames, a protocol error, queued messages
+    or a connection not open goes to ``after_read``; unarmed, every read to ``received``."""
+
+    def __new__(
+        cls,
+        *,
+        outbox: WsOutbox,
+        incoming: Any,
+        received: Callable[[bytes], None],
+        after_read: Callable[
+            [list[str | bytes], list[tuple[int, str | bytes]] | None, WsError | None], None
+        ],
+    ) -> WsFeed: ...
+    def arm(self, sink: Callable[[list[str | bytes]], None], reader: WsReader) -> None: ...
+    def disarm(self) -> None: ...
+    def __call__(self, data: bytes | bytearray | memoryview, /) -> None: ...
 
 class WsError(ValueError):
     """A client broke RFC 6455; ``code`` is the close code to answer with, ``items`` what

@@ -295,22 +295,7 @@ pub struct LaneSink {
 impl LaneSink {
     /// Take one read's `messages` (see `EventLane.sink`).
     fn __call__(&self, py: Python<'_>, messages: &Bound<'_, PyList>) -> PyResult<()> {
-        let Some(s) = &self.refs else { return Ok(()) };
-        let switch = (s.event_loop.bind(py), s.task.bind(py));
-        s.enter.call1(py, switch)?;
-        let taken = (|| -> PyResult<()> {
-            let lane = s.lane.bind(py).borrow();
-            let (sid, session) = (s.sid.bind(py), s.session.bind(py));
-            let (taken, stopped) = lane.take(py, sid, messages, session, self.limit)?;
-            drop(lane);
-            if stopped || taken < messages.len() {
-                s.rest.call1(py, (messages, taken))?;
-            }
-            Ok(())
-        })();
-        let left = s.leave.call1(py, switch);
-        taken?;
-        left.map(drop)
+        self.take(py, messages)
     }
 
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
@@ -332,6 +317,29 @@ impl LaneSink {
 
     fn __clear__(&mut self) {
         self.refs = None;
+    }
+}
+
+impl LaneSink {
+    /// `__call__`, for the connection's feed (`feed.rs`), which calls it without the
+    /// call's argument tuple.
+    pub(super) fn take(&self, py: Python<'_>, messages: &Bound<'_, PyList>) -> PyResult<()> {
+        let Some(s) = &self.refs else { return Ok(()) };
+        let switch = (s.event_loop.bind(py), s.task.bind(py));
+        s.enter.call1(py, switch)?;
+        let taken = (|| -> PyResult<()> {
+            let lane = s.lane.bind(py).borrow();
+            let (sid, session) = (s.sid.bind(py), s.session.bind(py));
+            let (taken, stopped) = lane.take(py, sid, messages, session, self.limit)?;
+            drop(lane);
+            if stopped || taken < messages.len() {
+                s.rest.call1(py, (messages, taken))?;
+            }
+            Ok(())
+        })();
+        let left = s.leave.call1(py, switch);
+        taken?;
+        left.map(drop)
     }
 }
 

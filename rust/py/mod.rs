@@ -8,6 +8,7 @@ mod emit;
 mod encode;
 mod errors;
 mod fastcall;
+mod feed;
 mod ffi_ext;
 mod json_module;
 mod keys;
@@ -43,6 +44,7 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<lane::EventLane>()?;
     m.add_class::<lane::LaneSink>()?;
     m.add_class::<outbox::WsOutbox>()?;
+    m.add_class::<feed::WsFeed>()?;
     m.add_function(wrap_pyfunction!(packet::encode, m)?)?;
     m.add_function(wrap_pyfunction!(packet::ws_packet, m)?)?;
     m.add_function(wrap_pyfunction!(packet::is_packet_valid, m)?)?;

@@ -36,7 +36,7 @@ pub struct WsOutbox {
     flush: Option<Py<PyAny>>,
     /// Whether `write` takes frames: the connection is open.
     #[pyo3(get, set)]
-    open: bool,
+    pub(super) open: bool,
     /// Whether the transport is above its high-water mark (`pause_writing`).
     #[pyo3(get, set)]
     paused: bool,
@@ -87,13 +87,13 @@ impl WsOutbox {
 
     /// Start a read: what is written until `release` leaves after it. Returns
     /// whether one was already going on (a nested call), for `release`.
-    fn hold(&mut self) -> bool {
+    pub(super) fn hold(&mut self) -> bool {
         std::mem::replace(&mut self.receiving, true)
     }
 
     /// End a read begun with `hold` (given what it returned): flush, unless an
     /// outer read goes on.
-    fn release(slf: &Bound<'_, Self>, outer: bool) -> PyResult<()> {
+    pub(super) fn release(slf: &Bound<'_, Self>, outer: bool) -> PyResult<()> {
         slf.borrow_mut().receiving = outer;
         if outer {
             return Ok(());

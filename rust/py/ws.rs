@@ -80,7 +80,7 @@ impl WsReader {
     /// Raises `WsError` as `feed` does, with the messages completed before the
     /// error as its `items`.
     #[pyo3(signature = (data, /))]
-    fn read<'py>(
+    pub(super) fn read<'py>(
         &mut self,
         py: Python<'py>,
         data: &Bound<'py, PyAny>,

@@ -76,6 +76,7 @@ class WebSocketProtocol(asyncio.Protocol):
         "_connect_pending",
         "_denial",
         "_drained",
+        "_feed",
         "_incoming",
         "_key",
         "_outbox",
@@ -144,6 +145,13 @@ class WebSocketProtocol(asyncio.Protocol):
         self.overflowed = False
         #: Takes the messages of a read at once while set (:meth:`arm`).
         self._sink: Callable[[list[str | bytes]], None] | None = None
+        #: What the transport calls with each read (:attr:`data_received`).
+        self._feed = _core.WsFeed(
+            outbox=self._outbox,
+            incoming=self._incoming,
+            received=self._received,
+            after_read=self._after_read,
+        )
         self._woken = False  # read_batch is to return even with nothing queued
 
     # -- asyncio.Protocol -------------------------------------------------
@@ -154,33 +162,52 @@ class WebSocketProtocol(asyncio.Protocol):
         self.transport = cast(asyncio.Transport, transport)
         self._outbox.attach(transport)
 
-    def data_received(self, data: bytes) -> None:
+    @property
+    def data_received(self) -> Callable[[bytes], None]:
+        """What the transport calls with each read: ``_core.WsFeed``, the same object for the
+        connection's life (uvloop keeps the callable it is given at ``set_protocol``). Armed
+        (:meth:`arm`), a read is one Rust call to the sink; else :meth:`_received`."""
+        return self._feed
+
+    def _received(self, data: bytes) -> None:
+        """A read while the feed is not armed: the opening handshake, or the messages
+        queued for the reader (:meth:`read_batch`)."""
         if not self.scope:
             self._handle_request(data)
             return
         outbox = self._outbox
         outer = outbox.hold()  # what the messages of this read answer leaves in one write
         try:
-            failure = None
             try:
                 messages, controls = self._reader.read(data)
             except _core.WsError as exc:
                 # What the client sent before breaking the protocol counts.
-                messages, controls, failure = list(exc.items), None, exc
-            if messages:
-                # To the sink (:meth:`arm`) when the reader waits with nothing queued.
-                sink = self._sink
-                if sink is not None and not self._incoming and self._state == _OPEN:
-                    sink(messages)
-                else:
-                    for payload in messages:
-                        self._push(payload)
-            if failure is not None:
-                self._fail(failure.code, str(failure))
-            elif controls is not None:
-                self._control(controls)
+                self._after_read(list(exc.items), None, exc)
+            else:
+                self._after_read(messages, controls, None)
         finally:
             outbox.release(outer)
+
+    def _after_read(
+        self,
+        messages: list[str | bytes],
+        controls: list[tuple[int, str | bytes]] | None,
+        failure: _core.WsError | None,
+    ) -> None:
+        """A read's messages, then its control frames or the protocol error that ended it
+        (inside the read's hold of the outbox)."""
+        if messages:
+            # To the sink (:meth:`arm`) when the reader waits with nothing queued.
+            sink = self._sink
+            if sink is not None and not self._incoming and self._state == _OPEN:
+                sink(messages)
+            else:
+                for payload in messages:
+                    self._push(payload)
+        if failure is not None:
+            self._fail(failure.code, str(failure))
+        elif controls is not None:
+            self._control(controls)
 
     def _control(self, items: Sequence[tuple[int, str | bytes]]) -> None:
         """The control frames of a read, after its messages (``WsReader.read``)."""
@@ -501,10 +528,12 @@ class WebSocketProtocol(asyncio.Protocol):
         """Hand the messages of each read to ``sink`` inside ``data_received`` while
         nothing is queued for :meth:`read_batch`, until :meth:`disarm`."""
         self._sink = sink
+        self._feed.arm(sink, self._reader)
 
     def disarm(self) -> None:
         """Queue messages for :meth:`read_batch` again."""
         self._sink = None
+        self._feed.disarm()
 
     def wake(self) -> None:
         """Make a waiting :meth:`read_batch` return, with nothing if nothing is queued."""
