@@ -45,6 +45,9 @@ pub fn emit_to_one<'py>(
     data: &Bound<'py, PyAny>,
 ) -> PyResult<bool> {
     let py = outboxes.py();
+    if outboxes.is_empty() {
+        return Ok(false); // no direct WebSocket at all: under another ASGI server
+    }
     let Ok(namespace) = namespace.cast::<PyString>() else {
         return Ok(false);
     };
