@@ -242,12 +242,33 @@ impl EventLane {
         let Some(client) = r.clients.bind(py).get_item(sid)? else {
             return Ok((0, false));
         };
+        // A plain Logger's cache of level answers: the same dict for the logger's life
+        // (logging clears it in place when a level changes).
+        let logger_cache = if logger.get_type().is(r.logger_type.bind(py)) {
+            logger
+                .getattr(intern!(py, "_cache"))?
+                .cast_into::<PyDict>()
+                .ok()
+        } else {
+            None
+        };
+        // Set once in the client's __init__: read once per read.
+        let decoder = client.getattr(intern!(py, "decoder"))?;
+        let Ok(sockets) = client
+            .getattr(intern!(py, "sockets"))?
+            .cast_into::<PyDict>()
+        else {
+            return Ok((0, false));
+        };
         let read = Read {
             py,
             r,
             sid,
             logger,
+            logger_cache,
             client,
+            decoder,
+            sockets,
             limit,
             intercepting: &self.intercepting,
         };
@@ -352,6 +373,11 @@ struct Read<'a, 'py> {
     /// The server's logger, as it is for this read.
     logger: Bound<'py, PyAny>,
     client: Bound<'py, PyAny>,
+    /// `logger._cache` when the logger is a plain `logging.Logger`.
+    logger_cache: Option<Bound<'py, PyDict>>,
+    /// The client's `decoder` and `sockets`.
+    decoder: Bound<'py, PyAny>,
+    sockets: Bound<'py, PyDict>,
     limit: usize,
     /// `EventLane.intercepting`, read per event: a handler may set it.
     intercepting: &'a AtomicBool,
@@ -364,15 +390,12 @@ impl<'py> Read<'_, 'py> {
     /// entry yet, the method is called.
     fn info_enabled(&self) -> PyResult<bool> {
         let (py, logger) = (self.py, &self.logger);
-        if logger.get_type().is(self.r.logger_type.bind(py)) {
+        if let Some(cache) = &self.logger_cache {
             if logger.getattr(intern!(py, "disabled"))?.is_truthy()? {
                 return Ok(false);
             }
-            let cache = logger.getattr(intern!(py, "_cache"))?;
-            if let Ok(cache) = cache.cast::<PyDict>() {
-                if let Some(enabled) = cache.get_item(INFO)? {
-                    return enabled.is_truthy();
-                }
+            if let Some(enabled) = cache.get_item(INFO)? {
+                return enabled.is_truthy();
             }
         }
         logger
@@ -402,8 +425,7 @@ impl<'py> Read<'_, 'py> {
         if !packet_text.starts_with('2') || client.getattr(intern!(py, "closing"))?.is_truthy()? {
             return Ok(false);
         }
-        let decoder = client.getattr(intern!(py, "decoder"))?;
-        let Ok(decoder) = decoder.cast::<Decoder>() else {
+        let Ok(decoder) = self.decoder.cast::<Decoder>() else {
             return Ok(false); // Engine.IO v3's query decoder
         };
         let Ok(mut decoder) = decoder.try_borrow_mut() else {
@@ -427,11 +449,7 @@ impl<'py> Read<'_, 'py> {
             return Ok(false); // never valid (P15); the codec refuses it before
         }
         let nsp = nsp_object(py, &packet.nsp).into_py(py).into_bound(py);
-        let sockets = client.getattr(intern!(py, "sockets"))?;
-        let Ok(sockets) = sockets.cast::<PyDict>() else {
-            return Ok(false);
-        };
-        let Some(socket) = sockets.get_item(&nsp)? else {
+        let Some(socket) = self.sockets.get_item(&nsp)? else {
             return Ok(false);
         };
         if !socket.getattr(intern!(py, "connected"))?.is_truthy()?
