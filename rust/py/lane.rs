@@ -12,7 +12,8 @@
 //!   size limit, for a client that is not closing, whose decoder waits for no
 //!   attachments;
 //! - for a socket that is connected and not closing, with no Node-style
-//!   handler, middleware or catch-all in the way (`Socket._intercepts`);
+//!   handler, middleware or catch-all in the way (`Socket._intercepts`, asked
+//!   once the server has such a listener anywhere: `intercepting`);
 //! - with a python-socketio handler registered for the event, and neither the
 //!   Admin UI watching (`observed`) nor the server's logger at INFO, while the
 //!   server runs handlers as they come (`async_handlers`).
