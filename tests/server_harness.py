@@ -151,6 +151,26 @@ async def serve_hypercorn(app: Any) -> AsyncIterator[str]:
 # --------------------------------------------------------------------------- recording
 
 
+class RecordingTransport:
+    """An asyncio transport's write side that records ``write`` calls (for the tests of
+    ``_core.WsOutbox`` and what writes through it); ``buffered`` is what
+    ``get_write_buffer_size`` says."""
+
+    def __init__(self) -> None:
+        self.writes: list[bytes] = []
+        self.closing = False
+        self.buffered = 0
+
+    def write(self, data: bytes) -> None:
+        self.writes.append(bytes(data))
+
+    def is_closing(self) -> bool:
+        return self.closing
+
+    def get_write_buffer_size(self) -> int:
+        return self.buffered
+
+
 class Inbox:
     """What one side observed, in arrival order, as ``(name, args)`` pairs."""
 

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 import socketio_rs
-from server_harness import WAIT, Inbox, connected, serve
+from server_harness import WAIT, Inbox, RecordingTransport, connected, serve
 from socketio_rs import _core
 from socketio_rs.codec import Packet, PacketType, encode
 from socketio_rs.managers import AsyncManager
@@ -251,25 +251,11 @@ async def test_the_admin_uis_observer_sees_the_emit(manager_path: list[tuple[str
 # -- the bytes, against the manager's encoding ------------------------------------------------
 
 
-class Transport:
-    def __init__(self) -> None:
-        self.writes: list[bytes] = []
-
-    def write(self, data: bytes) -> None:
-        self.writes.append(bytes(data))
-
-    def is_closing(self) -> bool:
-        return False
-
-    def get_write_buffer_size(self) -> int:
-        return 0
-
-
 async def test_the_frame_is_the_encoders_packet_as_one_websocket_message() -> None:
     manager = AsyncManager()
     manager.rooms = {"/ns": {"sid1": {"sid1": "eio1"}, "pair": {"a": "x", "b": "y"}}}
     box = _core.WsOutbox(asyncio.get_running_loop().call_soon, lambda: None)
-    transport = Transport()
+    transport = RecordingTransport()
     box.attach(transport)
     box.open = True
     outboxes = {"eio1": box}

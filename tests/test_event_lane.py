@@ -187,35 +187,41 @@ class RawClient:
         await self.writer.wait_closed()
 
 
+@asynccontextmanager
+async def joined(url: str) -> AsyncIterator[RawClient]:
+    """A raw client connected to ``/``, closed on exit."""
+    client = await RawClient.open(url)
+    try:
+        client.send("40")
+        assert (await client.recv()).startswith("40{")
+        yield client
+    finally:
+        await client.close()
+
+
 async def test_one_read_keeps_its_order_across_the_lane_and_the_python_path(
     python_path: list[Any],
 ) -> None:
     sio = lane_app(Inbox())
     sio.of("/node").on("connection", lambda socket: socket.on("ping", lambda: "pong"))
-    async with served(sio) as url:
-        client = await RawClient.open(url)
-        try:
-            client.send("40")
-            assert (await client.recv()).startswith("40{")
-            client.send(
-                '421["echo",1]',  # the lane
-                "40/node,",  # CONNECT: the Python path from here
-                '422["echo",2]',
-                '423["later",3]',
-            )
-            assert await client.recv() == "431[1]"
-            assert (await client.recv()).startswith("40/node,{")
-            assert await client.recv() == "432[2]"
-            assert await client.recv() == '433[["later",3]]'
-            # The next read is the lane's again; a Node-style handler's event is not.
-            client.send('42/node,4["ping"]', '425["echo",5]')
-            assert await client.recv() == '43/node,4["pong"]'
-            assert await client.recv() == "435[5]"
-            client.send('426["echo",6]', '427["echo",7]')
-            assert await client.recv() == "436[6]"
-            assert await client.recv() == "437[7]"
-        finally:
-            await client.close()
+    async with served(sio) as url, joined(url) as client:
+        client.send(
+            '421["echo",1]',  # the lane
+            "40/node,",  # CONNECT: the Python path from here
+            '422["echo",2]',
+            '423["later",3]',
+        )
+        assert await client.recv() == "431[1]"
+        assert (await client.recv()).startswith("40/node,{")
+        assert await client.recv() == "432[2]"
+        assert await client.recv() == '433[["later",3]]'
+        # The next read is the lane's again; a Node-style handler's event is not.
+        client.send('42/node,4["ping"]', '425["echo",5]')
+        assert await client.recv() == '43/node,4["pong"]'
+        assert await client.recv() == "435[5]"
+        client.send('426["echo",6]', '427["echo",7]')
+        assert await client.recv() == "436[6]"
+        assert await client.recv() == "437[7]"
     # The lane took echo 1, 6 and 7; the Python path what followed the CONNECT in its read,
     # and the read that began with the Node-style handler's event.
     assert python_path == [["echo", 2], ["later", 3], ["ping"], ["echo", 5]]
@@ -234,18 +240,12 @@ async def test_a_listener_a_handler_adds_takes_the_next_event_of_the_same_read(
         sio.of("/").sockets[sid].on("echo", lambda *args: seen.put("node", *args))
         return "listening"
 
-    async with served(sio) as url:
-        client = await RawClient.open(url)
-        try:
-            client.send("40")
-            assert (await client.recv()).startswith("40{")
-            client.send('421["echo",1]', '422["listen"]', '423["echo",3]')
-            assert await client.recv() == "431[1]"
-            assert await client.recv() == '432["listening"]'
-            assert await client.recv() == "433[3]"  # python-socketio's handler answers first
-            assert await seen.first("node") == (3,)
-        finally:
-            await client.close()
+    async with served(sio) as url, joined(url) as client:
+        client.send('421["echo",1]', '422["listen"]', '423["echo",3]')
+        assert await client.recv() == "431[1]"
+        assert await client.recv() == '432["listening"]'
+        assert await client.recv() == "433[3]"  # python-socketio's handler answers first
+        assert await seen.first("node") == (3,)
     assert python_path == [["echo", 3]]
 
 
@@ -253,18 +253,12 @@ async def test_an_event_for_a_namespace_not_joined_is_still_a_violation(
     python_path: list[Any],
 ) -> None:
     sio = lane_app(Inbox())
-    async with served(sio) as url:
-        client = await RawClient.open(url)
-        try:
-            client.send("40")
-            assert (await client.recv()).startswith("40{")
-            client.send('421["echo",1]', '42/elsewhere,2["echo",2]', '423["echo",3]')
-            assert await client.recv() == "431[1]"
-            # A packet for a namespace the client has not joined closes the connection, and
-            # what followed it in the read is not answered.
-            assert "433[3]" not in await client.rest()
-        finally:
-            await client.close()
+    async with served(sio) as url, joined(url) as client:
+        client.send('421["echo",1]', '42/elsewhere,2["echo",2]', '423["echo",3]')
+        assert await client.recv() == "431[1]"
+        # A packet for a namespace the client has not joined closes the connection, and
+        # what followed it in the read is not answered.
+        assert "433[3]" not in await client.rest()
     assert python_path[0] == ["echo", 2] and ["echo", 1] not in python_path
 
 

@@ -13,22 +13,8 @@ import asyncio
 from collections import deque
 from typing import Any
 
-from server_harness import masked
+from server_harness import RecordingTransport, masked
 from socketio_rs import _core
-
-
-class Transport:
-    def __init__(self) -> None:
-        self.writes: list[bytes] = []
-
-    def write(self, data: bytes) -> None:
-        self.writes.append(bytes(data))
-
-    def is_closing(self) -> bool:
-        return False
-
-    def get_write_buffer_size(self) -> int:
-        return 0
 
 
 class Protocol:
@@ -39,7 +25,7 @@ class Protocol:
         self.after: list[tuple[Any, Any, Any]] = []
         self.incoming: deque[Any] = deque()
         self.outbox = _core.WsOutbox(asyncio.get_running_loop().call_soon, lambda: None)
-        self.transport = Transport()
+        self.transport = RecordingTransport()
         self.outbox.attach(self.transport)
         self.outbox.open = True
         self.feed = _core.WsFeed(

@@ -11,34 +11,17 @@ from __future__ import annotations
 
 import asyncio
 
+from server_harness import RecordingTransport
 from socketio_rs import _core
 
 SPILL = 64
 
 
-class Transport:
-    """Records ``write`` calls; ``buffered`` is what ``get_write_buffer_size`` says."""
-
-    def __init__(self) -> None:
-        self.writes: list[bytes] = []
-        self.closing = False
-        self.buffered = 0
-
-    def write(self, data: bytes) -> None:
-        self.writes.append(bytes(data))
-
-    def is_closing(self) -> bool:
-        return self.closing
-
-    def get_write_buffer_size(self) -> int:
-        return self.buffered
-
-
-def outbox(overflows: list[int] | None = None) -> tuple[_core.WsOutbox, Transport]:
+def outbox(overflows: list[int] | None = None) -> tuple[_core.WsOutbox, RecordingTransport]:
     loop = asyncio.get_running_loop()
     seen = overflows if overflows is not None else []
     box = _core.WsOutbox(loop.call_soon, lambda: seen.append(1))
-    transport = Transport()
+    transport = RecordingTransport()
     box.attach(transport)
     box.open = True
     return box, transport
