@@ -89,3 +89,77 @@ pub unsafe fn decref(op: *mut ffi::PyObject) {
         }
     }
 }
+
+/// What `PyIter_Send` says a step ended with.
+pub enum Sent {
+    /// The coroutine suspended, yielding this value.
+    Yielded(*mut ffi::PyObject),
+    /// The coroutine returned this value.
+    Returned(*mut ffi::PyObject),
+    /// It raised; the exception is set.
+    Raised,
+}
+
+type IterSend = unsafe extern "C" fn(
+    iter: *mut ffi::PyObject,
+    arg: *mut ffi::PyObject,
+    presult: *mut *mut ffi::PyObject,
+) -> std::os::raw::c_int;
+
+/// `PyIter_Send` when the interpreter has it (the stable ABI since 3.10; an
+/// abi3-py39 module cannot link to it, so it is looked up in the process once).
+fn iter_send() -> Option<IterSend> {
+    static SEND: std::sync::OnceLock<Option<IterSend>> = std::sync::OnceLock::new();
+    *SEND.get_or_init(lookup_iter_send)
+}
+
+#[cfg(unix)]
+fn lookup_iter_send() -> Option<IterSend> {
+    #[cfg_attr(all(target_os = "linux", target_env = "gnu"), link(name = "dl"))]
+    extern "C" {
+        fn dlsym(
+            handle: *mut std::os::raw::c_void,
+            symbol: *const c_char,
+        ) -> *mut std::os::raw::c_void;
+    }
+    // RTLD_DEFAULT: the process's global symbols, where the interpreter's are.
+    #[cfg(any(target_os = "macos", target_os = "ios"))]
+    let default = -2isize as *mut std::os::raw::c_void;
+    #[cfg(not(any(target_os = "macos", target_os = "ios")))]
+    let default = std::ptr::null_mut();
+    // SAFETY: a symbol lookup; a found `PyIter_Send` has this signature (the C API's).
+    unsafe {
+        let found = dlsym(default, c"PyIter_Send".as_ptr());
+        if found.is_null() {
+            None
+        } else {
+            Some(std::mem::transmute::<*mut std::os::raw::c_void, IterSend>(
+                found,
+            ))
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn lookup_iter_send() -> Option<IterSend> {
+    None
+}
+
+/// One step of the coroutine `coro` with `None` sent in, without the
+/// `StopIteration` a `send` call makes for its return value: `None` when the
+/// interpreter has no `PyIter_Send` (then call `coro.send(None)`).
+///
+/// # Safety
+/// `coro` must be a live coroutine and the interpreter attached. The returned
+/// pointers are new references.
+pub unsafe fn coro_send(coro: *mut ffi::PyObject) -> Option<Sent> {
+    let send = iter_send()?;
+    let mut result: *mut ffi::PyObject = std::ptr::null_mut();
+    // SAFETY: guaranteed by the caller; `Py_None` is immortal or borrowed here.
+    let status = unsafe { send(coro, ffi::Py_None(), &mut result) };
+    Some(match status {
+        0 => Sent::Returned(result), // PYGEN_RETURN
+        1 => Sent::Yielded(result),  // PYGEN_NEXT
+        _ => Sent::Raised,           // PYGEN_ERROR
+    })
+}

@@ -30,7 +30,7 @@
 
 use super::decoder::Decoder;
 use super::emit::event_args;
-use super::ffi_ext::str_text;
+use super::ffi_ext::{coro_send, str_text, Sent};
 use super::outbox::WsOutbox;
 use super::packet::{nsp_object, with_out, write_text};
 use super::ws::engine_message_frame;
@@ -505,19 +505,17 @@ impl<'py> Read<'_, 'py> {
         let awaitable = if result.get_type().is(r.coroutine.bind(py)) {
             if let Some(resume) = &r.resume {
                 // The first step, as `_eager.step` takes it before eager tasks.
-                return match result.call_method1(intern!(py, "send"), (py.None(),)) {
-                    Ok(yielded) => {
+                return match first_step(&result)? {
+                    Step::Yielded(yielded) => {
                         let later = resume.call1(py, (&result, yielded))?;
                         r.suspended.call1(py, (client, nsp, id, later))?;
                         Ok(None)
                     }
-                    Err(err) if err.is_instance_of::<PyStopIteration>(py) => {
-                        Ok(Some(err.value(py).getattr(intern!(py, "value"))?))
-                    }
-                    Err(err) if err.is_instance(py, r.cancelled.bind(py)) => {
+                    Step::Returned(value) => Ok(Some(value)),
+                    Step::Raised(err) if err.is_instance(py, r.cancelled.bind(py)) => {
                         Ok(Some(py.None().into_bound(py)))
                     }
-                    Err(err) => {
+                    Step::Raised(err) => {
                         r.failed.call1(py, (err.into_value(py),))?;
                         Ok(None)
                     }
@@ -583,6 +581,34 @@ impl<'py> Read<'_, 'py> {
         r.ack.call1(py, (client, nsp, id, value))?;
         Ok(())
     }
+}
+
+/// How a coroutine's first step ended.
+enum Step<'py> {
+    Yielded(Bound<'py, PyAny>),
+    Returned(Bound<'py, PyAny>),
+    Raised(PyErr),
+}
+
+/// `coro.send(None)`: through `PyIter_Send` where the interpreter has it (no
+/// `StopIteration` made and caught for the return value), else the method.
+fn first_step<'py>(coro: &Bound<'py, PyAny>) -> PyResult<Step<'py>> {
+    let py = coro.py();
+    // SAFETY: a live coroutine (the caller checked its type), attached.
+    let sent = unsafe { coro_send(coro.as_ptr()) };
+    // SAFETY (both arms): `coro_send` returns new, non-null references.
+    Ok(match sent {
+        Some(Sent::Yielded(value)) => Step::Yielded(unsafe { Bound::from_owned_ptr(py, value) }),
+        Some(Sent::Returned(value)) => Step::Returned(unsafe { Bound::from_owned_ptr(py, value) }),
+        Some(Sent::Raised) => Step::Raised(PyErr::fetch(py)),
+        None => match coro.call_method1(intern!(py, "send"), (py.None(),)) {
+            Ok(yielded) => Step::Yielded(yielded),
+            Err(err) if err.is_instance_of::<PyStopIteration>(py) => {
+                Step::Returned(err.value(py).getattr(intern!(py, "value"))?)
+            }
+            Err(err) => Step::Raised(err),
+        },
+    })
 }
 
 /// `socket._intercepts(event)`: whether a Node-style handler, middleware or
