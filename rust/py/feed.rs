@@ -6,7 +6,8 @@
 //! feed with the reader's sink (`WebSocketProtocol.arm`): then a read is one
 //! call from the event loop to here, which holds the outbox, reads the frames
 //! (`WsReader.read`), hands the messages to the sink and releases the outbox,
-//! so that what the read answered leaves in one write. A read with control
+//! so that what the read answered leaves in one write. A read that completes
+//! nothing (part of a frame) ends there. A read with control
 //! frames or a protocol error, a read while messages are queued or the
 //! connection is not open, goes to the protocol's `_after_read` with what the
 //! reader made of it, inside the same hold. Unarmed, every read goes to the
@@ -108,12 +109,11 @@ impl WsFeed {
                 }
                 Err(err) => return Err(err),
             };
-            if controls.is_none()
-                && failure.is_none()
-                && !messages.is_empty()
-                && outbox.borrow().open
-                && incoming.bind(py).len()? == 0
-            {
+            let plain = controls.is_none() && failure.is_none();
+            if plain && messages.is_empty() {
+                return Ok(()); // a frame's part: nothing to hand on yet
+            }
+            if plain && outbox.borrow().open && incoming.bind(py).len()? == 0 {
                 match sink.bind(py).cast::<LaneSink>() {
                     Ok(lane) => lane.borrow().take(py, &messages)?,
                     Err(_) => drop(sink.call1(py, (messages,))?),

@@ -160,9 +160,6 @@ class AsyncServer:
             self._dispatcher.lane() if self._encode is encode else None,
         )
         self.eio.on("disconnect", self._dispatcher.eio_disconnect)
-        #: Whether ``emit(..., to=sid)`` may write to a direct WebSocket in one call
-        #: (``_core.emit_to_one``): with the default encoder, whose frames it writes.
-        self._emit_frames = self._encode is encode
         self._instrumentation: InstrumentedAsyncServer | None = None
         self._shutting_down = False
         #: The default namespace, ``sio.of("/")``.
@@ -445,7 +442,7 @@ class AsyncServer:
             and not volatile
             and manager.recovery is None
             and manager.observer is None
-            and self._emit_frames
+            and self._encode is encode  # emit_to_one writes the default encoder's frames
             and _core.emit_to_one(self.eio.outboxes, manager.rooms, ns, target, event, data)
         ):
             return  # to one client on a direct WebSocket: emit_local's rule, in Rust
