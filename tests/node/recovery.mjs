@@ -48,11 +48,16 @@ main(async () => {
     // Done when the last tick arrived: the ticks come in order, so one missing by then never
     // comes (the test says whether that may happen), and copies do not end the wait early.
     const last = options.count - 1;
-    await waitFor(() => ticks[ticks.length - 1] === last, "every tick", options.tailMs).catch((err) => {
+    await waitFor(() => ticks[ticks.length - 1] === last, "every tick", options.tailMs).catch(async (err) => {
       const seen = new Set(ticks);
       const missing = [];
       for (let n = 0; n < options.count && missing.length < 10; n++) if (!seen.has(n)) missing.push(n);
-      throw new Error(`${err.message}: ${ticks.length} of ${options.count} arrived, missing ${missing}`);
+      // What the server makes of the socket now (its rooms above all) says where they went.
+      const state = await emitWithAck(socket, "state").catch((e) => e.message);
+      throw new Error(
+        `${ticks.length} of ${options.count} ticks arrived, the last ${ticks[ticks.length - 1]}, ` +
+          `missing ${missing}; the server's state: ${JSON.stringify(state)} (${err.message})`,
+      );
     });
   }
   record("state", ...(await emitWithAck(socket, "state")));

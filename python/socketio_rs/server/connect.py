@@ -80,6 +80,9 @@ class ConnectFlow:
         self._admin: InstrumentedAsyncServer | None = None
         self._joins_due: deque[Client] = deque()  # connect_timeout, in deadline order
         self._joins_timer: asyncio.TimerHandle | None = None
+        #: The sockets whose session was kept for recovery and which are still leaving
+        #: their rooms, by id: resolved once they left (see :meth:`_close_socket`).
+        self._leaving: dict[str, asyncio.Future[None]] = {}
 
     def observe(self, admin: InstrumentedAsyncServer | None) -> None:
         """Report connections and disconnections to the Admin UI (or stop)."""
@@ -207,6 +210,8 @@ class ConnectFlow:
                 if client.protocol == 5 and recovery is not None
                 else None
             )
+            if restored is not None:
+                await self._left(restored.session.sid)
             own_id = client.socket_id(name) if restored is None else restored.session.sid
             sid = await manager.pre_connect(eio_sid, name, sid=own_id)
             if sid is None:
@@ -350,6 +355,17 @@ class ConnectFlow:
         socket._begin_close()
         _client(socket)._remove(socket)
 
+    async def _left(self, sid: str) -> None:
+        """Wait until the socket ``sid`` that kept its session has left its rooms.
+
+        python-socketio's ``disconnect`` handler runs with the rooms intact and may
+        await, and a kept session may be taken over meanwhile (the reference server
+        leaves the rooms before anything can run). The new socket has the old one's id:
+        joined first, it would be taken out of its rooms by the old one's end."""
+        leaving = self._leaving.get(sid)
+        if leaving is not None:
+            await asyncio.shield(leaving)
+
     async def _persist(self, socket: Socket) -> None:
         """Keep the session of a socket whose connection dropped, for its client's return."""
         name, sid = socket.nsp.name, socket.id
@@ -451,11 +467,22 @@ class ConnectFlow:
         if self._admin is not None:
             await self._admin.socket_disconnected(sid, nsp.name, reason)
         await socket._emit_reserved("disconnecting", nreason)
+        left: asyncio.Future[None] | None = None
         if manager.recovery is not None and nreason in RECOVERABLE_REASONS:
-            await self._persist(socket)
-        await self._handlers.trigger("disconnect", nsp.name, sid, reason)
-        await manager.disconnect(sid, nsp.name, ignore_queue=True)
-        nsp._remove(socket)
+            # From the moment the session is kept its client may come back, with the
+            # same id; the new socket waits until this one has left its rooms.
+            left = self._leaving[sid] = asyncio.get_running_loop().create_future()
+        try:
+            if left is not None:
+                await self._persist(socket)
+            await self._handlers.trigger("disconnect", nsp.name, sid, reason)
+            await manager.disconnect(sid, nsp.name, ignore_queue=True)
+            nsp._remove(socket)
+        finally:
+            if left is not None:
+                if self._leaving.get(sid) is left:
+                    del self._leaving[sid]
+                left.set_result(None)
         socket._onclose()
         await socket._emit_reserved("disconnect", nreason)
         self._remove_if_empty(nsp)
