@@ -20,6 +20,13 @@ pub fn is_js_space(c: char) -> bool {
 
 /// `Number(s)` for a string `s`; `NaN` when JavaScript gives `NaN`.
 pub fn js_number(s: &str) -> f64 {
+    // Up to 15 ASCII digits (an ack id, an attachment count) are exact in an
+    // f64: summed here, without the general parser.
+    if !s.is_empty() && s.len() <= 15 && s.bytes().all(|b| b.is_ascii_digit()) {
+        return s
+            .bytes()
+            .fold(0u64, |acc, b| acc * 10 + u64::from(b - b'0')) as f64;
+    }
     let t = s.trim_matches(is_js_space);
     if t.is_empty() {
         return 0.0;
@@ -126,6 +133,30 @@ mod tests {
         ] {
             assert!(js_number(nan).is_nan(), "{nan}");
         }
+    }
+
+    #[test]
+    fn digit_strings_are_read_exactly() {
+        // The digits-only shortcut agrees with the correctly rounded parser.
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for len in 1..=16 {
+            for _ in 0..200 {
+                let digits: String = (0..len)
+                    .map(|_| {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        char::from(b'0' + (x % 10) as u8)
+                    })
+                    .collect();
+                assert_eq!(
+                    js_number(&digits),
+                    digits.parse::<f64>().unwrap(),
+                    "{digits}"
+                );
+            }
+        }
+        assert_eq!(js_number("999999999999999"), 999_999_999_999_999.0);
     }
 
     #[test]
