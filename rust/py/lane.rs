@@ -42,6 +42,7 @@ use pyo3::prelude::*;
 use pyo3::pyclass::{PyTraverseError, PyVisit};
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::OnceLock;
 
 /// `logging.INFO`.
 const INFO: i32 = 20;
@@ -185,6 +186,7 @@ impl EventLane {
                 rest: rest.unbind(),
             }),
             limit,
+            client: OnceLock::new(),
         })
     }
 
@@ -222,6 +224,7 @@ impl EventLane {
     /// plain event of the Engine.IO session `session` (`sid`): how many it took,
     /// and whether it stopped after one because that message closed the session.
     /// `limit`: the largest message, in characters (``max_http_buffer_size``).
+    /// `client`: the session's Socket.IO client, kept by the sink once found.
     fn take(
         &self,
         py: Python<'_>,
@@ -229,6 +232,7 @@ impl EventLane {
         messages: &Bound<'_, PyList>,
         session: &Bound<'_, PyAny>,
         limit: usize,
+        client: &OnceLock<ClientRefs>,
     ) -> PyResult<(usize, bool)> {
         let Some(r) = &self.refs else {
             return Ok((0, false));
@@ -240,8 +244,18 @@ impl EventLane {
             return Ok((0, false));
         }
         let logger = server.getattr(intern!(py, "logger"))?;
-        let Some(client) = r.clients.bind(py).get_item(sid)? else {
-            return Ok((0, false));
+        let client = match client.get() {
+            Some(found) => found,
+            None => {
+                let Some(found) = ClientRefs::find(py, r, sid)? else {
+                    return Ok((0, false));
+                };
+                let _ = client.set(found);
+                let Some(found) = client.get() else {
+                    return Ok((0, false));
+                };
+                found
+            }
         };
         // A plain Logger's cache of level answers: the same dict for the logger's life
         // (logging clears it in place when a level changes).
@@ -253,23 +267,15 @@ impl EventLane {
         } else {
             None
         };
-        // Set once in the client's __init__: read once per read.
-        let decoder = client.getattr(intern!(py, "decoder"))?;
-        let Ok(sockets) = client
-            .getattr(intern!(py, "sockets"))?
-            .cast_into::<PyDict>()
-        else {
-            return Ok((0, false));
-        };
         let read = Read {
             py,
             r,
             sid,
             logger,
             logger_cache,
-            client,
-            decoder,
-            sockets,
+            client: client.client.bind(py).clone(),
+            decoder: client.decoder.bind(py).clone(),
+            sockets: client.sockets.bind(py).clone(),
             limit,
             intercepting: &self.intercepting,
         };
@@ -292,6 +298,35 @@ impl EventLane {
     }
 }
 
+/// A session's Socket.IO client (`ConnectFlow.clients[sid]`) and what it sets once in
+/// its `__init__`: the same objects for the session's life.
+struct ClientRefs {
+    client: Py<PyAny>,
+    decoder: Py<PyAny>,
+    sockets: Py<PyDict>,
+}
+
+impl ClientRefs {
+    /// The client of the Engine.IO session `sid`, once the server made it.
+    fn find(py: Python<'_>, r: &Refs, sid: &Bound<'_, PyAny>) -> PyResult<Option<ClientRefs>> {
+        let Some(client) = r.clients.bind(py).get_item(sid)? else {
+            return Ok(None);
+        };
+        let decoder = client.getattr(intern!(py, "decoder"))?;
+        let Ok(sockets) = client
+            .getattr(intern!(py, "sockets"))?
+            .cast_into::<PyDict>()
+        else {
+            return Ok(None);
+        };
+        Ok(Some(ClientRefs {
+            client: client.unbind(),
+            decoder: decoder.unbind(),
+            sockets: sockets.unbind(),
+        }))
+    }
+}
+
 /// What a `LaneSink` calls and holds.
 struct SinkRefs {
     lane: Py<EventLane>,
@@ -311,6 +346,8 @@ struct SinkRefs {
 pub struct LaneSink {
     refs: Option<SinkRefs>,
     limit: usize,
+    /// The session's client, found on the first read that has it (`EventLane::take`).
+    client: OnceLock<ClientRefs>,
 }
 
 #[pymethods]
@@ -334,11 +371,17 @@ impl LaneSink {
         ] {
             visit.call(obj)?;
         }
+        if let Some(c) = self.client.get() {
+            visit.call(&c.client)?;
+            visit.call(&c.decoder)?;
+            visit.call(&c.sockets)?;
+        }
         Ok(())
     }
 
     fn __clear__(&mut self) {
         self.refs = None;
+        self.client = OnceLock::new();
     }
 }
 
@@ -352,7 +395,8 @@ impl LaneSink {
         let taken = (|| -> PyResult<()> {
             let lane = s.lane.bind(py).borrow();
             let (sid, session) = (s.sid.bind(py), s.session.bind(py));
-            let (taken, stopped) = lane.take(py, sid, messages, session, self.limit)?;
+            let (taken, stopped) =
+                lane.take(py, sid, messages, session, self.limit, &self.client)?;
             drop(lane);
             if stopped || taken < messages.len() {
                 s.rest.call1(py, (messages, taken))?;
