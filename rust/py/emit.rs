@@ -60,8 +60,7 @@ pub fn emit_to_one<'py>(
     let Ok(outbox) = outbox.cast::<WsOutbox>() else {
         return Ok(false);
     };
-    let args = event_args(py, data)?;
-    args.insert(0, event)?;
+    let args = event_args(py, Some(event), data)?;
     let nsp = namespace.to_cow()?;
     let frame = with_out(py, |out| {
         if !write_text(py, out, PacketType::Event, &nsp, None, &args)?.is_empty() {
@@ -103,16 +102,23 @@ fn only_member<'py>(
 
 /// python-socketio's rule for an emit's `data` or a handler's ack value
 /// (`_rules.event_args`): a tuple is several arguments, `None` none, anything
-/// else one. A new list, which the caller may extend.
+/// else one; after `first` (an emit's event name) when given. A new list.
 pub(super) fn event_args<'py>(
     py: Python<'py>,
+    first: Option<&Bound<'py, PyAny>>,
     value: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyList>> {
-    if let Ok(items) = value.cast::<PyTuple>() {
-        PyList::new(py, items.iter())
-    } else if value.is_none() {
-        Ok(PyList::empty(py))
-    } else {
-        PyList::new(py, [value])
+    match (first, value.cast::<PyTuple>()) {
+        (None, Ok(items)) => PyList::new(py, items.iter()),
+        (Some(first), Ok(items)) => {
+            let mut all = Vec::with_capacity(items.len() + 1);
+            all.push(first.clone());
+            all.extend(items.iter());
+            PyList::new(py, all)
+        }
+        (None, Err(_)) if value.is_none() => Ok(PyList::empty(py)),
+        (Some(first), Err(_)) if value.is_none() => PyList::new(py, [first]),
+        (None, Err(_)) => PyList::new(py, [value]),
+        (Some(first), Err(_)) => PyList::new(py, [first, value]),
     }
 }

@@ -610,7 +610,7 @@ impl<'py> Read<'_, 'py> {
         // and not closing (`EngineServer.direct_writer`'s rule).
         let outbox = r.outboxes.bind(py).get_item(self.sid)?;
         if let Some(outbox) = outbox.as_ref().and_then(|o| o.cast::<WsOutbox>().ok()) {
-            let args = event_args(py, &value)?;
+            let args = event_args(py, None, &value)?;
             let frame = with_out(py, |out| {
                 if !write_text(py, out, PacketType::Ack, nsp_text, Some(id), &args)?.is_empty() {
                     return Ok(None); // binary: attachments take frames of their own
