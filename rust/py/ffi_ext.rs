@@ -2,7 +2,9 @@
 //! wrappers would add a check or an allocation per value.
 
 use pyo3::ffi;
-use std::os::raw::c_char;
+use pyo3::prelude::*;
+use pyo3::types::PyTuple;
+use std::os::raw::{c_char, c_void};
 
 extern "C" {
     // In the stable ABI (ABI only): what the limited API's own `Py_DECREF`
@@ -110,39 +112,81 @@ type IterSend = unsafe extern "C" fn(
 /// abi3-py39 module cannot link to it, so it is looked up in the process once).
 fn iter_send() -> Option<IterSend> {
     static SEND: std::sync::OnceLock<Option<IterSend>> = std::sync::OnceLock::new();
-    *SEND.get_or_init(lookup_iter_send)
+    // SAFETY: a found `PyIter_Send` has this signature (the C API's).
+    *SEND.get_or_init(|| {
+        interpreter_symbol(c"PyIter_Send")
+            .map(|found| unsafe { std::mem::transmute::<*mut c_void, IterSend>(found) })
+    })
 }
 
+type Vectorcall = unsafe extern "C" fn(
+    callable: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargsf: usize,
+    kwnames: *mut ffi::PyObject,
+) -> *mut ffi::PyObject;
+
+/// `PyObject_Vectorcall` when the interpreter exports it (3.11+; the stable ABI
+/// has it since 3.12), looked up once.
+fn vectorcall() -> Option<Vectorcall> {
+    static CALL: std::sync::OnceLock<Option<Vectorcall>> = std::sync::OnceLock::new();
+    // SAFETY: a found `PyObject_Vectorcall` has this signature (the C API's).
+    *CALL.get_or_init(|| {
+        interpreter_symbol(c"PyObject_Vectorcall")
+            .map(|found| unsafe { std::mem::transmute::<*mut c_void, Vectorcall>(found) })
+    })
+}
+
+/// A function of the interpreter's C API, looked up among the process's global
+/// symbols; `None` when it has no such function.
 #[cfg(unix)]
-fn lookup_iter_send() -> Option<IterSend> {
+fn interpreter_symbol(name: &std::ffi::CStr) -> Option<*mut c_void> {
     #[cfg_attr(all(target_os = "linux", target_env = "gnu"), link(name = "dl"))]
     extern "C" {
-        fn dlsym(
-            handle: *mut std::os::raw::c_void,
-            symbol: *const c_char,
-        ) -> *mut std::os::raw::c_void;
+        fn dlsym(handle: *mut c_void, symbol: *const c_char) -> *mut c_void;
     }
     // RTLD_DEFAULT: the process's global symbols, where the interpreter's are.
     #[cfg(any(target_os = "macos", target_os = "ios"))]
-    let default = -2isize as *mut std::os::raw::c_void;
+    let default = -2isize as *mut c_void;
     #[cfg(not(any(target_os = "macos", target_os = "ios")))]
     let default = std::ptr::null_mut();
-    // SAFETY: a symbol lookup; a found `PyIter_Send` has this signature (the C API's).
-    unsafe {
-        let found = dlsym(default, c"PyIter_Send".as_ptr());
-        if found.is_null() {
-            None
-        } else {
-            Some(std::mem::transmute::<*mut std::os::raw::c_void, IterSend>(
-                found,
-            ))
-        }
-    }
+    // SAFETY: a symbol lookup.
+    let found = unsafe { dlsym(default, name.as_ptr()) };
+    (!found.is_null()).then_some(found)
 }
 
 #[cfg(not(unix))]
-fn lookup_iter_send() -> Option<IterSend> {
+fn interpreter_symbol(_name: &std::ffi::CStr) -> Option<*mut c_void> {
     None
+}
+
+/// `callable(*args)`: without an argument tuple where the interpreter exports
+/// `PyObject_Vectorcall` (and for up to eight arguments), through one otherwise.
+pub fn call_with<'py>(
+    callable: &Bound<'py, PyAny>,
+    args: &[Bound<'py, PyAny>],
+) -> PyResult<Bound<'py, PyAny>> {
+    let py = callable.py();
+    if let Some(call) = vectorcall() {
+        if args.len() <= 8 {
+            let mut ptrs = [std::ptr::null_mut(); 8];
+            for (slot, arg) in ptrs.iter_mut().zip(args) {
+                *slot = arg.as_ptr();
+            }
+            // SAFETY: `callable` and the arguments are live for the call, which
+            // borrows them; it returns a new reference, or NULL with an error set.
+            return unsafe {
+                let result = call(
+                    callable.as_ptr(),
+                    ptrs.as_ptr(),
+                    args.len(),
+                    std::ptr::null_mut(),
+                );
+                Bound::from_owned_ptr_or_err(py, result)
+            };
+        }
+    }
+    callable.call1(PyTuple::new(py, args)?)
 }
 
 /// One step of the coroutine `coro` with `None` sent in, without the

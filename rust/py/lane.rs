@@ -30,7 +30,7 @@
 
 use super::decoder::Decoder;
 use super::emit::event_args;
-use super::ffi_ext::{coro_send, str_text, Sent};
+use super::ffi_ext::{call_with, coro_send, str_text, Sent};
 use super::outbox::WsOutbox;
 use super::packet::{nsp_object, with_out, write_text};
 use super::ws::engine_message_frame;
@@ -40,7 +40,7 @@ use pyo3::ffi;
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::pyclass::{PyTraverseError, PyVisit};
-use pyo3::types::{PyDict, PyList, PyString, PyTuple};
+use pyo3::types::{PyDict, PyList, PyString};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
@@ -390,8 +390,8 @@ impl LaneSink {
     /// call's argument tuple.
     pub(super) fn take(&self, py: Python<'_>, messages: &Bound<'_, PyList>) -> PyResult<()> {
         let Some(s) = &self.refs else { return Ok(()) };
-        let switch = (s.event_loop.bind(py), s.task.bind(py));
-        s.enter.call1(py, switch)?;
+        let switch = [s.event_loop.bind(py).clone(), s.task.bind(py).clone()];
+        call_with(s.enter.bind(py), &switch)?;
         let taken = (|| -> PyResult<()> {
             let lane = s.lane.bind(py).borrow();
             let (sid, session) = (s.sid.bind(py), s.session.bind(py));
@@ -403,7 +403,7 @@ impl LaneSink {
             }
             Ok(())
         })();
-        let left = s.leave.call1(py, switch);
+        let left = call_with(s.leave.bind(py), &switch);
         taken?;
         left.map(drop)
     }
@@ -520,7 +520,7 @@ impl<'py> Read<'_, 'py> {
         let mut args = Vec::with_capacity(data.len());
         args.push(socket.getattr(intern!(py, "id"))?);
         args.extend(data.iter().skip(1));
-        let result = match handler.call1(PyTuple::new(py, args)?) {
+        let result = match call_with(&handler, &args) {
             Ok(result) => result,
             Err(err) => {
                 r.failed.call1(py, (err.into_value(py),))?;
