@@ -17,7 +17,16 @@ import pytest
 
 import socketio_rs
 from redis_cluster import RedisServer
-from server_harness import rs_server, run_node, serve
+from server_harness import (
+    WAIT,
+    client,
+    close_client,
+    connected,
+    rs_server,
+    run_node,
+    serve,
+    wait_until,
+)
 
 COUNT = 10_000
 
@@ -200,6 +209,56 @@ async def test_a_client_back_while_its_disconnect_handler_awaits_is_recovered() 
     seen = await server.run("websocket", cut="close")
     assert_recovered(seen)
     assert server.connects == [False] + [True] * len(seen["again"])
+
+
+async def test_a_session_stays_kept_when_its_client_goes_again_while_waiting() -> None:
+    """A client that comes back while the old socket's disconnect handler awaits, and whose
+    new connection closes before that handler ends, leaves nothing behind; the session is
+    kept for its next try. python-socketio's client, with the pid and offset it would not
+    send by itself."""
+    sio, app = rs_server(connection_state_recovery=True)
+    handler_done = asyncio.Event()
+    offsets: list[str] = []
+
+    @sio.on("disconnect")
+    async def disconnect(sid: str, reason: str) -> None:
+        if reason == sio.reason.TRANSPORT_CLOSE and not handler_done.is_set():
+            await asyncio.sleep(1)
+            handler_done.set()
+
+    async with serve(app) as url:
+        first = client()
+        first.on("tick", lambda n, offset: offsets.append(offset))
+        await first.connect(url, transports=["websocket"], wait_timeout=WAIT)
+        sid = first.get_sid("/")
+        pid = sio.sockets.sockets[sid].pid
+        await sio.emit("tick", 1)
+        await wait_until(lambda: offsets, what="the tick")
+        auth = {"pid": pid, "offset": offsets[0]}
+        recovery = sio.manager.recovery
+        assert recovery is not None
+        await first.eio.ws.close()  # the transport drops: the session is kept
+        await wait_until(lambda: recovery.stats()["sessions"] == 1, what="the drop")
+        again = client()
+        try:
+            await again.connect(url, transports=["websocket"], auth=auth, wait=False)
+            # The session is taken over, then the new socket waits for the old one's end;
+            # meanwhile its connection goes too.
+            await wait_until(lambda: recovery.stats()["sessions"] == 0, what="the takeover")
+            assert not handler_done.is_set()
+            await again.eio.ws.close()
+            await handler_done.wait()
+            await asyncio.sleep(0.1)
+            assert sid not in sio.sockets.sockets
+            assert not sio.manager.is_connected(sid, "/")
+            assert sid not in sio.manager.rooms.get("/", {}).get(None, {})
+        finally:
+            await close_client(again)
+            await close_client(first)
+        third = client()
+        async with connected(url, ["websocket"], sio=third, auth=auth):
+            assert third.get_sid("/") == sid
+            assert sio.recovered(sid)
 
 
 async def test_a_session_past_the_duration_is_not_recovered() -> None:

@@ -210,8 +210,12 @@ class ConnectFlow:
                 if client.protocol == 5 and recovery is not None
                 else None
             )
-            if restored is not None:
-                await self._left(restored.session.sid)
+            if restored is not None and await self._left(restored.session.sid):
+                if self._gone(client):
+                    # Its connection closed meanwhile: the session stays kept for the
+                    # client's next try.
+                    await manager.persist_session(restored.session)
+                    return
             own_id = client.socket_id(name) if restored is None else restored.session.sid
             sid = await manager.pre_connect(eio_sid, name, sid=own_id)
             if sid is None:
@@ -355,16 +359,19 @@ class ConnectFlow:
         socket._begin_close()
         _client(socket)._remove(socket)
 
-    async def _left(self, sid: str) -> None:
-        """Wait until the socket ``sid`` that kept its session has left its rooms.
+    async def _left(self, sid: str) -> bool:
+        """Wait until the socket ``sid`` that kept its session has left its rooms;
+        ``True`` if it had not yet.
 
         python-socketio's ``disconnect`` handler runs with the rooms intact and may
         await, and a kept session may be taken over meanwhile (the reference server
         leaves the rooms before anything can run). The new socket has the old one's id:
         joined first, it would be taken out of its rooms by the old one's end."""
         leaving = self._leaving.get(sid)
-        if leaving is not None:
-            await asyncio.shield(leaving)
+        if leaving is None:
+            return False
+        await asyncio.shield(leaving)
+        return True
 
     async def _persist(self, socket: Socket) -> None:
         """Keep the session of a socket whose connection dropped, for its client's return."""
