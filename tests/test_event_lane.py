@@ -249,6 +249,37 @@ async def test_a_listener_a_handler_adds_takes_the_next_event_of_the_same_read(
     assert python_path == [["echo", 3]]
 
 
+async def test_no_event_is_taken_from_a_socket_while_it_disconnects(
+    python_path: list[Any],
+) -> None:
+    # The lane takes an event only from a socket that is connected and not closing
+    # (``Socket._live_id``): here the server is disconnecting it, and its python-socketio
+    # disconnect handler is still running, when the client's event comes.
+    seen = Inbox()
+    sio = lane_app(seen)
+    in_handler, release = asyncio.Event(), asyncio.Event()
+
+    @sio.on("disconnect")
+    async def disconnect(sid: str, reason: str) -> None:
+        in_handler.set()
+        await release.wait()
+
+    async with served(sio) as url, joined(url) as client:
+        client.send('421["echo",1]')
+        assert await client.recv() == "431[1]"
+        [sid] = list(sio.of("/").sockets)
+        closing = asyncio.ensure_future(sio.disconnect(sid))
+        await asyncio.wait_for(in_handler.wait(), WAIT)
+        client.send('422["nothing"]', '423["echo",3]')
+        await asyncio.sleep(0.2)  # read and dropped meanwhile
+        release.set()
+        await closing
+        assert "433[3]" not in await client.rest()
+        assert seen.all("nothing") == []
+    # Not the lane's: the Python path dropped them.
+    assert python_path == [["nothing"], ["echo", 3]]
+
+
 async def test_an_event_for_a_namespace_not_joined_is_still_a_violation(
     python_path: list[Any],
 ) -> None:

@@ -497,10 +497,9 @@ impl<'py> Read<'_, 'py> {
         let Some(socket) = self.sockets.get_item(&nsp)? else {
             return Ok(false);
         };
-        if !socket.getattr(intern!(py, "connected"))?.is_truthy()?
-            || socket.getattr(intern!(py, "closing"))?.is_truthy()?
-            || self.info_enabled()?
-        {
+        // `Socket._live_id`: its id while it is connected and not closing.
+        let id = socket.getattr(intern!(py, "_live_id"))?;
+        if id.is_none() || self.info_enabled()? {
             return Ok(false);
         }
         let event = data.get_item(0)?;
@@ -518,7 +517,7 @@ impl<'py> Read<'_, 'py> {
         };
         // Taken: from here on the message is this call's.
         let mut args = Vec::with_capacity(data.len());
-        args.push(socket.getattr(intern!(py, "id"))?);
+        args.push(id);
         args.extend(data.iter().skip(1));
         let result = match call_with(&handler, &args) {
             Ok(result) => result,

@@ -135,6 +135,9 @@ class Socket:
         #: True once its disconnection started (events from it are dropped);
         #: read-only: the socket sets it itself.
         self.closing = False
+        #: ``id`` while the socket takes events (connected, not closing), else ``None``:
+        #: the two flags and the id in one read for serve()'s event lane.
+        self._live_id: str | None = None
         self._handlers: dict[Any, list[Callable[..., Any]]] = {}
         self._fns: list[Callable[..., Any]] = []
         self._any: list[Callable[..., Any]] = []
@@ -389,6 +392,8 @@ class Socket:
     def _onconnect(self) -> None:
         """The CONNECT reply was sent."""
         self.connected = True
+        if not self.closing:
+            self._live_id = self.id
 
     def _begin_close(self) -> bool:
         """Start the disconnection: events are dropped from now on and a
@@ -396,12 +401,14 @@ class Socket:
         if self.closing:
             return False
         self.closing = True
+        self._live_id = None
         self._waiter.close()
         return True
 
     def _onclose(self) -> None:
         """The socket left its rooms: acks still awaited fail."""
         self.connected = False
+        self._live_id = None
         for future in list(self._acks.values()):
             if not future.done():
                 future.set_exception(exceptions.DisconnectedError("the socket disconnected"))
