@@ -35,12 +35,35 @@ struct Refs {
     after_read: Py<PyAny>,
 }
 
+/// The session reader's sink: the event lane's, called without a Python call,
+/// or any other callable. Told apart once, when the feed is armed.
+enum Sink {
+    Lane(Py<LaneSink>),
+    Call(Py<PyAny>),
+}
+
+impl Sink {
+    fn clone_ref(&self, py: Python<'_>) -> Sink {
+        match self {
+            Sink::Lane(lane) => Sink::Lane(lane.clone_ref(py)),
+            Sink::Call(call) => Sink::Call(call.clone_ref(py)),
+        }
+    }
+
+    fn take(&self, py: Python<'_>, messages: &Bound<'_, PyList>) -> PyResult<()> {
+        match self {
+            Sink::Lane(lane) => lane.borrow(py).take(py, messages),
+            Sink::Call(call) => call.call1(py, (messages,)).map(drop),
+        }
+    }
+}
+
 /// One connection's read entry point (see the module comment).
 #[pyclass(module = "socketio_rs._core", name = "WsFeed")]
 pub struct WsFeed {
     refs: Option<Refs>,
     /// While armed: the session reader's sink and the connection's reader.
-    armed: Option<(Py<PyAny>, Py<WsReader>)>,
+    armed: Option<(Sink, Py<WsReader>)>,
 }
 
 #[pymethods]
@@ -66,7 +89,11 @@ impl WsFeed {
 
     /// Hand each read's messages to `sink`, read by `reader`, until `disarm`.
     fn arm(&mut self, sink: Bound<'_, PyAny>, reader: Bound<'_, WsReader>) {
-        self.armed = Some((sink.unbind(), reader.unbind()));
+        let sink = match sink.cast_into::<LaneSink>() {
+            Ok(lane) => Sink::Lane(lane.unbind()),
+            Err(other) => Sink::Call(other.into_inner().unbind()),
+        };
+        self.armed = Some((sink, reader.unbind()));
     }
 
     fn disarm(&mut self) {
@@ -114,10 +141,7 @@ impl WsFeed {
                 return Ok(()); // a frame's part: nothing to hand on yet
             }
             if plain && outbox.borrow().open && incoming.bind(py).len()? == 0 {
-                match sink.bind(py).cast::<LaneSink>() {
-                    Ok(lane) => lane.borrow().take(py, &messages)?,
-                    Err(_) => drop(sink.call1(py, (messages,))?),
-                }
+                sink.take(py, &messages)?;
             } else {
                 let after_read = match &slf.borrow().refs {
                     Some(r) => r.after_read.clone_ref(py),
@@ -140,7 +164,10 @@ impl WsFeed {
             visit.call(&r.after_read)?;
         }
         if let Some((sink, reader)) = &self.armed {
-            visit.call(sink)?;
+            match sink {
+                Sink::Lane(lane) => visit.call(lane)?,
+                Sink::Call(call) => visit.call(call)?,
+            }
             visit.call(reader)?;
         }
         Ok(())
